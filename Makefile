@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app grants
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install db demo lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+# Create or upgrade the embedded SQLite database under instance/ (or DATABASE_URL).
+db: install
+	$(FLASK) db upgrade
+
+# Demo accounts and data, loaded once (the command is idempotent).
+demo: db
+	$(FLASK) demo
+
+run: demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: db
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check grants tests
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,43 @@
+"""The grant-management portal. `create_app` is the only place the app is assembled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, security, blueprints, commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    _configure(app, test_config)
+
+    from grants import web
+
+    web.register_extensions(app)
+    web.register_security(app)
+    web.register_blueprints(app)
+    web.register_errorhandlers(app)
+    web.register_templating(app)
+
+    from grants import cli
+
+    cli.register(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    from grants import config
+
+    app.config.from_mapping(config.defaults(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    config.finalize(app.config, app.instance_path)

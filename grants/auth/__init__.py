@@ -1,0 +1,1 @@
+"""Accounts: registration, log-in with two factors, sessions, recovery."""

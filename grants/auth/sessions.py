@@ -1,0 +1,61 @@
+"""Glue between the signed cookie and server-side sessions (web layer only).
+
+The cookie holds a random token; the database holds its hash, so logging out, changing a
+password or an admin's action ends a session everywhere. The client's IP address is not
+bound to the session: mobile and Tor users change address all the time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import g, session
+
+from grants.auth import services
+from grants.extensions import db, login_manager
+from grants.models import User
+from grants.models.types import utcnow
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def start(user: User) -> None:
+    """Begin a fresh session for `user` (the old cookie content is dropped: no fixation)."""
+    token = secrets.token_urlsafe(32)
+    keep = {k: session[k] for k in ("lang",) if k in session}
+    session.clear()
+    session.update(keep)
+    services.open_session(user, token)
+    session["sid"] = token
+    session.permanent = True
+
+
+def current_session_id() -> int | None:
+    s = g.get("user_session")
+    return s.id if s is not None else None
+
+
+def end() -> None:
+    """End this session on the server and forget the cookie's content."""
+    s = g.pop("user_session", None)
+    if s is not None:
+        s.ended_at = utcnow()
+    session.clear()
+
+
+@login_manager.request_loader
+def _load(_request) -> User | None:
+    token = session.get("sid")
+    if not token:
+        return None
+    s = services.live_session(token)
+    if s is None:
+        session.pop("sid", None)
+        return None
+    now = utcnow()
+    if now - s.last_seen_at > TOUCH_EVERY:
+        s.last_seen_at = now
+        db.session.commit()  # a small write, so idle time is counted across requests
+    g.user_session = s
+    return s.user

@@ -1,0 +1,148 @@
+"""Log-in, second factor, log-out, registration and recovery."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (Blueprint, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from grants.auth import services, sessions
+from grants.auth.forms import LoginForm, RecoverForm, RegisterForm, TwoFactorForm
+from grants.auth.redirects import safe_next
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.models import User
+from grants.models.types import utcnow
+from grants.security import ratelimit
+from grants.web import attach_error, language_choices, public
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+PENDING_MAX = timedelta(minutes=5)
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _finish_login(user: User, target: str | None):
+    services.record_login(user)
+    sessions.start(user)
+    db.session.commit()
+    if user.is_staff and not user.totp_enabled:
+        return redirect(url_for("account.two_factor"))
+    return redirect(safe_next(target, url_for("main.home")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data, _client_ip())
+        except ratelimit.RateLimited as exc:
+            db.session.commit()
+            return render_template("auth/login.html", form=form, error=str(exc)), 429
+        db.session.commit()  # keeps the audit of a failure and any re-hash
+        if user is None:
+            return render_template("auth/login.html", form=form, error=_("That user name and password do not match an active account.")), 200
+        if user.totp_enabled:
+            session.clear()
+            session["pending"] = {"uid": user.id, "at": utcnow().timestamp(),
+                                  "next": form.next.data or ""}
+            return redirect(url_for("auth.second_factor"))
+        return _finish_login(user, form.next.data)
+    return render_template("auth/login.html", form=form, error=None)
+
+
+def _pending_user() -> User | None:
+    pending = session.get("pending")
+    if not pending or utcnow().timestamp() - pending["at"] > PENDING_MAX.total_seconds():
+        return None
+    user = db.session.get(User, pending["uid"])
+    return user if user is not None and user.is_active else None
+
+
+@bp.route("/2fa", methods=["GET", "POST"])
+@public
+def second_factor():
+    user = _pending_user()
+    if user is None:
+        session.pop("pending", None)
+        flash(_("Please log in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            ok = services.check_second_factor(user, form.code.data)
+        except ratelimit.RateLimited as exc:
+            db.session.commit()
+            return render_template("auth/two_factor.html", form=form, error=str(exc)), 429
+        if ok:
+            return _finish_login(user, session.get("pending", {}).get("next"))
+        db.session.commit()
+        error = _("That code is not right, or it was already used. Wait for the next code.")
+    return render_template("auth/two_factor.html", form=form, error=error)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    sessions.end()
+    db.session.commit()
+    response = redirect(url_for("main.home"))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    form.language.choices = language_choices()
+    if request.method == "GET":
+        form.language.data = g.get("lang", "en")
+    if form.validate_on_submit():
+        try:
+            ratelimit.check("register-ip", _client_ip(), current_app.config["REGISTER_LIMIT_PER_IP"])
+            user, code = services.register(form.username.data, form.password.data,
+                                           email=form.email.data, language=form.language.data)
+        except ratelimit.RateLimited as exc:
+            return render_template("auth/register.html", form=form, error=str(exc)), 429
+        except ServiceError as exc:
+            attach_error(form, exc)
+        else:
+            sessions.start(user)
+            db.session.commit()
+            # Shown once, in this response only (never in a URL, log or e-mail).
+            return render_template("auth/recovery_code.html", code=code, first=True)
+    return render_template("auth/register.html", form=form, error=None)
+
+
+@bp.route("/recover", methods=["GET", "POST"])
+@public
+def recover():
+    form = RecoverForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user, code = services.recover(form.username.data, form.code.data,
+                                          form.password.data, _client_ip())
+        except ratelimit.RateLimited as exc:
+            return render_template("auth/recover.html", form=form, error=str(exc)), 429
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            return render_template("auth/recovery_code.html", code=code, first=False)
+    return render_template("auth/recover.html", form=form, error=error)

@@ -1,0 +1,102 @@
+"""Settings from the environment, with defaults that give a working embedded portal.
+
+In development (the default) a missing SECRET_KEY or data-encryption key is generated once
+into the instance folder, so `make run` works on a fresh machine. In production
+(GRANTS_ENV=production) the portal refuses to start without both.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+DEV_SECRET_FILE = "secret_key"
+DEV_DATA_KEYS_FILE = "data_keys"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot give a safe portal."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _read_or_create(path: Path, make) -> str:
+    """Return the file's content, creating it once (mode 0600) if absent."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def new_data_key(key_id: str = "k1") -> str:
+    """A fresh 256-bit AES key in the DATA_KEYS format `id:base64`."""
+    return f"{key_id}:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def defaults(instance_path: str) -> dict:
+    """The settings before tests or the environment override them."""
+    env = os.environ.get("GRANTS_ENV", "development")
+    db_default = "sqlite:///" + str(Path(instance_path) / "grants.sqlite3")
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "DATA_KEYS": os.environ.get("DATA_KEYS"),
+        "SQLALCHEMY_DATABASE_URI": _database_url(os.environ.get("DATABASE_URL") or db_default),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_HOURS", 12)),
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 60),
+        "SESSION_COOKIE_NAME": "grants_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "PREFERRED_URL_SCHEME": "https" if env == "production" else "http",
+        # Interface languages with a catalog; issue 10 adds es, fr, pt, ru, ar, fa.
+        "LANGUAGES": ["en"],
+        "RTL_LANGUAGES": ["ar", "fa"],
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "60 per 15 minutes"),
+        "TOTP_LIMIT": os.environ.get("TOTP_LIMIT", "5 per 5 minutes"),
+        "REGISTER_LIMIT_PER_IP": os.environ.get("REGISTER_LIMIT_PER_IP", "20 per hour"),
+        "DEMO_COMMANDS": env != "production",
+    }
+
+
+def _database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the short form."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def finalize(config: dict, instance_path: str) -> None:
+    """Fill in or refuse the secrets, after every override has been applied."""
+    production = config["ENV_NAME"] == "production"
+    if production:
+        if not config.get("SECRET_KEY") or len(config["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY must be set (32+ characters) in production")
+        if not config.get("DATA_KEYS"):
+            raise ConfigError("DATA_KEYS must be set in production (see README)")
+        return
+    folder = Path(instance_path)
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _read_or_create(
+            folder / DEV_SECRET_FILE, lambda: secrets.token_urlsafe(48)
+        )
+    if not config.get("DATA_KEYS"):
+        config["DATA_KEYS"] = _read_or_create(folder / DEV_DATA_KEYS_FILE, new_data_key)

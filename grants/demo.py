@@ -1,0 +1,157 @@
+"""Demo data for `make run`: one of each kind of user, funds, calls, an application, an award.
+
+Loaded once; the accounts use DEMO_PASSWORD and staff have fixed two-step secrets so a
+newcomer can log in (`flask --app grants totp officer` prints the current code).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from grants.auth import services as accounts
+from grants.extensions import db
+from grants.models import (Application, ApplicationStatus, ApplicationStatusChange, Award,
+                           BudgetCategory, BudgetLine, Call, CallQuestion, CallStatus, CallText,
+                           CallType, Fund, Membership, MemberRole, Organisation, OrgKind,
+                           ReportKind, ReportRequirement, RiskLevel, Role, SupportType, Tranche,
+                           User)
+from grants.models.types import utcnow
+
+DEMO_PASSWORD = "demo password 2026"
+USERS = [
+    ("admin", Role.ADMIN), ("officer", Role.OFFICER), ("officer2", Role.OFFICER),
+    ("reviewer", Role.REVIEWER), ("intermediary", Role.INTERMEDIARY),
+    ("applicant", Role.APPLICANT), ("ngo", Role.APPLICANT),
+]
+
+
+def demo_totp_secret(username: str) -> str:
+    return base64.b32encode(hashlib.sha256(b"grants-demo:" + username.encode()).digest()[:20]
+                            ).decode()
+
+
+def load_demo() -> bool:
+    """Create the demo data; False if it is already there."""
+    if db.session.scalar(sa.select(User.id).where(User.username == "admin")) is not None:
+        return False
+    users = {name: _user(name, role) for name, role in USERS}
+    orgs = _organisations(users)
+    funds = _funds()
+    calls = _calls(funds, users["officer"])
+    _application(calls["protection"], orgs["rivers"], users["applicant"])
+    _award(funds["core"], orgs["voices"], users)
+    db.session.flush()
+    return True
+
+
+def _user(name: str, role: Role) -> User:
+    user, _code = accounts.register(name, DEMO_PASSWORD, role=role)
+    if role.is_staff:
+        user.totp_secret, user.totp_enabled = demo_totp_secret(name), True
+    return user
+
+
+def _organisations(users: dict[str, User]) -> dict[str, Organisation]:
+    rivers = Organisation(name="Rivers Collective", kind=OrgKind.UNREGISTERED_GROUP, country="CO",
+                          contact_details="Signal: ask the Bogotá partner for the number")
+    voices = Organisation(name="Voices for Land", kind=OrgKind.REGISTERED_NGO, country="KE",
+                          legal_name="Voices for Land Trust", registration_number="OP.218/051/2011",
+                          is_verified=True, contact_details="office@voices.example")
+    regional = Organisation(name="Regional Solidarity Fund", kind=OrgKind.INTERMEDIARY,
+                            country="KE", serves_countries=["KE", "UG", "TZ"], is_verified=True,
+                            accepts_routed_applications=True)
+    db.session.add_all([rivers, voices, regional])
+    for user, org in ((users["applicant"], rivers), (users["ngo"], voices),
+                      (users["intermediary"], regional)):
+        db.session.add(Membership(user=user, organisation=org, role=MemberRole.OWNER))
+    return {"rivers": rivers, "voices": voices, "regional": regional}
+
+
+def _funds() -> dict[str, Fund]:
+    protection = Fund(name="Defenders Protection Fund", currency="USD", envelope_minor=50_000_000,
+                      is_protection=True, accepts_donations=True,
+                      description="Protection, security and well-being of defenders at risk.")
+    core = Fund(name="Core Support Fund", currency="EUR", envelope_minor=120_000_000,
+                description="Multi-year unrestricted support for movements and organisations.")
+    db.session.add_all([protection, core])
+    return {"protection": protection, "core": core}
+
+
+QUESTIONS = [
+    ("mission", "What is your group's mission?", 150),
+    ("activities", "What will you do with this support?", 300),
+    ("risks", "What risks do you face, and how do you manage them?", 250),
+    ("contact", "How can we reach you safely?", 80),
+]
+
+
+def _calls(funds: dict[str, Fund], officer: User) -> dict[str, Call]:
+    now = utcnow()
+    protection = Call(
+        fund=funds["protection"], call_type=CallType.OPEN, status=CallStatus.OPEN,
+        languages=["en", "es"], opens_at=now - timedelta(days=10),
+        closes_at=now + timedelta(days=40), currency="USD", amount_min_minor=100_000,
+        amount_max_minor=2_500_000, allow_intermediary_route=True,
+        min_protection_share_bp=1000, min_psychosocial_share_bp=500, created_by_id=officer.id,
+        texts=[
+            CallText(language="en", title="Protection and resilience 2027",
+                     description="Support for groups and defenders to stay safe and keep working."),
+            CallText(language="es", title="Protección y resiliencia 2027",
+                     description="Apoyo para que grupos y defensoras sigan seguros y activos."),
+        ],
+        questions=[CallQuestion(position=i, bank_key=key, prompts={"en": text}, word_limit=limit,
+                                sensitive=key in ("risks", "contact"))
+                   for i, (key, text, limit) in enumerate(QUESTIONS, start=1)],
+    )
+    rapid = Call(
+        fund=funds["protection"], call_type=CallType.RAPID_RESPONSE, status=CallStatus.OPEN,
+        languages=["en"], opens_at=now - timedelta(days=300), currency="USD",
+        amount_max_minor=1_000_000, created_by_id=officer.id,
+        texts=[CallText(language="en", title="Emergency protection grants",
+                        description="For defenders facing an immediate threat. Any language.")],
+    )
+    db.session.add_all([protection, rapid])
+    return {"protection": protection, "rapid": rapid}
+
+
+def _application(call: Call, org: Organisation, user: User) -> None:
+    now = utcnow()
+    app = Application(
+        call=call, organisation=org, created_by_id=user.id, code_name="HERON-4821",
+        status=ApplicationStatus.SUBMITTED, language="es", title="Guardianes del río",
+        country="CO", currency="USD", amount_requested_minor=1_200_000,
+        risk_level=RiskLevel.HIGH, threat_description="Threats after the river hearing.",
+        safe_contact="Through the partner organisation only", submitted_at=now,
+    )
+    app.budget_lines = [
+        BudgetLine(category=BudgetCategory.PROGRAMME, amount_minor=800_000, currency="USD",
+                   description="Community river monitoring"),
+        BudgetLine(category=BudgetCategory.PROTECTION_SECURITY, amount_minor=250_000,
+                   currency="USD", description="Safe transport and a security audit"),
+        BudgetLine(category=BudgetCategory.PSYCHOSOCIAL, amount_minor=150_000, currency="USD",
+                   description="Collective care sessions"),
+    ]
+    app.history = [ApplicationStatusChange(from_status=None, to_status=ApplicationStatus.DRAFT,
+                                           actor_id=user.id, created_at=now),
+                   ApplicationStatusChange(from_status=ApplicationStatus.DRAFT,
+                                           to_status=ApplicationStatus.SUBMITTED,
+                                           actor_id=user.id, created_at=now)]
+    db.session.add(app)
+
+
+def _award(fund: Fund, org: Organisation, users: dict[str, User]) -> None:
+    start = date(date.today().year, 1, 1)
+    award = Award(reference="CORE-2026-001", organisation=org, fund=fund, amount_minor=6_000_000,
+                  currency="EUR", start_date=start, end_date=date(start.year + 2, 12, 31),
+                  years=3, support_type=SupportType.CORE, decided_by_id=users["officer"].id,
+                  second_approver_id=users["officer2"].id)
+    award.tranches = [Tranche(sequence=i + 1, due_date=date(start.year + i, 1, 15),
+                              amount_minor=2_000_000, currency="EUR") for i in range(3)]
+    award.report_requirements = [
+        ReportRequirement(kind=ReportKind.SHORT_FORM, title=f"Year {i + 1} short report",
+                          due_date=date(start.year + i, 12, 15)) for i in range(3)]
+    db.session.add(award)

@@ -1,0 +1,1 @@
+"""Funds: budget envelopes in one currency that calls and awards draw on."""

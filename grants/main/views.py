@@ -1,0 +1,45 @@
+"""The home page for each kind of user, the language chooser and a health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from grants.auth.redirects import safe_next
+from grants.extensions import db
+from grants.models import Membership, Organisation
+from grants.web import public
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def home():
+    orgs = []
+    if current_user.is_authenticated:
+        orgs = db.session.scalars(
+            sa.select(Organisation).join(Membership)
+            .where(Membership.user_id == current_user.id).order_by(Organisation.name)
+        ).all()
+    return render_template("main/home.html", organisations=orgs)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """Remember the chosen interface language in a cookie (no account needed)."""
+    code = request.form.get("lang", "")
+    response = redirect(safe_next(request.form.get("next"), url_for("main.home")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,85 @@
+"""People and their sessions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models.types import EncryptedText, UTCDateTime, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    APPLICANT = "applicant"
+    OFFICER = "officer"
+    REVIEWER = "reviewer"
+    INTERMEDIARY = "intermediary"
+    ADMIN = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff roles must use two-factor authentication."""
+        return self is not Role.APPLICANT
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Log-in name; may be a pseudonym. Stored lower-case, unique.
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(EncryptedText("users.email"))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.APPLICANT)
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    preferred_language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText("users.totp_secret"))
+    totp_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Highest TOTP time step accepted so far: a code is never accepted twice.
+    totp_last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    recovery_code_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(  # noqa: F821
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login protocol: the session is what identifies a login, see auth.sessions.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class UserSession(db.Model):
+    """A server-side login session; the cookie carries only a random token."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,188 @@
+"""Applications, their answers, budgets, status history and reviews."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models.types import EncryptedJSON, EncryptedText, UTCDateTime, enum_column, utcnow
+
+
+class ApplicationStatus(enum.StrEnum):
+    DRAFT = "draft"
+    AWAITING_ENDORSEMENT = "awaiting_endorsement"  # routed through an intermediary
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    MORE_INFO_REQUESTED = "more_info_requested"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class RiskLevel(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class BudgetCategory(enum.StrEnum):
+    CORE_OPERATING = "core_operating"
+    PROGRAMME = "programme"
+    PROTECTION_SECURITY = "protection_security"
+    DIGITAL_SECURITY = "digital_security"
+    PSYCHOSOCIAL = "psychosocial"
+    RELOCATION = "relocation"
+    IN_COUNTRY_PROTECTION = "in_country_protection"
+    DEPENDANTS_SUPPORT = "dependants_support"
+    CONVENING = "convening"
+    OTHER = "other"
+
+
+class Application(db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        sa.CheckConstraint("amount_requested_minor >= 0", name="amount_nonnegative"),
+        sa.Index("ix_applications_status_submitted_at", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when an unregistered group applies through an intermediary.
+    intermediary_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    # A neutral code shown to staff by default instead of identifying details.
+    code_name: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        enum_column(ApplicationStatus), default=ApplicationStatus.DRAFT
+    )
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    country: Mapped[str] = mapped_column(sa.String(2))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    amount_requested_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    risk_level: Mapped[RiskLevel] = mapped_column(enum_column(RiskLevel), default=RiskLevel.LOW)
+    threat_description: Mapped[str | None] = mapped_column(
+        EncryptedText("applications.threat_description")
+    )
+    safe_contact: Mapped[str | None] = mapped_column(EncryptedText("applications.safe_contact"))
+    # Self-described, optional (Section IV.2); only ever aggregated with suppression.
+    focus_populations: Mapped[list[str] | None] = mapped_column(
+        EncryptedJSON("applications.focus_populations")
+    )
+    current_step: Mapped[int] = mapped_column(default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship()  # noqa: F821
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])  # noqa: F821
+    intermediary: Mapped[Organisation | None] = relationship(  # noqa: F821
+        foreign_keys=[intermediary_id]
+    )
+    answers: Mapped[list[ApplicationAnswer]] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="BudgetLine.id"
+    )
+    history: Mapped[list[ApplicationStatusChange]] = relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="ApplicationStatusChange.id",
+    )
+
+
+class ApplicationAnswer(db.Model):
+    __tablename__ = "application_answers"
+    __table_args__ = (sa.UniqueConstraint("application_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE")
+    )
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("call_questions.id"))
+    text: Mapped[str] = mapped_column(EncryptedText("application_answers.text"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="answers")
+
+
+class ApplicationStatusChange(db.Model):
+    __tablename__ = "application_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[ApplicationStatus | None] = mapped_column(enum_column(ApplicationStatus))
+    to_status: Mapped[ApplicationStatus] = mapped_column(enum_column(ApplicationStatus))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(EncryptedText("application_status_changes.note"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="history")
+
+
+class BudgetLine(db.Model):
+    """A budget line of an application or of an award, for one year of it (1-based)."""
+
+    __tablename__ = "budget_lines"
+    __table_args__ = (
+        sa.CheckConstraint("amount_minor >= 0", name="amount_nonnegative"),
+        sa.CheckConstraint("year >= 1", name="year_positive"),
+        sa.CheckConstraint(
+            "(application_id IS NULL) <> (award_id IS NULL)", name="one_owner"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    award_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[BudgetCategory] = mapped_column(enum_column(BudgetCategory))
+    year: Mapped[int] = mapped_column(default=1, server_default="1")
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+
+    application: Mapped[Application | None] = relationship(back_populates="budget_lines")
+
+
+class Recommendation(enum.StrEnum):
+    FUND = "fund"
+    FUND_WITH_CONDITIONS = "fund_with_conditions"
+    DECLINE = "decline"
+
+
+class Review(db.Model):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "reviewer_id"),
+        sa.CheckConstraint("score IS NULL OR score BETWEEN 1 AND 5", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    conflict_declared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    conflict_note: Mapped[str | None] = mapped_column(EncryptedText("reviews.conflict_note"))
+    # Per-criterion scores, e.g. {"relevance": 4, "feasibility": 3}; `score` is their mean.
+    criteria_scores: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+    score: Mapped[int | None]
+    recommendation: Mapped[Recommendation | None] = mapped_column(enum_column(Recommendation))
+    comment: Mapped[str | None] = mapped_column(EncryptedText("reviews.comment"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,230 @@
+"""Awards, their tranches, disbursements, reporting and sub-grants."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models.types import EncryptedText, UTCDateTime, enum_column, utcnow
+
+
+class SupportType(enum.StrEnum):
+    CORE = "core"  # unrestricted / general support
+    PROJECT = "project"
+
+
+class RegrantType(enum.StrEnum):
+    """360Giving regrant types for awards to intermediaries."""
+
+    COMMON_REGRANT = "FRG010"
+    TRANSFER_TO_INTERMEDIARY = "FRG020"
+    FISCAL_SPONSOR = "FRG050"
+
+
+class AwardStatus(enum.StrEnum):
+    PENDING_APPROVAL = "pending_approval"  # waiting for a second officer
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Award(db.Model):
+    __tablename__ = "awards"
+    __table_args__ = (
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+        sa.CheckConstraint("years >= 1", name="years_positive"),
+        sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applications.id"), unique=True
+    )
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    years: Mapped[int] = mapped_column(default=1, server_default="1")
+    support_type: Mapped[SupportType] = mapped_column(enum_column(SupportType))
+    regrant_type: Mapped[RegrantType | None] = mapped_column(enum_column(RegrantType))
+    status: Mapped[AwardStatus] = mapped_column(
+        enum_column(AwardStatus), default=AwardStatus.ACTIVE
+    )
+    conditions: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()  # noqa: F821
+    fund: Mapped[Fund] = relationship()  # noqa: F821
+    tranches: Mapped[list[Tranche]] = relationship(
+        back_populates="award", cascade="all, delete-orphan", order_by="Tranche.sequence"
+    )
+    report_requirements: Mapped[list[ReportRequirement]] = relationship(
+        back_populates="award", cascade="all, delete-orphan", order_by="ReportRequirement.due_date"
+    )
+
+
+class TrancheStatus(enum.StrEnum):
+    PLANNED = "planned"
+    RELEASED = "released"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class Tranche(db.Model):
+    __tablename__ = "tranches"
+    __table_args__ = (
+        sa.UniqueConstraint("award_id", "sequence"),
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(sa.ForeignKey("awards.id", ondelete="CASCADE"))
+    sequence: Mapped[int]
+    due_date: Mapped[date]
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[TrancheStatus] = mapped_column(
+        enum_column(TrancheStatus), default=TrancheStatus.PLANNED
+    )
+    # Released only once this report requirement's report is accepted.
+    gating_requirement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("report_requirements.id", ondelete="SET NULL")
+    )
+
+    award: Mapped[Award] = relationship(back_populates="tranches")
+
+
+class PaymentRoute(enum.StrEnum):
+    STRIPE_TRANSFER = "stripe_transfer"
+    BANK_TRANSFER = "bank_transfer"
+    INTERMEDIARY = "intermediary"
+    MOBILE_MONEY = "mobile_money"
+    TRUSTED_PARTNER = "trusted_partner"  # cash or goods through a trusted partner
+
+
+class DisbursementStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    APPROVED = "approved"
+    SENT = "sent"
+    PAID = "paid"
+    FAILED = "failed"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+class Disbursement(db.Model):
+    __tablename__ = "disbursements"
+    __table_args__ = (sa.CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tranche_id: Mapped[int] = mapped_column(sa.ForeignKey("tranches.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    route: Mapped[PaymentRoute] = mapped_column(enum_column(PaymentRoute))
+    status: Mapped[DisbursementStatus] = mapped_column(
+        enum_column(DisbursementStatus), default=DisbursementStatus.SCHEDULED
+    )
+    # Idempotency key sent with any external payment call; unique so a retry never pays twice.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    external_reference: Mapped[str | None] = mapped_column(sa.String(128))
+    bank_details: Mapped[str | None] = mapped_column(EncryptedText("disbursements.bank_details"))
+    via_organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    scheduled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tranche: Mapped[Tranche] = relationship()
+
+
+class ReportKind(enum.StrEnum):
+    SHORT_FORM = "short_form"
+    CONVERSATION = "conversation"  # a recorded conversation instead of writing
+    FINANCIAL = "financial"
+    FINAL = "final"
+
+
+class ReportRequirement(db.Model):
+    __tablename__ = "report_requirements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ReportKind] = mapped_column(enum_column(ReportKind))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    due_date: Mapped[date]
+
+    award: Mapped[Award] = relationship(back_populates="report_requirements")
+    reports: Mapped[list[Report]] = relationship(
+        back_populates="requirement", cascade="all, delete-orphan"
+    )
+
+
+class ReportStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    CHANGES_REQUESTED = "changes_requested"
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("report_requirements.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ReportKind] = mapped_column(enum_column(ReportKind))
+    status: Mapped[ReportStatus] = mapped_column(
+        enum_column(ReportStatus), default=ReportStatus.DRAFT
+    )
+    body: Mapped[str | None] = mapped_column(EncryptedText("reports.body"))
+    # Spending per budget category, in minor units: {"psychosocial": 12000, ...}.
+    spending: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requirement: Mapped[ReportRequirement] = relationship(back_populates="reports")
+
+
+class SubGrant(db.Model):
+    """A grant an intermediary makes from a regranting award; the recipient may be a code."""
+
+    __tablename__ = "sub_grants"
+    __table_args__ = (
+        sa.UniqueConstraint("award_id", "recipient_code"),
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(sa.ForeignKey("awards.id"), index=True)
+    intermediary_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    recipient_code: Mapped[str] = mapped_column(sa.String(32))
+    recipient_organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id")
+    )
+    recipient_details: Mapped[str | None] = mapped_column(
+        EncryptedText("sub_grants.recipient_details")
+    )
+    country: Mapped[str] = mapped_column(sa.String(2))
+    purpose: Mapped[str] = mapped_column(sa.String(300), default="")
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    paid_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

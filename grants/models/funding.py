@@ -1,0 +1,130 @@
+"""Funds and calls for proposals."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models.types import UTCDateTime, enum_column, utcnow
+
+
+class Fund(db.Model):
+    __tablename__ = "funds"
+    __table_args__ = (sa.CheckConstraint("envelope_minor >= 0", name="envelope_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    # The fund's budget envelope, in minor units of `currency`.
+    envelope_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    is_protection: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    accepts_donations: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    rapid_response_target_hours: Mapped[int] = mapped_column(default=72, server_default="72")
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CallType(enum.StrEnum):
+    OPEN = "open"
+    ROLLING = "rolling"
+    RAPID_RESPONSE = "rapid_response"
+    CONVENING = "convening"
+    CORE_SUPPORT = "core_support"
+
+
+class CallStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Call(db.Model):
+    __tablename__ = "calls"
+    __table_args__ = (
+        sa.CheckConstraint("amount_min_minor >= 0", name="amount_min_nonnegative"),
+        sa.CheckConstraint("amount_max_minor >= amount_min_minor", name="amount_range"),
+        sa.CheckConstraint(
+            "min_protection_share_bp BETWEEN 0 AND 10000", name="protection_share_range"
+        ),
+        sa.CheckConstraint(
+            "min_psychosocial_share_bp BETWEEN 0 AND 10000", name="psychosocial_share_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    call_type: Mapped[CallType] = mapped_column(enum_column(CallType))
+    status: Mapped[CallStatus] = mapped_column(enum_column(CallStatus), default=CallStatus.DRAFT)
+    # Languages the call is published in (ISO 639-1); its texts live in CallText.
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: rolling
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    amount_min_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount_max_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    allow_registered: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    allow_unregistered: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    allow_individuals: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    allow_intermediary_route: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
+    # Minimum shares of a budget's total, in basis points (100 = 1%).
+    min_protection_share_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    min_psychosocial_share_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    fund: Mapped[Fund] = relationship()
+    texts: Mapped[list[CallText]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", order_by="CallText.language"
+    )
+    questions: Mapped[list[CallQuestion]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", order_by="CallQuestion.position"
+    )
+
+    def text(self, language: str) -> CallText | None:
+        """The call's text in `language`, else its first language's."""
+        by_lang = {t.language: t for t in self.texts}
+        first = self.languages[0] if self.languages else None
+        return by_lang.get(language) or by_lang.get(first) or next(iter(by_lang.values()), None)
+
+
+class CallText(db.Model):
+    __tablename__ = "call_texts"
+    __table_args__ = (sa.UniqueConstraint("call_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    call: Mapped[Call] = relationship(back_populates="texts")
+
+
+class CallQuestion(db.Model):
+    """One question of a call's short form, with its word limit."""
+
+    __tablename__ = "call_questions"
+    __table_args__ = (
+        sa.UniqueConstraint("call_id", "position"),
+        sa.CheckConstraint("word_limit > 0", name="word_limit_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    # A key from the question bank (mission, activities, ...) or "custom".
+    bank_key: Mapped[str] = mapped_column(sa.String(32), default="custom")
+    # Prompt per language: {"en": "...", "es": "..."}.
+    prompts: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    word_limit: Mapped[int] = mapped_column(default=150)
+    required: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    sensitive: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    call: Mapped[Call] = relationship(back_populates="questions")

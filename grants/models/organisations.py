@@ -1,0 +1,70 @@
+"""Organisations (registered or not, individuals, intermediaries) and who belongs to them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models.types import EncryptedText, UTCDateTime, enum_column, utcnow
+
+
+class OrgKind(enum.StrEnum):
+    REGISTERED_NGO = "registered_ngo"
+    UNREGISTERED_GROUP = "unregistered_group"
+    INDIVIDUAL_DEFENDER = "individual_defender"
+    INTERMEDIARY = "intermediary"
+
+
+class MemberRole(enum.StrEnum):
+    OWNER = "owner"
+    MEMBER = "member"
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The name shown in the portal; may be a pseudonym or a code for an informal group.
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind))
+    # ISO 3166-1 alpha-2; never anything finer than a country in clear text.
+    country: Mapped[str] = mapped_column(sa.String(2))
+    registration_number: Mapped[str | None] = mapped_column(
+        EncryptedText("organisations.registration_number")
+    )
+    contact_details: Mapped[str | None] = mapped_column(
+        EncryptedText("organisations.contact_details")
+    )
+    legal_name: Mapped[str | None] = mapped_column(EncryptedText("organisations.legal_name"))
+    is_verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Intermediaries: countries served (ISO codes) and whether routed applications are accepted.
+    serves_countries: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    accepts_routed_applications: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
+    directory_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[MemberRole] = mapped_column(enum_column(MemberRole), default=MemberRole.MEMBER)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")  # noqa: F821
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")

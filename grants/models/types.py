@@ -1,0 +1,88 @@
+"""Column types shared by every model: UTC timestamps, encrypted text, enums by value."""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.types import TypeDecorator
+
+from grants.security.crypto import Keyring
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC, on SQLite and PostgreSQL alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def keyring() -> Keyring:
+    return current_app.extensions["grants.keyring"]
+
+
+class EncryptedText(TypeDecorator):
+    """Text encrypted at rest with AES-GCM; `context` names table.column (associated data)."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def __init__(self, context: str):
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return keyring().encrypt(self._dump(value), self.context)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return self._load(keyring().decrypt(bytes(value), self.context))
+
+    def _dump(self, value) -> bytes:
+        return str(value).encode()
+
+    def _load(self, raw: bytes):
+        return raw.decode()
+
+
+class EncryptedJSON(EncryptedText):
+    """A JSON value (list or dict) encrypted at rest."""
+
+    def _dump(self, value) -> bytes:
+        return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+
+    def _load(self, raw: bytes):
+        return json.loads(raw)
+
+
+def enum_column(enum_cls: type[enum.Enum], **kwargs) -> sa.Enum:
+    """Store an enum by its value in a VARCHAR(32) (no native type to migrate later)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        **kwargs,
+    )

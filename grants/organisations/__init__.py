@@ -1,0 +1,1 @@
+"""Organisations: registered NGOs, unregistered groups, individual defenders, intermediaries."""

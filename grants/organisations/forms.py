@@ -1,0 +1,34 @@
+"""Organisation forms; the kinds offered are passed in by the view."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+KIND_LABELS = {
+    "registered_ngo": _l("A registered organisation"),
+    "unregistered_group": _l("A group or movement that is not registered"),
+    "individual_defender": _l("Myself, as an individual defender"),
+    "intermediary": _l("An intermediary (fiscal host, regranting fund, network)"),
+}
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        description=_l("The name we show in the portal. A short code or pseudonym is fine."),
+        validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Who is applying"))
+    country = SelectField(_l("Country"), validators=[DataRequired()],
+                          description=_l("Only the country; never a city or address."))
+    legal_name = StringField(_l("Legal name (if registered)"),
+                             validators=[Optional(), Length(max=300)])
+    registration_number = StringField(_l("Registration number (if registered)"),
+                                      validators=[Optional(), Length(max=100)])
+    contact_details = TextAreaField(
+        _l("How we can reach you safely"),
+        description=_l("Stored encrypted. Only staff who need it can read it."),
+        validators=[Optional(), Length(max=2000)])
+    directory_opt_in = BooleanField(_l("List us in the grantee directory for peer exchange"))

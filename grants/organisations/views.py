@@ -1,0 +1,109 @@
+"""Organisations: list, create, read, edit, verify."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from grants.auth.forms import ConfirmForm
+from grants.countries import countries
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.models import Membership, Organisation, OrgKind
+from grants.organisations import services
+from grants.organisations.forms import KIND_LABELS, OrganisationForm
+from grants.policy import Permission, can, require
+from grants.web import attach_error
+
+bp = Blueprint("organisations", __name__, url_prefix="/orgs")
+PAGE_SIZE = 50
+
+
+def _load(org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None or not can(current_user, Permission.VIEW_ORGANISATION, org):
+        abort(404)
+    return org
+
+
+def _form(obj=None, *, creating: bool) -> OrganisationForm:
+    form = OrganisationForm(obj=obj)
+    kinds = [k for k in OrgKind if current_user.is_staff or k != OrgKind.INTERMEDIARY]
+    form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
+    form.country.choices = [("", _("Choose a country")), *countries(g.get("lang", "en"))]
+    if not creating:
+        del form.kind
+    return form
+
+
+def _values(form: OrganisationForm) -> dict:
+    return {k: (v.strip() or None) if isinstance(v, str) else v
+            for k, v in form.data.items() if k in services.EDITABLE}
+
+
+@bp.route("/")
+def index():
+    q = sa.select(Organisation).order_by(Organisation.name)
+    if not can(current_user, Permission.LIST_ALL_ORGANISATIONS):
+        q = q.join(Membership).where(Membership.user_id == current_user.id)
+    kind = request.args.get("kind")
+    if kind in OrgKind._value2member_map_:
+        q = q.where(Organisation.kind == OrgKind(kind))
+    page = db.paginate(q, per_page=PAGE_SIZE, error_out=False)
+    return render_template("organisations/index.html", page=page, kind=kind,
+                           kinds=[(k.value, KIND_LABELS[k.value]) for k in OrgKind])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    require(Permission.CREATE_ORGANISATION)
+    form = _form(creating=True)
+    if form.validate_on_submit():
+        try:
+            org = services.create_organisation(current_user, kind=OrgKind(form.kind.data),
+                                               **_values(form))
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("organisations.show", org_id=org.id))
+    return render_template("organisations/form.html", form=form, org=None)
+
+
+@bp.route("/<int:org_id>")
+def show(org_id: int):
+    org = _load(org_id)
+    return render_template("organisations/show.html", org=org, verify_form=ConfirmForm(),
+                           kind_label=KIND_LABELS[org.kind.value])
+
+
+@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+def edit(org_id: int):
+    org = _load(org_id)
+    require(Permission.EDIT_ORGANISATION, org)
+    form = _form(org, creating=False)
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(current_user, org, **_values(form))
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("organisations.show", org_id=org.id))
+    return render_template("organisations/form.html", form=form, org=org)
+
+
+@bp.route("/<int:org_id>/verify", methods=["POST"])
+def verify(org_id: int):
+    org = _load(org_id)
+    require(Permission.VERIFY_ORGANISATION, org)
+    if ConfirmForm().validate_on_submit():
+        services.set_verified(current_user, org, request.form.get("verified") == "1")
+        db.session.commit()
+    return redirect(url_for("organisations.show", org_id=org.id))

@@ -1,0 +1,1 @@
+"""Security mechanisms: field encryption, headers, rate limits, audit log."""

@@ -1,0 +1,193 @@
+"""The `register_*` helpers the factory calls, and small helpers every view shares."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from grants.errors import ServiceError
+from grants.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+# Where a staff member without two-step verification may still go.
+SETUP_ENDPOINTS = {"account.two_factor", "auth.logout", "static", "main.set_language"}
+
+
+def public(view):
+    """Mark a view as reachable without logging in (everything else requires it)."""
+    view._public = True
+    return view
+
+
+def attach_error(form, exc: ServiceError) -> None:
+    """Show a service's refusal next to the field it concerns, or above the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def language_choices() -> list[tuple[str, str]]:
+    from babel import Locale
+
+    return [(code, Locale.parse(code).get_display_name(code).capitalize())
+            for code in current_app.config["LANGUAGES"]]
+
+
+def _select_locale() -> str:
+    langs = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get("lang")
+    if chosen in langs:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.preferred_language in langs:
+        return current_user.preferred_language
+    return request.accept_languages.best_match(langs) or langs[0]
+
+
+def register_extensions(app: Flask) -> None:
+    from grants import ROOT
+    from grants.security.crypto import Keyring
+
+    app.extensions["grants.keyring"] = Keyring.parse(app.config["DATA_KEYS"])
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("hide_parameters", True)  # no row values in error messages or logs
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            _configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # IP/UA changes are normal on mobile and Tor
+    import grants.auth.sessions  # noqa: F401  (registers the request loader)
+
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _configure_sqlite(engine) -> None:
+    """Foreign keys on, WAL, and pysqlite's transaction handling fixed so SAVEPOINT works."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+def register_security(app: Flask) -> None:
+    from grants.security import headers
+
+    headers.init_app(app)
+
+    @app.before_request
+    def _require_login():
+        g.lang = _select_locale()
+        if request.endpoint is None or request.endpoint == "static":
+            return None
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "_public", False):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if (current_user.is_staff and not current_user.totp_enabled
+                and request.endpoint not in SETUP_ENDPOINTS):
+            return redirect(url_for("account.two_factor"))
+        return None
+
+
+def register_blueprints(app: Flask) -> None:
+    from grants.admin.views import bp as admin_bp
+    from grants.auth.account import bp as account_bp
+    from grants.auth.views import bp as auth_bp
+    from grants.funds.views import bp as funds_bp
+    from grants.main.views import bp as main_bp
+    from grants.organisations.views import bp as orgs_bp
+
+    for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+ERROR_TEXT = {
+    400: "The request could not be understood.",
+    403: "You do not have access to this.",
+    404: "We could not find that page.",
+    405: "That action is not possible here.",
+    413: "What you sent is too large. Please send less at once.",
+    429: "Too many attempts. Please wait a few minutes and try again.",
+    500: "Something went wrong on our side. Nothing you sent was shown to anyone.",
+}
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render(code: int, message: str | None = None):
+        db.session.rollback()
+        text = message or _(ERROR_TEXT.get(code, ERROR_TEXT[400]))
+        return render_template("errors/error.html", code=code, message=text), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc):
+        return render(400, _("This form had expired, so nothing was saved. Go back, reload "
+                             "the page and send it again; your browser usually keeps what "
+                             "you typed."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return render(exc.code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        # Log the type and where, never the request's content or the exception's arguments.
+        where = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("unhandled %s at %s\n%s", type(exc).__name__, request.endpoint, where)
+        return render(500)
+
+
+def register_templating(app: Flask) -> None:
+    from grants.countries import country_name
+    from grants.money import format_money
+    from grants.policy import Permission, can
+
+    app.jinja_env.globals.update(format_money=format_money, country_name=country_name)
+
+    @app.context_processor
+    def _globals():
+        lang = g.get("lang", "en")
+        return {
+            "can": can,
+            "Permission": Permission,
+            "lang": lang,
+            "text_dir": "rtl" if lang in current_app.config["RTL_LANGUAGES"] else "ltr",
+            "languages": language_choices() if len(current_app.config["LANGUAGES"]) > 1 else [],
+        }
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
