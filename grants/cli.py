@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from grants.extensions import db
 from grants.models import User
@@ -18,6 +19,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load demo accounts and data once (does nothing if they are already there)."""
     if not current_app.config["DEMO_COMMANDS"]:
@@ -32,6 +34,7 @@ def demo_command():
 
 
 @click.command("totp")
+@with_appcontext
 @click.argument("username")
 def totp_command(username: str):
     """Print the current two-step code of a demo account (development only)."""
@@ -46,6 +49,7 @@ def totp_command(username: str):
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("username")
 @click.password_option()
 def create_admin_command(username: str, password: str):
@@ -62,7 +66,7 @@ def create_admin_command(username: str, password: str):
     click.echo(f"Admin {username} created. Recovery code (shown once): {code}")
 
 
-@click.group("audit")
+@click.group("audit", cls=AppGroup)
 def audit_group():
     """The audit trail."""
 

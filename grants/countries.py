@@ -7,7 +7,9 @@ from functools import cache
 from babel import Locale
 
 # CLDR territory codes that are not countries.
-_NOT_COUNTRIES = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+_NOT_COUNTRIES = {
+    "AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ",
+}
 
 
 @cache

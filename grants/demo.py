@@ -14,14 +14,34 @@ import sqlalchemy as sa
 
 from grants.auth import services as accounts
 from grants.extensions import db
-from grants.models import (Application, ApplicationStatus, ApplicationStatusChange, Award,
-                           BudgetCategory, BudgetLine, Call, CallQuestion, CallStatus, CallText,
-                           CallType, Fund, Membership, MemberRole, Organisation, OrgKind,
-                           ReportKind, ReportRequirement, RiskLevel, Role, SupportType, Tranche,
-                           User)
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationStatusChange,
+    Award,
+    BudgetCategory,
+    BudgetLine,
+    Call,
+    CallQuestion,
+    CallStatus,
+    CallText,
+    CallType,
+    Fund,
+    MemberRole,
+    Membership,
+    Organisation,
+    OrgKind,
+    ReportKind,
+    ReportRequirement,
+    RiskLevel,
+    Role,
+    SupportType,
+    Tranche,
+    User,
+)
 from grants.models.types import utcnow
 
-DEMO_PASSWORD = "demo password 2026"
+DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (documented demo accounts)
 USERS = [
     ("admin", Role.ADMIN), ("officer", Role.OFFICER), ("officer2", Role.OFFICER),
     ("reviewer", Role.REVIEWER), ("intermediary", Role.INTERMEDIARY),

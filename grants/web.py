@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from functools import wraps
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, redirect, render_template, request, url_for
@@ -176,7 +175,10 @@ def register_templating(app: Flask) -> None:
     from grants.money import format_money
     from grants.policy import Permission, can
 
-    app.jinja_env.globals.update(format_money=format_money, country_name=country_name)
+    from grants.admin.forms import role_label
+
+    app.jinja_env.globals.update(format_money=format_money, country_name=country_name,
+                                 role_label=role_label)
 
     @app.context_processor
     def _globals():

@@ -9,7 +9,7 @@ import pyotp
 
 from grants.auth import services
 from grants.extensions import db
-from grants.models import Fund, Membership, MemberRole, Organisation, OrgKind, Role, User
+from grants.models import Fund, MemberRole, Membership, Organisation, OrgKind, Role, User
 
 PASSWORD = "a long test password"
 _seq = itertools.count(1)

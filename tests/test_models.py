@@ -9,7 +9,15 @@ from alembic.migration import MigrationContext
 
 from grants.config import new_data_key
 from grants.extensions import db
-from grants.models import Application, BudgetCategory, BudgetLine, Call, CallType, Organisation, User
+from grants.models import (
+    Application,
+    BudgetCategory,
+    BudgetLine,
+    Call,
+    CallType,
+    Organisation,
+    User,
+)
 from grants.security.crypto import CryptoError, Keyring
 from tests import factories
 

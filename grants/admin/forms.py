@@ -8,6 +8,21 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
+ROLE_LABELS = {
+    "applicant": _l("Applicant"),
+    "officer": _l("Programme officer"),
+    "reviewer": _l("Reviewer"),
+    "intermediary": _l("Intermediary"),
+    "admin": _l("Administrator"),
+}
+
+
+def role_label(role) -> str:
+    """The translated name of a role (a Role or its value)."""
+    value = getattr(role, "value", role)
+    return str(ROLE_LABELS.get(value, value))
+
+
 class UserEditForm(FlaskForm):
     role = SelectField(_l("Role"))
     active = BooleanField(_l("Account active"))

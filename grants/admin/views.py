@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from grants.admin.forms import NewUserForm, UserEditForm
+from grants.admin.forms import NewUserForm, UserEditForm, role_label
 from grants.auth import services as accounts
 from grants.auth.forms import ConfirmForm
 from grants.errors import ServiceError
@@ -29,7 +29,7 @@ def _admins_only():
 
 
 def _role_choices():
-    return [(r.value, r.value.replace("_", " ").capitalize()) for r in Role]
+    return [(r.value, role_label(r)) for r in Role]
 
 
 @bp.route("/users")

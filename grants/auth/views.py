@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (Blueprint, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -51,7 +60,8 @@ def login():
             return render_template("auth/login.html", form=form, error=str(exc)), 429
         db.session.commit()  # keeps the audit of a failure and any re-hash
         if user is None:
-            return render_template("auth/login.html", form=form, error=_("That user name and password do not match an active account.")), 200
+            error = _("That user name and password do not match an active account.")
+            return render_template("auth/login.html", form=form, error=error)
         if user.totp_enabled:
             session.clear()
             session["pending"] = {"uid": user.id, "at": utcnow().timestamp(),
@@ -113,7 +123,8 @@ def register():
         form.language.data = g.get("lang", "en")
     if form.validate_on_submit():
         try:
-            ratelimit.check("register-ip", _client_ip(), current_app.config["REGISTER_LIMIT_PER_IP"])
+            ratelimit.check("register-ip", _client_ip(),
+                            current_app.config["REGISTER_LIMIT_PER_IP"])
             user, code = services.register(form.username.data, form.password.data,
                                            email=form.email.data, language=form.language.data)
         except ratelimit.RateLimited as exc:

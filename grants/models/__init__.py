@@ -31,7 +31,7 @@ from grants.models.awards import (
 )
 from grants.models.funding import Call, CallQuestion, CallStatus, CallText, CallType, Fund
 from grants.models.messages import Message
-from grants.models.organisations import Membership, MemberRole, Organisation, OrgKind
+from grants.models.organisations import MemberRole, Membership, Organisation, OrgKind
 
 __all__ = [
     "Application", "ApplicationAnswer", "ApplicationStatus", "ApplicationStatusChange",

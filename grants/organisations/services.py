@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grants.errors import ServiceError
 from grants.extensions import db
-from grants.models import Membership, MemberRole, Organisation, OrgKind, User
+from grants.models import MemberRole, Membership, Organisation, OrgKind, User
 from grants.security import audit
 
 EDITABLE = ("name", "country", "legal_name", "registration_number", "contact_details",

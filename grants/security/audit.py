@@ -34,6 +34,7 @@ def _digest(prev_hash: str, event: AuditEvent) -> str:
 
 def record(actor, action: str, obj=None, **details) -> AuditEvent:
     """Append an event. `details` must hold no defender's data: ids, states, amounts only."""
+    obj = getattr(obj, "_get_current_object", lambda: obj)()  # current_user is a proxy
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK_ID)))
     prev = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
@@ -57,7 +58,10 @@ def verify_chain(batch: int = 1000) -> AuditEvent | None:
     prev, last_id = GENESIS, 0
     while True:
         events = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+            sa.select(AuditEvent)
+            .where(AuditEvent.id > last_id)
+            .order_by(AuditEvent.id)
+            .limit(batch)
         ).all()
         if not events:
             return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_login import current_user
 
 CSP = "; ".join(
     [
@@ -22,7 +21,7 @@ CSP = "; ".join(
 
 
 def apply(response):
-    """Add the headers; signed-in pages are never stored by browsers or proxies."""
+    """Add the headers; no page (only static files) is stored by browsers or proxies."""
     h = response.headers
     h.setdefault("Content-Security-Policy", CSP)
     h.setdefault("X-Content-Type-Options", "nosniff")
@@ -34,11 +33,9 @@ def apply(response):
     if request.is_secure:
         h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     if request.endpoint != "static":
-        if current_user.is_authenticated or "Set-Cookie" in h:
-            h["Cache-Control"] = "no-store"
-            h["Pragma"] = "no-cache"
-        else:
-            h.setdefault("Cache-Control", "private, no-cache")
+        # Pages carry per-session CSRF tokens and, once signed in, people's data: a shared
+        # or seized phone must not keep them. Only the static files are cached.
+        h["Cache-Control"] = "no-store"
     return response
 
 

@@ -1,0 +1,127 @@
+"""Every route, for every kind of user, including another organisation's object.
+
+The test fails when a route exists that the matrix does not list, so a new route cannot
+ship without someone deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+ROLES = ("anon", "applicant", "stranger", "reviewer", "officer", "intermediary", "admin")
+LOGIN = 302  # an anonymous visitor is sent to log in
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status, **overrides):
+    return {"anon": LOGIN, **dict.fromkeys(ROLES[1:], status), **overrides}
+
+
+def only(allowed: tuple[str, ...], ok=200, denied=403):
+    return {r: (LOGIN if r == "anon" else ok if r in allowed else denied) for r in ROLES}
+
+
+# endpoint -> (method, url arguments, expected status per role).
+# `applicant` owns world.org; `stranger` owns another organisation.
+MATRIX = {
+    "static": ("GET", {"filename": "site.css"}, everyone(200)),
+    "main.home": ("GET", {}, everyone(200)),
+    "main.healthz": ("GET", {}, everyone(200)),
+    "main.set_language": ("POST", {}, everyone(302)),
+    "auth.login": ("GET", {}, {**everyone(302), "anon": 200}),
+    "auth.register": ("GET", {}, {**everyone(302), "anon": 200}),
+    "auth.recover": ("GET", {}, everyone(200)),
+    "auth.second_factor": ("GET", {}, everyone(302)),
+    "auth.logout": ("POST", {}, everyone(302)),
+    "account.overview": ("GET", {}, signed_in(200)),
+    "account.password": ("GET", {}, signed_in(200)),
+    "account.two_factor": ("GET", {}, signed_in(200)),
+    "account.disable_two_factor": ("POST", {}, signed_in(302)),
+    "account.end_other_sessions": ("POST", {}, signed_in(302)),
+    "organisations.index": ("GET", {}, signed_in(200)),
+    "organisations.create": ("GET", {}, only(("applicant", "stranger", "admin"))),
+    "organisations.show": ("GET", {"org_id": "org"}, {
+        "anon": LOGIN, "applicant": 200, "stranger": 404, "reviewer": 404, "officer": 200,
+        "intermediary": 404, "admin": 200}),
+    "organisations.edit": ("GET", {"org_id": "org"}, {
+        "anon": LOGIN, "applicant": 200, "stranger": 404, "reviewer": 404, "officer": 403,
+        "intermediary": 404, "admin": 403}),
+    "organisations.verify": ("POST", {"org_id": "org"}, {
+        "anon": LOGIN, "applicant": 403, "stranger": 404, "reviewer": 404, "officer": 302,
+        "intermediary": 404, "admin": 302}),
+    "funds.index": ("GET", {}, only(("officer", "admin"))),
+    "funds.create": ("GET", {}, only(("admin",))),
+    "funds.edit": ("GET", {"fund_id": "fund"}, only(("admin",))),
+    "admin.users": ("GET", {}, only(("admin",))),
+    "admin.new_user": ("GET", {}, only(("admin",))),
+    "admin.user": ("GET", {"user_id": "target"}, only(("admin",))),
+    "admin.reset_two_factor": ("POST", {"user_id": "target"}, only(("admin",), ok=302)),
+    "admin.end_sessions": ("POST", {"user_id": "target"}, only(("admin",), ok=302)),
+    "admin.audit_log": ("GET", {}, only(("admin",))),
+}
+
+CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - MATRIX.keys() == set(), "add these routes to the matrix"
+    assert MATRIX.keys() - endpoints == set(), "these matrix entries have no route"
+
+
+def _url(app, world, endpoint, args):
+    values = {k: getattr(world, v).id if isinstance(v, str) and hasattr(world, v) else v
+              for k, v in args.items()}
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def _client_as(app, auth_factory, world, role):
+    client = app.test_client()
+    user = world.by_role(role)
+    if user is not None:
+        auth_factory(app, client).login(user)
+    return client
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES)
+def test_route_access(app, world, endpoint, role):
+    from tests.conftest import Auth
+
+    method, args, expected = MATRIX[endpoint]
+    client = _client_as(app, Auth, world, role)
+    response = client.open(_url(app, world, endpoint, args), method=method)
+    response.close()
+    assert response.status_code == expected[role], (endpoint, role)
+    if expected[role] == LOGIN and role == "anon" and endpoint not in _PUBLIC_REDIRECTS:
+        assert response.headers["Location"].startswith("/auth/login")
+
+
+# Public routes whose redirect for anonymous visitors goes somewhere other than log-in.
+_PUBLIC_REDIRECTS = {"main.set_language", "auth.second_factor", "auth.logout"}
+
+
+@pytest.mark.parametrize(("endpoint", "role"), [
+    (e, r) for e in MATRIX for r in ROLES
+    if MATRIX[e][0] == "GET" and e != "static"
+])
+def test_posting_to_a_page_is_refused_whenever_reading_it_is(app, world, endpoint, role):
+    """A form's POST must not open what its GET keeps closed."""
+    from tests.conftest import Auth
+
+    _method, args, expected = MATRIX[endpoint]
+    client = _client_as(app, Auth, world, role)
+    url = _url(app, world, endpoint, args)
+    rule_methods = next(r.methods for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    if "POST" not in rule_methods:
+        assert client.post(url).status_code == 405
+        return
+    status = client.post(url, data={}).status_code
+    if expected[role] in (403, 404) or (expected[role] == LOGIN and role == "anon"):
+        assert status == expected[role], (endpoint, role)
+    else:
+        assert status not in (403, 404, 500), (endpoint, role)
