@@ -171,11 +171,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_templating(app: Flask) -> None:
+    from grants.admin.forms import role_label
     from grants.countries import country_name
     from grants.money import format_money
     from grants.policy import Permission, can
-
-    from grants.admin.forms import role_label
 
     app.jinja_env.globals.update(format_money=format_money, country_name=country_name,
                                  role_label=role_label)

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-
 ROLE_LABELS = {
     "applicant": _l("Applicant"),
     "officer": _l("Programme officer"),

@@ -32,16 +32,14 @@ def hash_secret(value: str) -> str:
 def verify_secret(stored: str | None, given: str) -> bool:
     """Check `given` against `stored`; with no stored hash, spend the same time and fail."""
     h = hasher()
-    if stored is None:
+    known = stored is not None
+    if not known:
         stored = current_app.extensions.setdefault("grants.dummy_hash", h.hash(secrets.token_hex()))
-        given, result = given + "\0", False
-    else:
-        result = True
     try:
         h.verify(stored, given)
     except (VerificationError, InvalidHashError):
         return False
-    return result
+    return known
 
 
 def needs_rehash(stored: str) -> bool:

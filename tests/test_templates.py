@@ -1,0 +1,62 @@
+"""The base layout: language and direction, skip link, error summary, no inline script."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+@pytest.fixture
+def arabic(app):
+    app.config["LANGUAGES"] = ["en", "ar"]
+    yield
+    app.config["LANGUAGES"] = ["en"]
+
+
+def test_pages_declare_language_and_direction(client):
+    page = client.get("/auth/login").data.decode()
+    assert '<html lang="en" dir="ltr">' in page
+
+
+def test_a_right_to_left_language_turns_the_page(client, arabic):
+    client.set_cookie("lang", "ar")
+    page = client.get("/auth/login").data.decode()
+    assert '<html lang="ar" dir="rtl">' in page
+
+
+def test_the_language_chooser_remembers_without_an_account(client, arabic):
+    r = client.post("/language", data={"lang": "ar", "next": "/auth/login"})
+    assert r.headers["Location"] == "/auth/login"
+    assert "lang=ar" in r.headers["Set-Cookie"]
+    assert 'dir="rtl"' in client.get("/auth/login").data.decode()
+    r = client.post("/language", data={"lang": "xx", "next": "//evil.example"})
+    assert r.headers["Location"] == "/" and "Set-Cookie" not in r.headers
+
+
+def test_skip_link_comes_first_and_targets_main(client):
+    page = client.get("/").data.decode()
+    body = page[page.index("<body>"):]
+    first_link = re.search(r"<a [^>]*>", body).group(0)
+    assert 'href="#main"' in first_link and '<main id="main"' in page
+
+
+def test_error_summary_links_to_the_fields(client):
+    page = client.post("/auth/register", data={"username": "", "password": "x",
+                                               "confirm": "y", "language": "en"}).data.decode()
+    summary = page[page.index('class="error-summary"'):]
+    assert 'href="#username"' in summary and 'href="#confirm"' in summary
+    assert 'aria-invalid="true"' in page
+
+
+def test_no_inline_script_or_style_anywhere(client, auth, world):
+    auth.login(world.admin)
+    for path in ("/", "/account/", "/admin/users", "/admin/audit", "/orgs/", "/funds/"):
+        page = client.get(path).data.decode()
+        assert "<script" not in page and "<style" not in page and " style=" not in page, path
+
+
+def test_the_stylesheet_is_small(client):
+    r = client.get("/static/site.css")
+    assert len(r.data) < 8 * 1024
+    r.close()
