@@ -73,6 +73,13 @@ def defaults(instance_path: str) -> dict:
         "TOTP_LIMIT": os.environ.get("TOTP_LIMIT", "5 per 5 minutes"),
         "REGISTER_LIMIT_PER_IP": os.environ.get("REGISTER_LIMIT_PER_IP", "20 per hour"),
         "DEMO_COMMANDS": env != "production",
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "portal@localhost"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST"),
+        "SMTP_PORT": _env_int("SMTP_PORT", 587),
+        "SMTP_USER": os.environ.get("SMTP_USER"),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") != "0",
     }
 
 

@@ -13,7 +13,17 @@ from collections.abc import Callable
 from flask import abort
 from flask_login import current_user
 
-from grants.models import Membership, Organisation, OrgKind, Role, User
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    Call,
+    CallStatus,
+    Membership,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+)
 
 
 class Permission(enum.Enum):
@@ -29,6 +39,18 @@ class Permission(enum.Enum):
     EDIT_ORGANISATION = "edit_organisation"
     VERIFY_ORGANISATION = "verify_organisation"
     LIST_ALL_ORGANISATIONS = "list_all_organisations"
+    # calls for proposals
+    MANAGE_CALLS = "manage_calls"
+    VIEW_CALL = "view_call"
+    APPLY_TO_CALL = "apply_to_call"
+    # applications
+    LIST_ALL_APPLICATIONS = "list_all_applications"
+    VIEW_APPLICATION = "view_application"
+    VIEW_APPLICATION_SENSITIVE = "view_application_sensitive"
+    EDIT_APPLICATION = "edit_application"
+    WITHDRAW_APPLICATION = "withdraw_application"
+    DELETE_APPLICATION = "delete_application"
+    MESSAGE_APPLICATION = "message_application"
 
 
 def _role(user) -> Role | None:
@@ -78,6 +100,50 @@ def _verify_org(user, org: Organisation) -> bool:
     )
 
 
+def _view_call(user, call: Call) -> bool:
+    # Open and closed calls are public; drafts only to those who manage calls.
+    return call.status != CallStatus.DRAFT or _role(user) in (Role.OFFICER, Role.ADMIN)
+
+
+def _apply(user, call: Call) -> bool:
+    return _role(user) == Role.APPLICANT and call.status == CallStatus.OPEN
+
+
+def _applicant_side(user, application: Application) -> bool:
+    return _role(user) == Role.APPLICANT and is_member(user, application.organisation)
+
+
+def _view_application(user, application: Application) -> bool:
+    if _applicant_side(user, application):
+        return True
+    if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN):
+        return False  # a draft is the applicant's own until they send it
+    return _role(user) == Role.OFFICER
+
+
+def _edit_application(user, application: Application) -> bool:
+    return _applicant_side(user, application) and application.status in EDITABLE_STATUSES
+
+
+def _withdraw_application(user, application: Application) -> bool:
+    return _applicant_side(user, application) and application.status in WITHDRAWABLE_STATUSES
+
+
+def _delete_application(user, application: Application) -> bool:
+    return _applicant_side(user, application) and application.status == ApplicationStatus.DRAFT
+
+
+def _message_application(user, application: Application) -> bool:
+    return _view_application(user, application) and application.status not in (
+        ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
+
+
+EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.MORE_INFO_REQUESTED})
+WITHDRAWABLE_STATUSES = frozenset({
+    ApplicationStatus.AWAITING_ENDORSEMENT, ApplicationStatus.SUBMITTED,
+    ApplicationStatus.UNDER_REVIEW, ApplicationStatus.MORE_INFO_REQUESTED,
+})
+
 _RULES: dict[Permission, Callable] = {
     Permission.MANAGE_USERS: _has_role(Role.ADMIN),
     Permission.VIEW_AUDIT: _has_role(Role.ADMIN),
@@ -89,11 +155,23 @@ _RULES: dict[Permission, Callable] = {
     Permission.EDIT_ORGANISATION: _edit_org,
     Permission.VERIFY_ORGANISATION: _verify_org,
     Permission.LIST_ALL_ORGANISATIONS: _has_role(Role.ADMIN, Role.OFFICER),
+    Permission.MANAGE_CALLS: _has_role(Role.OFFICER, Role.ADMIN),
+    Permission.VIEW_CALL: _view_call,
+    Permission.APPLY_TO_CALL: _apply,
+    Permission.LIST_ALL_APPLICATIONS: _has_role(Role.OFFICER),
+    Permission.VIEW_APPLICATION: _view_application,
+    Permission.VIEW_APPLICATION_SENSITIVE: _view_application,
+    Permission.EDIT_APPLICATION: _edit_application,
+    Permission.WITHDRAW_APPLICATION: _withdraw_application,
+    Permission.DELETE_APPLICATION: _delete_application,
+    Permission.MESSAGE_APPLICATION: _message_application,
 }
 
 
 def can(user, permission: Permission, obj=None) -> bool:
     """Answer whether `user` may exercise `permission` on `obj` (None for global ones)."""
+    if permission is Permission.VIEW_CALL and _role(user) is None:
+        return obj is not None and obj.status != CallStatus.DRAFT  # calls are public
     if _role(user) is None or not user.is_active:
         return False
     return bool(_RULES[permission](user, obj))

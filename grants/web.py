@@ -6,7 +6,7 @@ import logging
 import traceback
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -114,6 +114,10 @@ def register_security(app: Flask) -> None:
         if getattr(view, "_public", False):
             return None
         if not current_user.is_authenticated:
+            if request.method == "POST" and g.get("lapsed_user_id"):
+                kept = _rescue(view, g.lapsed_user_id)
+                if kept is not None:
+                    return redirect(url_for("auth.login", next=kept))
             return login_manager.unauthorized()
         if (current_user.is_staff and not current_user.totp_enabled
                 and request.endpoint not in SETUP_ENDPOINTS):
@@ -121,15 +125,31 @@ def register_security(app: Flask) -> None:
         return None
 
 
+def _rescue(view, user_id: int) -> str | None:
+    """Keep a lapsed POST's fields if the view allows; return the URL to come back to."""
+    from grants import rescue
+
+    if not getattr(view, "_rescue", False):
+        return None
+    db.session.rollback()
+    token = rescue.stash(user_id, request.endpoint, request.form)
+    flash(_("Your session had expired, so nothing was saved yet. We kept what you typed: "
+            "check it below and save again."), "info")
+    return rescue.return_url(token)
+
+
 def register_blueprints(app: Flask) -> None:
     from grants.admin.views import bp as admin_bp
+    from grants.applications.calls.views import bp as calls_bp
+    from grants.applications.views import bp as applications_bp
     from grants.auth.account import bp as account_bp
     from grants.auth.views import bp as auth_bp
     from grants.funds.views import bp as funds_bp
     from grants.main.views import bp as main_bp
     from grants.organisations.views import bp as orgs_bp
 
-    for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp):
+    for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp, calls_bp,
+               applications_bp):
         app.register_blueprint(bp)
 
 
@@ -152,6 +172,11 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc):
+        view = app.view_functions.get(request.endpoint or "")
+        if current_user.is_authenticated:
+            kept = _rescue(view, current_user.id)
+            if kept is not None:
+                return redirect(kept)
         return render(400, _("This form had expired, so nothing was saved. Go back, reload "
                              "the page and send it again; your browser usually keeps what "
                              "you typed."))

@@ -9,25 +9,13 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-ROLES = ("anon", "applicant", "stranger", "reviewer", "officer", "intermediary", "admin")
-LOGIN = 302  # an anonymous visitor is sent to log in
-
-
-def everyone(status):
-    return dict.fromkeys(ROLES, status)
-
-
-def signed_in(status, **overrides):
-    return {"anon": LOGIN, **dict.fromkeys(ROLES[1:], status), **overrides}
-
-
-def only(allowed: tuple[str, ...], ok=200, denied=403):
-    return {r: (LOGIN if r == "anon" else ok if r in allowed else denied) for r in ROLES}
-
+from tests import access_applications, access_calls
+from tests.access import LOGIN, ROLES, everyone, only, signed_in
 
 # endpoint -> (method, url arguments, expected status per role).
-# `applicant` owns world.org; `stranger` owns another organisation.
-MATRIX = {
+# `applicant` owns world.org; `stranger` owns another organisation. A string argument
+# names an object of the test world (tests/factories.py World): its id is used.
+CORE = {
     "static": ("GET", {"filename": "site.css"}, everyone(200)),
     "main.home": ("GET", {}, everyone(200)),
     "main.healthz": ("GET", {}, everyone(200)),
@@ -64,6 +52,7 @@ MATRIX = {
     "admin.audit_log": ("GET", {}, only(("admin",))),
 }
 
+MATRIX = {**CORE, **access_calls.ENTRIES, **access_applications.ENTRIES}
 CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 
 

@@ -196,6 +196,12 @@ def live_session(token: str) -> UserSession | None:
     return s
 
 
+def session_owner(token: str) -> int | None:
+    """The user id of a (possibly lapsed) session token, if the token was ever issued."""
+    return db.session.scalar(
+        sa.select(UserSession.user_id).where(UserSession.token_hash == token_hash(token)))
+
+
 def end_sessions(user: User, except_id: int | None = None) -> int:
     """End the user's live sessions (all, or all but one); returns how many."""
     q = sa.update(UserSession).where(

@@ -51,6 +51,8 @@ def _load(_request) -> User | None:
         return None
     s = services.live_session(token)
     if s is None:
+        # Remember whose session lapsed, so a form posted now can be kept for them.
+        g.lapsed_user_id = services.session_owner(token)
         session.pop("sid", None)
         return None
     now = utcnow()

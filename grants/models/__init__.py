@@ -2,8 +2,11 @@
 
 from grants.models.accounts import Role, User, UserSession
 from grants.models.applications import (
+    PROTECTION_CATEGORIES,
+    PSYCHOSOCIAL_CATEGORIES,
     Application,
     ApplicationAnswer,
+    ApplicationDocument,
     ApplicationStatus,
     ApplicationStatusChange,
     BudgetCategory,
@@ -29,15 +32,16 @@ from grants.models.awards import (
     Tranche,
     TrancheStatus,
 )
+from grants.models.drafts import FormRescue
 from grants.models.funding import Call, CallQuestion, CallStatus, CallText, CallType, Fund
 from grants.models.messages import Message
 from grants.models.organisations import MemberRole, Membership, Organisation, OrgKind
 
 __all__ = [
-    "Application", "ApplicationAnswer", "ApplicationStatus", "ApplicationStatusChange",
-    "AuditEvent", "Award", "AwardStatus", "BudgetCategory", "BudgetLine", "Call",
+    "Application", "ApplicationAnswer", "ApplicationDocument", "ApplicationStatus", "ApplicationStatusChange",
+    "AuditEvent", "Award", "AwardStatus", "BudgetCategory", "BudgetLine", "PROTECTION_CATEGORIES", "PSYCHOSOCIAL_CATEGORIES", "Call",
     "CallQuestion", "CallStatus", "CallText", "CallType", "Disbursement",
-    "DisbursementStatus", "Fund", "Membership", "MemberRole", "Message", "Organisation",
+    "DisbursementStatus", "FormRescue", "Fund", "Membership", "MemberRole", "Message", "Organisation",
     "OrgKind", "PaymentRoute", "Recommendation", "RegrantType", "Report", "ReportKind",
     "ReportRequirement", "ReportStatus", "Review", "RiskLevel", "Role", "SubGrant",
     "SupportType", "Tranche", "TrancheStatus", "User", "UserSession",

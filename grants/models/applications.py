@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models.types import EncryptedJSON, EncryptedText, UTCDateTime, enum_column, utcnow
+from grants.models.types import (
+    EncryptedBytes,
+    EncryptedJSON,
+    EncryptedText,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
 
 
 class ApplicationStatus(enum.StrEnum):
@@ -40,6 +47,15 @@ class BudgetCategory(enum.StrEnum):
     DEPENDANTS_SUPPORT = "dependants_support"
     CONVENING = "convening"
     OTHER = "other"
+
+
+# Budget categories that count as the protection/security line (IV.8) and the
+# psychosocial/well-being line (IV.10) every budget must carry.
+PROTECTION_CATEGORIES = frozenset({
+    BudgetCategory.PROTECTION_SECURITY, BudgetCategory.DIGITAL_SECURITY,
+    BudgetCategory.IN_COUNTRY_PROTECTION, BudgetCategory.RELOCATION,
+})
+PSYCHOSOCIAL_CATEGORIES = frozenset({BudgetCategory.PSYCHOSOCIAL})
 
 
 class Application(db.Model):
@@ -79,6 +95,12 @@ class Application(db.Model):
         EncryptedJSON("applications.focus_populations")
     )
     current_step: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Budget rows as typed, kept while any row is invalid so nothing typed is lost.
+    budget_draft: Mapped[list[dict] | None] = mapped_column(
+        EncryptedJSON("applications.budget_draft")
+    )
+    # True when the applicant uploaded a proposal written for another funder (IV.6).
+    reused_proposal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -94,6 +116,9 @@ class Application(db.Model):
     )
     budget_lines: Mapped[list[BudgetLine]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="BudgetLine.id"
+    )
+    documents: Mapped[list[ApplicationDocument]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", lazy="select"
     )
     history: Mapped[list[ApplicationStatusChange]] = relationship(
         back_populates="application",
@@ -115,6 +140,33 @@ class ApplicationAnswer(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="answers")
+
+
+class ApplicationDocument(db.Model):
+    """An uploaded file (a reused proposal or a required attachment), encrypted at rest."""
+
+    __tablename__ = "application_documents"
+    __table_args__ = (sa.CheckConstraint("size_bytes > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(sa.String(32), default="reused_proposal")
+    filename: Mapped[str] = mapped_column(EncryptedText("application_documents.filename"))
+    media_type: Mapped[str] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    # Deferred: listing documents never loads their content.
+    content: Mapped[bytes] = mapped_column(
+        EncryptedBytes("application_documents.content"), deferred=True
+    )
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="documents")
 
 
 class ApplicationStatusChange(db.Model):

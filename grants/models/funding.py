@@ -54,6 +54,7 @@ class Call(db.Model):
         sa.CheckConstraint(
             "min_psychosocial_share_bp BETWEEN 0 AND 10000", name="psychosocial_share_range"
         ),
+        sa.Index("ix_calls_status_closes_at", "status", "closes_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +77,12 @@ class Call(db.Model):
     # Minimum shares of a budget's total, in basis points (100 = 1%).
     min_protection_share_bp: Mapped[int] = mapped_column(default=0, server_default="0")
     min_psychosocial_share_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Documents an applicant must attach (counted in the burden budget).
+    attachments_required: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Applicants may upload a proposal written for another funder instead of the long answers.
+    allow_reused_proposal: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Years an award from this call may last (1 for project calls, several for core support).
+    max_years: Mapped[int] = mapped_column(default=1, server_default="1")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -126,5 +133,7 @@ class CallQuestion(db.Model):
     word_limit: Mapped[int] = mapped_column(default=150)
     required: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     sensitive: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A long question that an uploaded proposal written for another funder may replace.
+    replaceable: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     call: Mapped[Call] = relationship(back_populates="questions")

@@ -65,6 +65,16 @@ class EncryptedText(TypeDecorator):
         return raw.decode()
 
 
+class EncryptedBytes(EncryptedText):
+    """Binary content (an uploaded file) encrypted at rest."""
+
+    def _dump(self, value) -> bytes:
+        return bytes(value)
+
+    def _load(self, raw: bytes):
+        return raw
+
+
 class EncryptedJSON(EncryptedText):
     """A JSON value (list or dict) encrypted at rest."""
 

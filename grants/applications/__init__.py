@@ -1,0 +1,1 @@
+"""Calls for proposals and the short application form: drafts, budgets, documents."""

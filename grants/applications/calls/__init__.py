@@ -1,0 +1,1 @@
+"""Calls for proposals: set up by officers, read by everyone, with a burden budget."""

@@ -1,0 +1,55 @@
+"""Notifications outside the portal say only that there is news, never what it is.
+
+An e-mail goes only to a user who gave an address. Its text is fixed per kind and holds no
+name, no call, no amount, no message text: a mailbox may be read by someone else.
+Backends: "log" (development: logs that a notice went to a user id), "memory" (tests),
+"smtp" (SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS, MAIL_FROM).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, url_for
+
+from grants.models import User
+
+log = logging.getLogger(__name__)
+
+SUBJECT = "News in the grants portal"
+BODY = ("There is news for you in the grants portal. Log in to read it:\n{url}\n\n"
+        "We never put the content of a message in an e-mail.")
+KINDS = frozenset({"application_update", "message", "report_due", "payment_update"})
+
+
+def notify(user: User, kind: str) -> bool:
+    """Tell `user` there is news; returns whether a notice was sent."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not user.email or not user.is_active:
+        return False
+    message = EmailMessage()
+    message["Subject"] = SUBJECT
+    message["From"] = current_app.config.get("MAIL_FROM", "portal@localhost")
+    message["To"] = user.email
+    message.set_content(BODY.format(url=url_for("main.home", _external=True)))
+    _send(message, user, kind)
+    return True
+
+
+def _send(message: EmailMessage, user: User, kind: str) -> None:
+    backend = current_app.config.get("MAIL_BACKEND", "log")
+    if backend == "memory":
+        current_app.extensions.setdefault("grants.outbox", []).append(message)
+    elif backend == "smtp":
+        cfg = current_app.config
+        with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg.get("SMTP_PORT", 587)), timeout=10) as smtp:
+            if cfg.get("SMTP_STARTTLS", True):
+                smtp.starttls()
+            if cfg.get("SMTP_USER"):
+                smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"])
+            smtp.send_message(message)
+    else:
+        log.info("notice %s for user %s (log backend: not sent)", kind, user.id)

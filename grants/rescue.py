@@ -1,0 +1,68 @@
+"""Never lose what someone typed when their session or form token lapses.
+
+A view marked `@rescuable` that receives a POST after the session went idle, or with an
+expired CSRF token, does not act on it. The typed fields are kept, encrypted and bound to
+the account, and the person is sent (through log-in if needed) back to the same page,
+where `rescued_formdata()` puts the text back into the form with a message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import request
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from grants.extensions import db
+from grants.models import FormRescue
+from grants.models.types import utcnow
+
+KEEP_FOR = timedelta(days=2)
+PARAM = "rescued"
+
+
+def rescuable(view):
+    """Mark a form view whose POSTed fields are kept if the session or token lapsed."""
+    view._rescue = True
+    return view
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def stash(user_id: int, endpoint: str, form: MultiDict) -> str:
+    """Keep the posted fields (not the CSRF token) for `user_id`; return the claim token."""
+    token = secrets.token_urlsafe(16)
+    pairs = [[k, v] for k, v in form.items(multi=True) if k != "csrf_token"]
+    db.session.add(FormRescue(token_hash=_hash(token), user_id=user_id, endpoint=endpoint,
+                              payload=pairs, expires_at=utcnow() + KEEP_FOR))
+    db.session.execute(sa.delete(FormRescue).where(FormRescue.expires_at < utcnow()))
+    db.session.commit()
+    return token
+
+
+def return_url(token: str) -> str:
+    """The page the form was on, with the claim token."""
+    sep = "&" if request.query_string else "?"
+    base = request.full_path.rstrip("?")
+    return f"{base}{sep}{PARAM}={token}"
+
+
+def rescued_formdata() -> MultiDict | None:
+    """The kept fields for this page and user, once (the rescue is consumed)."""
+    token = request.args.get(PARAM)
+    if not token or not current_user.is_authenticated:
+        return None
+    rescue = db.session.scalar(sa.select(FormRescue).where(FormRescue.token_hash == _hash(token)))
+    if (rescue is None or rescue.user_id != current_user.id
+            or rescue.endpoint != request.endpoint or rescue.expires_at < utcnow()):
+        return None
+    data = MultiDict([tuple(p) for p in rescue.payload])
+    db.session.delete(rescue)
+    db.session.flush()
+    return data

@@ -1,0 +1,18 @@
+"""Shorthand for the authorization matrix: expected statuses per role."""
+
+from __future__ import annotations
+
+ROLES = ("anon", "applicant", "stranger", "reviewer", "officer", "intermediary", "admin")
+LOGIN = 302  # an anonymous visitor is sent to log in
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status, **overrides):
+    return {"anon": LOGIN, **dict.fromkeys(ROLES[1:], status), **overrides}
+
+
+def only(allowed: tuple[str, ...], ok=200, denied=403):
+    return {r: (LOGIN if r == "anon" else ok if r in allowed else denied) for r in ROLES}
