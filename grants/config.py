@@ -54,7 +54,17 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(os.environ.get("DATABASE_URL") or db_default),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
-        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # Largest request body; above UPLOAD_MAX_BYTES so an oversized file gets a kind
+        # message from the form rather than a bare 413.
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
+        "UPLOAD_MAX_BYTES": _env_int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        # The burden budget: a call over these limits cannot be opened (Section IV.6).
+        "CALL_MAX_QUESTIONS": _env_int("CALL_MAX_QUESTIONS", 8),
+        "CALL_MAX_WORDS": _env_int("CALL_MAX_WORDS", 1500),
+        "CALL_MAX_REQUIRED_ATTACHMENTS": _env_int("CALL_MAX_REQUIRED_ATTACHMENTS", 1),
+        # Languages a call's text may be written in (wider than the interface's).
+        "CALL_LANGUAGES": ["en", "es", "fr", "pt", "ru", "ar", "fa", "sw", "tr", "uk", "zh",
+                           "id", "hi", "bn", "ur", "am", "my", "th", "vi", "tl"],
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_HOURS", 12)),
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 60),
         "SESSION_COOKIE_NAME": "grants_session",

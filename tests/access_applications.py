@@ -2,4 +2,9 @@
 
 from __future__ import annotations
 
-ENTRIES: dict = {}
+from tests.access import everyone
+
+ENTRIES: dict = {
+    # Placeholder until the journey lands; replaced by the applications work.
+    "applications.start": ("GET", {"call_id": "call"}, {**everyone(404), "anon": 302}),
+}

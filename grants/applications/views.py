@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
+
+
+@bp.route("/new/<int:call_id>", methods=["GET", "POST"])
+def start(call_id: int):
+    """Start an application to a call (being built: see the applications helper)."""
+    abort(404)
