@@ -16,6 +16,7 @@ from grants.auth import services as accounts
 from grants.extensions import db
 from grants.models import (
     Application,
+    ApplicationAnswer,
     ApplicationStatus,
     ApplicationStatusChange,
     Award,
@@ -63,6 +64,7 @@ def load_demo() -> bool:
     funds = _funds()
     calls = _calls(funds, users["officer"])
     _application(calls["protection"], orgs["rivers"], users["applicant"])
+    _more_applications(calls, orgs, users)
     _award(funds["core"], orgs["voices"], users)
     db.session.flush()
     return True
@@ -104,9 +106,17 @@ def _funds() -> dict[str, Fund]:
 QUESTIONS = [
     ("mission", "What is your group's mission?", 150),
     ("activities", "What will you do with this support?", 300),
-    ("risks", "What risks do you face, and how do you manage them?", 250),
-    ("contact", "How can we reach you safely?", 80),
+    ("risks", "What risks do you face, and how do you manage them?", 200),
+    ("safe_contact", "How and when can we reach you safely?", 60),
 ]
+REPLACEABLE = {"mission", "activities", "who_you_work_with"}
+SENSITIVE = {"risks", "safe_contact"}
+
+
+def _questions(spec) -> list[CallQuestion]:
+    return [CallQuestion(position=i, bank_key=key, prompts={"en": text}, word_limit=limit,
+                         sensitive=key in SENSITIVE, replaceable=key in REPLACEABLE)
+            for i, (key, text, limit) in enumerate(spec, start=1)]
 
 
 def _calls(funds: dict[str, Fund], officer: User) -> dict[str, Call]:
@@ -123,9 +133,44 @@ def _calls(funds: dict[str, Fund], officer: User) -> dict[str, Call]:
             CallText(language="es", title="Protección y resiliencia 2027",
                      description="Apoyo para que grupos y defensoras sigan seguros y activos."),
         ],
-        questions=[CallQuestion(position=i, bank_key=key, prompts={"en": text}, word_limit=limit,
-                                sensitive=key in ("risks", "contact"))
-                   for i, (key, text, limit) in enumerate(QUESTIONS, start=1)],
+        questions=_questions(QUESTIONS),
+    )
+    core = Call(
+        fund=funds["core"], call_type=CallType.CORE_SUPPORT, status=CallStatus.OPEN,
+        languages=["en", "fr"], opens_at=now - timedelta(days=20),
+        closes_at=now + timedelta(days=75), currency="EUR", amount_min_minor=1_000_000,
+        amount_max_minor=9_000_000, max_years=3, attachments_required=1,
+        allow_individuals=False, min_protection_share_bp=500, min_psychosocial_share_bp=500,
+        created_by_id=officer.id,
+        texts=[CallText(language="en", title="Movement core support 2027-2029",
+                        description="Three years of unrestricted support for movements, "
+                                    "registered or not."),
+               CallText(language="fr", title="Soutien institutionnel aux mouvements 2027-2029",
+                        description="Trois ans de soutien non affecté aux mouvements.")],
+        questions=_questions([
+            ("mission", "What is your movement's purpose?", 200),
+            ("activities", "What would three years of flexible support let you do?", 400),
+            ("who_you_work_with", "Who do you work with?", 150),
+            ("safe_contact", "How and when can we reach you safely?", 60)]),
+    )
+    convening = Call(
+        fund=funds["protection"], call_type=CallType.CONVENING, status=CallStatus.OPEN,
+        languages=["en", "pt"], opens_at=now - timedelta(days=5), currency="USD",
+        amount_min_minor=200_000, amount_max_minor=1_500_000, created_by_id=officer.id,
+        texts=[CallText(language="en", title="Regional protection networks: convening grants",
+                        description="Bring defenders together to plan collective protection. "
+                                    "Rolling: apply any time."),
+               CallText(language="pt", title="Redes regionais de proteção: encontros",
+                        description="Para reunir defensoras e planejar proteção coletiva.")],
+        questions=_questions([
+            ("activities", "Who would meet, where, and why now?", 250),
+            ("risks", "What risks does meeting bring, and how will you manage them?", 150)]),
+    )
+    draft = Call(
+        fund=funds["protection"], call_type=CallType.OPEN, status=CallStatus.DRAFT,
+        languages=["en"], currency="USD", amount_max_minor=500_000, created_by_id=officer.id,
+        closes_at=now + timedelta(days=90),
+        texts=[CallText(language="en", title="Digital security clinics (draft)")],
     )
     rapid = Call(
         fund=funds["protection"], call_type=CallType.RAPID_RESPONSE, status=CallStatus.OPEN,
@@ -134,19 +179,25 @@ def _calls(funds: dict[str, Fund], officer: User) -> dict[str, Call]:
         texts=[CallText(language="en", title="Emergency protection grants",
                         description="For defenders facing an immediate threat. Any language.")],
     )
-    db.session.add_all([protection, rapid])
-    return {"protection": protection, "rapid": rapid}
+    db.session.add_all([protection, rapid, core, convening, draft])
+    return {"protection": protection, "rapid": rapid, "core": core, "convening": convening}
 
 
 def _application(call: Call, org: Organisation, user: User) -> None:
     now = utcnow()
     app = Application(
-        call=call, organisation=org, created_by_id=user.id, code_name="HERON-4821",
+        call=call, organisation=org, created_by_id=user.id, code_name="GR-HRN4-8217",
         status=ApplicationStatus.SUBMITTED, language="es", title="Guardianes del río",
         country="CO", currency="USD", amount_requested_minor=1_200_000,
         risk_level=RiskLevel.HIGH, threat_description="Threats after the river hearing.",
         safe_contact="Through the partner organisation only", submitted_at=now,
     )
+    app.answers = [ApplicationAnswer(question=q, text=text) for q, text in zip(call.questions, [
+        "We are riverside communities defending the river from illegal mining.",
+        "Monitor the river, document harm and accompany the hearings.",
+        "Threats after the public hearing; we move in pairs and check in daily.",
+        "Through the partner organisation in Bogotá, weekdays.",
+    ], strict=True)]
     app.budget_lines = [
         BudgetLine(category=BudgetCategory.PROGRAMME, amount_minor=800_000, currency="USD",
                    description="Community river monitoring"),
@@ -161,6 +212,40 @@ def _application(call: Call, org: Organisation, user: User) -> None:
                                            to_status=ApplicationStatus.SUBMITTED,
                                            actor_id=user.id, created_at=now)]
     db.session.add(app)
+
+
+def _more_applications(calls: dict[str, Call], orgs: dict[str, Organisation],
+                       users: dict[str, User]) -> None:
+    """A draft in progress and a withdrawn application, beside the submitted one."""
+    now = utcnow()
+    draft = Application(
+        call=calls["core"], organisation=orgs["rivers"], created_by_id=users["applicant"].id,
+        code_name="GR-DRFT-2P7Q", status=ApplicationStatus.DRAFT, language="es",
+        title="Tres años para el río", country="CO", currency="EUR", current_step=2,
+        answers=[ApplicationAnswer(question=calls["core"].questions[0],
+                                   text="Cuidamos el río y a quienes lo defienden.")],
+    )
+    withdrawn = Application(
+        call=calls["convening"], organisation=orgs["voices"], created_by_id=users["ngo"].id,
+        code_name="GR-WDRN-8K4M", status=ApplicationStatus.WITHDRAWN, language="en",
+        title="Land defenders' gathering", country="KE", currency="USD",
+        amount_requested_minor=600_000, submitted_at=now - timedelta(days=3),
+        budget_lines=[
+            BudgetLine(category=BudgetCategory.CONVENING, amount_minor=450_000, currency="USD"),
+            BudgetLine(category=BudgetCategory.PROTECTION_SECURITY, amount_minor=100_000,
+                       currency="USD"),
+            BudgetLine(category=BudgetCategory.PSYCHOSOCIAL, amount_minor=50_000,
+                       currency="USD")],
+        history=[ApplicationStatusChange(to_status=ApplicationStatus.DRAFT,
+                                         actor_id=users["ngo"].id),
+                 ApplicationStatusChange(from_status=ApplicationStatus.DRAFT,
+                                         to_status=ApplicationStatus.SUBMITTED,
+                                         actor_id=users["ngo"].id),
+                 ApplicationStatusChange(from_status=ApplicationStatus.SUBMITTED,
+                                         to_status=ApplicationStatus.WITHDRAWN,
+                                         actor_id=users["ngo"].id)],
+    )
+    db.session.add_all([draft, withdrawn])
 
 
 def _award(fund: Fund, org: Organisation, users: dict[str, User]) -> None:

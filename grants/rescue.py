@@ -13,7 +13,8 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import request
+from flask import flash, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -64,5 +65,7 @@ def rescued_formdata() -> MultiDict | None:
         return None
     data = MultiDict([tuple(p) for p in rescue.payload])
     db.session.delete(rescue)
-    db.session.flush()
+    db.session.commit()  # used once, even if the person only reads the page
+    flash(_("Nothing was saved yet because your session had expired. We kept what you "
+            "typed: check it below and save again."), "info")
     return data

@@ -133,8 +133,8 @@ def _rescue(view, user_id: int) -> str | None:
         return None
     db.session.rollback()
     token = rescue.stash(user_id, request.endpoint, request.form)
-    flash(_("Your session had expired, so nothing was saved yet. We kept what you typed: "
-            "check it below and save again."), "info")
+    if not current_user.is_authenticated:
+        flash(_("Your session had expired. Log in again: what you typed is kept."), "info")
     return rescue.return_url(token)
 
 
@@ -198,11 +198,12 @@ def register_errorhandlers(app: Flask) -> None:
 def register_templating(app: Flask) -> None:
     from grants.admin.forms import role_label
     from grants.countries import country_name
+    from grants.messages.services import thread
     from grants.money import format_money
     from grants.policy import Permission, can
 
     app.jinja_env.globals.update(format_money=format_money, country_name=country_name,
-                                 role_label=role_label)
+                                 role_label=role_label, message_thread=thread)
 
     @app.context_processor
     def _globals():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from grants.extensions import db
-from grants.models import Application, Award, User
+from grants.models import Application, Award, Call, CallStatus, User
 
 
 def test_demo_loads_once_and_every_demo_user_can_log_in(app, runner):
@@ -16,7 +16,11 @@ def test_demo_loads_once_and_every_demo_user_can_log_in(app, runner):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) >= 7
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Award)) == 1
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
+        statuses = set(db.session.scalars(sa.select(Application.status)))
+        assert {s.value for s in statuses} >= {"draft", "submitted", "withdrawn"}
+        open_types = set(db.session.scalars(sa.select(Call.call_type).where(
+            Call.status == CallStatus.OPEN)))
+        assert len(open_types) >= 3
     code = runner.invoke(args=["totp", "officer"]).output.strip()
     client = app.test_client()
     r = client.post("/auth/login", data={"username": "officer", "password": "demo password 2026"})

@@ -140,6 +140,7 @@ class ApplicationAnswer(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="answers")
+    question: Mapped[CallQuestion] = relationship()  # noqa: F821
 
 
 class ApplicationDocument(db.Model):

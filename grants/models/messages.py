@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
 from grants.models.types import EncryptedText, UTCDateTime, utcnow
@@ -30,3 +30,5 @@ class Message(db.Model):
     body: Mapped[str] = mapped_column(EncryptedText("messages.body"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    sender: Mapped[User | None] = relationship()  # noqa: F821

@@ -15,6 +15,7 @@ from grants.models import Membership, Organisation, OrgKind
 from grants.organisations import services
 from grants.organisations.forms import KIND_LABELS, OrganisationForm
 from grants.policy import Permission, can, require
+from grants.rescue import rescuable, rescued_formdata
 from grants.web import attach_error
 
 bp = Blueprint("organisations", __name__, url_prefix="/orgs")
@@ -29,7 +30,8 @@ def _load(org_id: int) -> Organisation:
 
 
 def _form(obj=None, *, creating: bool) -> OrganisationForm:
-    form = OrganisationForm(obj=obj)
+    rescued = rescued_formdata() if request.method == "GET" else None
+    form = OrganisationForm(formdata=rescued, obj=obj) if rescued else OrganisationForm(obj=obj)
     kinds = [k for k in OrgKind if current_user.is_staff or k != OrgKind.INTERMEDIARY]
     form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
     form.country.choices = [("", _("Choose a country")), *countries(g.get("lang", "en"))]
@@ -57,6 +59,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@rescuable
 def create():
     require(Permission.CREATE_ORGANISATION)
     form = _form(creating=True)
@@ -82,6 +85,7 @@ def show(org_id: int):
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@rescuable
 def edit(org_id: int):
     org = _load(org_id)
     require(Permission.EDIT_ORGANISATION, org)

@@ -1,0 +1,48 @@
+"""Message rules: who may write, and the notice (without content) to the other side."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from grants import notifications
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.models import Application, Membership, Message, User
+from grants.security import audit
+
+MAX_CHARS = 10_000
+
+
+def thread(application: Application) -> list[Message]:
+    """The application's messages, oldest first, with their senders loaded."""
+    return list(db.session.scalars(
+        sa.select(Message).where(Message.application_id == application.id)
+        .options(selectinload(Message.sender)).order_by(Message.created_at, Message.id)))
+
+
+def post_message(actor: User, application: Application, body: str) -> Message:
+    """Add a message to the application's thread and tell the other side there is news.
+
+    Staff writing to a group: every member with an e-mail address gets a content-free
+    notice. A group writing to staff: officers read it in the portal.
+    """
+    text = (body or "").strip()
+    if not text:
+        raise ServiceError("Write a message first.", field="body")
+    if len(text) > MAX_CHARS:
+        raise ServiceError(f"A message can be at most {MAX_CHARS} characters.", field="body")
+    message = Message(application_id=application.id, sender_id=actor.id, body=text)
+    db.session.add(message)
+    db.session.flush()
+    audit.record(actor, "message.posted", application, message_id=message.id)
+    if actor.is_staff:
+        for member in _members(application):
+            notifications.notify(member, "message")
+    return message
+
+
+def _members(application: Application) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).join(Membership).where(
+            Membership.organisation_id == application.organisation_id)))

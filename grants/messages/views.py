@@ -1,0 +1,30 @@
+"""Posting to a thread; the thread itself is shown on the application's page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.messages import services
+from grants.models import Application
+from grants.policy import Permission, require
+
+bp = Blueprint("messages", __name__)
+
+
+@bp.route("/applications/<int:application_id>/messages", methods=["POST"])
+def post_to_application(application_id: int):
+    application = db.session.get(Application, application_id) or abort(404)
+    require(Permission.MESSAGE_APPLICATION, application, visible=Permission.VIEW_APPLICATION)
+    try:
+        services.post_message(current_user, application, request.form.get("body", ""))
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Message sent."), "success")
+    return redirect(url_for("applications.show", application_id=application.id) + "#messages")
