@@ -234,3 +234,19 @@ def test_staff_cannot_turn_2fa_off(app, client, auth, world):
     client.post("/account/2fa/disable", data={"password": PASSWORD})
     with app.app_context():
         assert db.session.get(User, world.officer.id).totp_enabled
+
+
+def test_a_code_from_the_previous_or_next_step_is_accepted_once():
+    """Phones' clocks drift: one step either side is accepted, and never twice."""
+    import time
+
+    from grants.auth import totp
+
+    secret = pyotp.random_base32()
+    now = time.time()
+    previous = pyotp.TOTP(secret).at(now - 30)
+    step = totp.matching_step(secret, previous, after_step=0, now=now)
+    assert step is not None
+    assert totp.matching_step(secret, previous, after_step=step, now=now) is None
+    assert totp.matching_step(secret, pyotp.TOTP(secret).at(now - 90), 0, now=now) is None
+    assert totp.matching_step(secret, "12 34", 0, now=now) is None

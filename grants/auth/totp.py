@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from datetime import UTC, datetime
 
 import pyotp
 import segno
@@ -24,16 +25,10 @@ def matching_step(secret: str, code: str, after_step: int, now: float | None = N
     now = time.time() if now is None else now
     for drift in (0, -1, 1):
         moment = now + drift * totp.interval
-        step = totp.timecode(_dt(moment))
+        step = totp.timecode(datetime.fromtimestamp(moment, UTC))
         if step > after_step and hmac.compare_digest(totp.at(moment), code):
             return step
     return None
-
-
-def _dt(moment: float):
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(moment, UTC)
 
 
 def provisioning_uri(secret: str, username: str) -> str:
