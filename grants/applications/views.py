@@ -1,13 +1,445 @@
-"""The applicant's journey: start, steps with drafts, budget, review, submit, withdraw."""
+"""The applicant's journey: start, steps with drafts, budget, review, submit, withdraw.
+
+Every step saves the draft on each POST, also when something is wrong, and answers an
+autosave (header X-Autosave: 1, sent by static/autosave.js) with 204 and no redirect.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from grants.applications import budget, documents, forms, services
+from grants.applications.services import ABOUT, BUDGET, FOCUS, QUESTIONS, REVIEW
+from grants.countries import countries
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationStatus,
+    Call,
+    CallStatus,
+    Organisation,
+    OrgKind,
+    Role,
+)
+from grants.organisations.services import create_organisation
+from grants.policy import Permission, can, is_member, require
+from grants.rescue import rescuable, rescued_formdata
+from grants.security import audit
+from grants.web import attach_error
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
+STEP_TITLES = {ABOUT: _l("About"), QUESTIONS: _l("Questions"), BUDGET: _l("Budget"),
+               FOCUS: _l("Who you are and work with"), REVIEW: _l("Check and send")}
+PAGE_SIZE = 25
+MIN_ROWS, BLANK_ROWS, MAX_MORE = 5, 3, 60
 
+
+@bp.context_processor
+def _labels():
+    return {"step_titles": STEP_TITLES, "status_labels": forms.STATUS_LABELS,
+            "risk_labels": forms.RISK_LABELS, "budget_labels": forms.BUDGET_LABELS,
+            "population_labels": forms.POPULATION_LABELS, "problem_text": _problem_text,
+            "language_name": forms.language_name, "percent": budget.percent,
+            "share_bp": budget.share_bp}
+
+
+def _problem_text(problem: services.Problem, currency: str) -> str:
+    return forms.problem_text(problem, currency, g.get("lang", "en"))
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return forms.language_choices(current_app.config["CALL_LANGUAGES"])
+
+
+def _load(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
+        abort(404)
+    return application
+
+
+def _editable(application_id: int) -> Application:
+    application = _load(application_id)
+    require(Permission.EDIT_APPLICATION, application)
+    return application
+
+
+def _applicant_side(application: Application) -> bool:
+    """The group's own people: the only ones who see its self-description (IV.2)."""
+    return current_user.role == Role.APPLICANT and is_member(current_user,
+                                                             application.organisation)
+
+
+def _rescued() -> dict:
+    """Form arguments that put back what was typed before a session or token lapsed."""
+    data = rescued_formdata() if request.method == "GET" else None
+    return {"formdata": data} if data else {}
+
+
+def _autosave() -> bool:
+    return request.method == "POST" and request.headers.get("X-Autosave") == "1"
+
+
+# Start ------------------------------------------------------------------------------------
 
 @bp.route("/new/<int:call_id>", methods=["GET", "POST"])
+@rescuable
 def start(call_id: int):
-    """Start an application to a call (being built: see the applications helper)."""
-    abort(404)
+    call = db.session.get(Call, call_id)
+    if call is None or call.status == CallStatus.DRAFT:
+        abort(404)
+    if not services.call_is_open(call):
+        return render_template("applications/closed.html", call=call,
+                               call_text=call.text(g.lang))
+    require(Permission.APPLY_TO_CALL, call)
+    orgs = services.groups_for_call(current_user, call)
+    form = _start_form(call, orgs)
+    if form.validate_on_submit():
+        try:
+            application, created = _start(form, call, orgs)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            if not created:
+                flash(_("Your group already has a draft for this call: here it is."), "info")
+            return redirect(url_for(".step", application_id=application.id,
+                                    number=application.current_step))
+    drafts = services.drafts_for_call(current_user, call)
+    return render_template("applications/start.html", form=form, call=call,
+                           call_text=call.text(g.lang), drafts=drafts)
+
+
+def _start_form(call: Call, groups: list[Organisation]) -> forms.StartForm:
+    lang = g.get("lang", "en")
+    default = str(groups[0].id) if len(groups) == 1 else ("new" if not groups else None)
+    languages = current_app.config["CALL_LANGUAGES"]
+    form = forms.StartForm(organisation=default, language=lang if lang in languages else "en",
+                           **_rescued())
+    return forms.start_choices(form, groups=groups, kinds=services.eligible_kinds(call),
+                               languages=languages, countries=countries(lang))
+
+
+def _start(form: forms.StartForm, call: Call, orgs: list[Organisation]):
+    if form.organisation.data == "new":
+        org = create_organisation(current_user, kind=OrgKind(form.kind.data),
+                                  name=form.name.data.strip(), country=form.country.data,
+                                  legal_name=(form.legal_name.data or "").strip() or None)
+    else:
+        org = next(o for o in orgs if str(o.id) == form.organisation.data)
+    return services.start_application(current_user, call, org, language=form.language.data)
+
+
+# Steps -------------------------------------------------------------------------------------
+
+@bp.route("/<int:application_id>/step/<int:number>", methods=["GET", "POST"])
+@rescuable
+def step(application_id: int, number: int):
+    if number not in STEP_TITLES:
+        abort(404)
+    application = _editable(application_id)
+    if number == REVIEW:
+        if request.method == "POST":
+            return redirect(url_for(".step", application_id=application.id, number=REVIEW))
+        return _review(application, services.problems(application))
+    return _STEPS[number](application)
+
+
+def _about(application: Application):
+    form = forms.AboutForm(obj=application, **_rescued())
+    form.language.choices = _language_choices()
+    form.risk_level.choices = list(forms.RISK_LABELS.items())
+    if request.method == "POST":
+        form.validate()
+        names = ("title", "language", "risk_level", "threat_description", "safe_contact")
+        values = {n: form[n].data for n in names if form[n].raw_data and not form[n].errors}
+        return _save(application, ABOUT, form,
+                     lambda: services.save_about(current_user, application, **values))
+    return _render_step(application, ABOUT, form)
+
+
+def _questions(application: Application):
+    call = application.call
+    fields = [(f"q{q.id}", forms.prompt(q, application)) for q in call.questions]
+    form = forms.questions_form(fields, lang=application.language,
+                                data={f"q{a.question_id}": a.text for a in application.answers},
+                                **_rescued())
+    form.remove.choices = [(str(d.id), d.filename) for d in application.documents]
+    if request.method == "POST":
+        return _save(application, QUESTIONS, form, lambda: _save_questions(application, form))
+    return _render_step(application, QUESTIONS, form)
+
+
+def _save_questions(application: Application, form) -> None:
+    texts = {q.id: form[f"q{q.id}"].data for q in application.call.questions
+             if form[f"q{q.id}"].raw_data}
+    services.save_answers(current_user, application, texts)
+    documents.remove_documents(current_user, application, set(form.remove.data or []))
+    refused = documents.save_uploads(
+        current_user, application, max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
+        uploads={"reused_proposal": [form.proposal.data], "attachment": form.attachment.data or []})
+    for name, messages in refused.items():  # the file is refused; the answers are kept
+        form[name].errors = [*form[name].errors, *messages]
+
+
+def _focus(application: Application):
+    keys, words = services.focus_parts(application)
+    form = forms.FocusForm(data={"populations": keys, "own_words": words}, **_rescued())
+    form.populations.choices = list(forms.POPULATION_LABELS.items())
+    if request.method == "POST":
+        return _save(application, FOCUS, form, lambda: services.save_focus(
+            current_user, application, form.populations.data or [], form.own_words.data or ""))
+    return _render_step(application, FOCUS, form)
+
+
+def _save(application: Application, number: int, form, action):
+    """Save the step, then: 204 for an autosave, the page with its problems, or onwards."""
+    try:
+        action()
+    except ServiceError as exc:
+        db.session.rollback()
+        if _autosave():
+            return {"saved": False}, 422
+        attach_error(form, exc)
+        return _render_step(application, number, form)
+    application.current_step = number
+    db.session.commit()
+    if _autosave():
+        return "", 204
+    for problem in _step_problems(application, number):
+        attach_error(form, ServiceError(_problem_text(problem, application.currency),
+                                        problem.field))
+    if any(f.errors for f in form) or form.form_errors:
+        return _render_step(application, number, form, saved=True)
+    return _onwards(application, number)
+
+
+def _step_problems(application: Application, number: int) -> list[services.Problem]:
+    """What is wrong on this step now (what is only missing waits for the review)."""
+    return [p for p in services.problems(application) if p.step == number and not p.missing]
+
+
+def _onwards(application: Application, number: int):
+    go = request.form.get("go", "next")
+    if go == "save":
+        flash(_("Your draft is saved."), "success")
+    target = {"back": max(number - 1, ABOUT), "save": number}.get(go, number + 1)
+    return redirect(url_for(".step", application_id=application.id, number=target))
+
+
+def _render_step(application: Application, number: int, form, **context):
+    if number == QUESTIONS:
+        forms.describe_questions(form, application,
+                                 replaced=services.uses_reused_proposal(application))
+    return render_template(f"applications/step_{number}.html", application=application,
+                           call=application.call, step=number, form=form,
+                           call_open=services.accepts_sending(application), **context)
+
+
+# Budget ------------------------------------------------------------------------------------
+
+def _budget(application: Application):
+    more = min(max(request.args.get("more", 0, type=int), 0), MAX_MORE)
+    if request.method == "GET":
+        data = rescued_formdata()
+        raw = budget.rows_from_formdata(data) if data else None
+        rows = (budget.check_rows(raw, application.call) if raw is not None
+                else budget.current_rows(application))
+        return _budget_page(application, rows, more)
+    raw = budget.rows_from_formdata(request.form)
+    try:
+        rows = (budget.save_budget(current_user, application, raw) if raw is not None
+                else budget.current_rows(application))
+    except ServiceError as exc:
+        db.session.rollback()
+        if _autosave():
+            return {"saved": False}, 422
+        return _budget_page(application, budget.check_rows(raw or [], application.call), more,
+                            [exc.message])
+    application.current_step = BUDGET
+    db.session.commit()
+    if _autosave():
+        return "", 204
+    if request.form.get("go") == "more":
+        return redirect(url_for(".step", application_id=application.id, number=BUDGET,
+                                more=min(more + 5, MAX_MORE)))
+    bad_rows = any(row.errors for row in rows)  # then each row says what is wrong itself
+    issues = [_problem_text(p, application.currency) for p in _step_problems(application, BUDGET)
+              if not (bad_rows and p.message == services.ROWS_TO_FIX)]
+    if issues or bad_rows:
+        return _budget_page(application, rows, more, issues, saved=True)
+    return _onwards(application, BUDGET)
+
+
+def _budget_page(application: Application, rows: list[budget.Row], more: int,
+                 issues: list[str] | None = None, **context):
+    call = application.call
+    blanks = max(BLANK_ROWS, MIN_ROWS - len(rows)) + more
+    shown = rows + [budget.Row(dict.fromkeys(budget.FIELDS, "")) for _ in range(blanks)]
+    return render_template(
+        "applications/step_3.html", application=application, call=call, step=BUDGET,
+        rows=shown, issues=issues or [], more=more,
+        totals=budget.totals([r.line for r in rows if r.line is not None]),
+        uncounted=any(r.errors for r in rows), call_open=services.accepts_sending(application),
+        years=range(1, call.max_years + 1), **context)
+
+
+_STEPS = {ABOUT: _about, QUESTIONS: _questions, BUDGET: _budget, FOCUS: _focus}
+
+
+# Review and send ---------------------------------------------------------------------------
+
+def _summary(application: Application) -> dict:
+    return forms.summary(
+        application, own_side=_applicant_side(application), lang=g.get("lang", "en"),
+        sensitive=can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application))
+
+
+def _review(application: Application, problems: list[services.Problem]):
+    return render_template("applications/review.html", step=REVIEW, problems=problems,
+                           form=forms.SendForm(), editable=True,
+                           call_open=services.accepts_sending(application),
+                           **_summary(application))
+
+
+@bp.route("/<int:application_id>/submit", methods=["POST"])
+def submit(application_id: int):
+    application = _editable(application_id)
+    if not forms.SendForm().validate_on_submit():
+        return redirect(url_for(".step", application_id=application.id, number=REVIEW))
+    try:
+        services.submit_application(current_user, application)
+    except services.SubmissionRefused as exc:
+        db.session.rollback()
+        return _review(application, exc.problems)
+    db.session.commit()
+    return redirect(url_for(".sent", application_id=application.id))
+
+
+@bp.route("/<int:application_id>/sent")
+def sent(application_id: int):
+    application = _load(application_id)
+    if application.status == ApplicationStatus.DRAFT:
+        return redirect(url_for(".step", application_id=application.id, number=REVIEW))
+    return render_template("applications/sent.html", application=application,
+                           call_text=application.call.text(g.lang))
+
+
+# Lists and pages ---------------------------------------------------------------------------
+
+@bp.route("/")
+def index():
+    if can(current_user, Permission.LIST_ALL_APPLICATIONS):
+        return _staff_index()
+    mine = services.applications_of(current_user)
+    visible = [a for a in mine if can(current_user, Permission.VIEW_APPLICATION, a)]
+    return render_template("applications/index.html", applications=visible, staff=False)
+
+
+def _staff_index():
+    call_id = request.args.get("call", type=int)
+    status = request.args.get("status", "")
+    calls = db.session.scalars(sa.select(Call).where(Call.status != CallStatus.DRAFT)
+                               .options(selectinload(Call.texts))
+                               .order_by(Call.created_at.desc())).all()
+    page = db.paginate(services.sent_applications(call_id, status), per_page=PAGE_SIZE,
+                       error_out=False)
+    return render_template("applications/index.html", staff=True, page=page, calls=calls,
+                           statuses=services.STAFF_STATUSES, call_id=call_id, status=status)
+
+
+@bp.route("/<int:application_id>")
+def show(application_id: int):
+    application = _load(application_id)
+    thread_ready = "messages.post_to_application" in current_app.view_functions
+    return render_template("applications/show.html", editable=False, thread_ready=thread_ready,
+                           **_summary(application))
+
+
+def _document(application: Application, document_id: int) -> ApplicationDocument:
+    document = db.session.get(ApplicationDocument, document_id)
+    if document is None or document.application_id != application.id:
+        abort(404)
+    return document
+
+
+@bp.route("/<int:application_id>/documents/<int:document_id>")
+def document(application_id: int, document_id: int):
+    application = _load(application_id)
+    doc = _document(application, document_id)
+    audit.record(current_user, "application.document_read", application, document_id=doc.id)
+    db.session.commit()  # who read a defender's file is kept, even on a GET
+    response = make_response(doc.content)
+    response.headers.update({
+        "Content-Type": doc.media_type, "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": documents.content_disposition(doc.filename),
+        "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; sandbox"})
+    return response
+
+
+@bp.route("/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
+def delete_document(application_id: int, document_id: int):
+    application = _editable(application_id)
+    documents.remove_document(current_user, application, _document(application, document_id))
+    db.session.commit()
+    flash(_("The file was removed."), "success")
+    return redirect(url_for(".step", application_id=application.id, number=QUESTIONS))
+
+
+# Withdraw and delete -----------------------------------------------------------------------
+
+@bp.route("/<int:application_id>/withdraw", methods=["GET", "POST"])
+@rescuable
+def withdraw(application_id: int):
+    application = _load(application_id)
+    require(Permission.WITHDRAW_APPLICATION, application)
+    form = forms.WithdrawForm(**_rescued())
+    if form.validate_on_submit():
+        try:
+            services.withdraw_application(current_user, application, form.reason.data or "")
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your application %(code)s was withdrawn.", code=application.code_name),
+                  "success")
+            return redirect(url_for(".show", application_id=application.id))
+    return render_template("applications/withdraw.html", application=application, form=form)
+
+
+@bp.route("/<int:application_id>/delete", methods=["GET", "POST"])
+def delete(application_id: int):
+    application = _load(application_id)
+    require(Permission.DELETE_APPLICATION, application)
+    form = forms.DeleteForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_draft(current_user, application)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The draft was deleted."), "success")
+            return redirect(url_for(".index"))
+    return render_template("applications/delete.html", application=application, form=form)
