@@ -633,3 +633,65 @@ def test_unknown_calls_are_not_found(client, auth, world, url):
     for post in ("/calls/999999/open", "/calls/999999/close",
                  "/calls/999999/questions/1/delete"):
         assert client.post(post).status_code == 404
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_the_question_forms_work_with_real_form_tokens(app, client, auth, world, csrf_on):
+    auth.login(world.officer)
+    url = f"/calls/{world.draft_call.id}/questions"
+    page = client.get(url).data.decode()
+    token = re.search(r'name="bank-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    r = client.post(url, data={"add": "bank", "bank-key": "mission", "bank-csrf_token": token})
+    assert r.status_code == 302
+    page = client.get(url).data.decode()
+    token = re.search(r'name="custom-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    r = client.post(url, data={"add": "custom", "custom-prompt_en": "Anything else?",
+                               "custom-word_limit": "40", "custom-csrf_token": token})
+    assert r.status_code == 302
+    with app.app_context():
+        last = _call(app, world.draft_call.id).questions[-1]
+        assert last.prompts == {"en": "Anything else?"} and last.position == 4
+    button = re.search(r'<form method="post" action="([^"]+/move)"><input type="hidden" '
+                       r'name="csrf_token" value="([^"]+)"', client.get(url).data.decode())
+    r = client.post(button.group(1), data={"direction": "down", "csrf_token": button.group(2)})
+    assert r.status_code == 302
+    assert client.post(f"/calls/{world.draft_call.id}/open").status_code == 400  # no token
+
+
+def test_typing_survives_an_expired_form_token(client, auth, world, csrf_on):
+    auth.login(world.officer)
+    for url, data, kept in (
+        (f"/calls/{world.draft_call.id}/text/en",
+         {"title": "Kept title", "description": "Kept description"}, "Kept description"),
+        (f"/calls/{world.draft_call.id}/questions",
+         {"add": "custom", "custom-prompt_en": "Kept question?", "custom-word_limit": "70"},
+         "Kept question?</textarea>"),
+        ("/calls/new", _form(world.fund.id, amount_max="4321"), 'value="4321"'),
+    ):
+        r = client.post(url, data={**data, "csrf_token": "expired.token"})
+        assert r.status_code == 302 and "rescued=" in r.headers["Location"], url
+        page = client.get(r.headers["Location"]).data.decode()
+        assert kept in page and "We kept what you typed" in page, url
+
+
+def test_a_rapid_response_call_keeps_its_type_when_edited(app, client, auth, world):
+    call_id = _make(app, call_type=CallType.RAPID_RESPONSE, closes_at=None)
+    auth.login(world.officer)
+    page = client.get(f"/calls/{call_id}/edit").data.decode()
+    assert 'value="rolling"' not in page and 'value="rapid_response"' in page
+    r = client.post(f"/calls/{call_id}/edit",
+                    data=_form(world.fund.id, call_type="rapid_response", closes_on="",
+                               languages=["en"], amount_max="5000"))
+    assert r.status_code == 302
+    r = client.post(f"/calls/{call_id}/edit",
+                    data=_form(world.fund.id, call_type="open", languages=["en"]))
+    assert r.status_code == 422 and b"Not a valid choice" in r.data
+    with app.app_context():
+        call = _call(app, call_id)
+        assert call.call_type == CallType.RAPID_RESPONSE and call.amount_max_minor == 500_000
