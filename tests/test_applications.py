@@ -174,6 +174,13 @@ def test_a_closed_call_or_a_passed_deadline_gets_a_clear_page(app, client, auth,
         assert r.status_code == 200 and "This call is closed" in r.data.decode()
 
 
+def test_a_call_that_has_not_opened_yet_says_when_it_opens(app, client, auth, world):
+    _configure_call(app, world, opens_at=utcnow() + timedelta(days=2))
+    auth.login(world.applicant)
+    r = client.get(f"/applications/new/{world.call.id}")
+    assert r.status_code == 200 and "This call is not open yet" in r.data.decode()
+
+
 def test_only_groups_of_an_allowed_kind_may_apply(app, client, auth, world):
     _configure_call(app, world, allow_unregistered=False)
     auth.login(world.applicant)
@@ -544,6 +551,23 @@ def test_autosave_answers_204_and_saves(app, client, auth, world):
         assert len(a.budget_lines) == 3
 
 
+def test_with_form_tokens_on_steps_and_autosave_send_the_pages_token(app, client, auth,
+                                                                      world):
+    auth.login(world.applicant)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        for number in (1, 2, 3, 4):
+            page = client.get(f"/applications/{world.application.id}/step/{number}")
+            token = re.search(r'name="csrf_token"[^>]* value="([^"]+)"', page.data.decode())[1]
+            data = {**GOOD_BUDGET, "csrf_token": token} if number == 3 else {"csrf_token": token}
+            assert _step(client, world.application.id, number, data,
+                         headers={"X-Autosave": "1"}).status_code == 204
+        r = _step(client, world.application.id, 3, {**GOOD_BUDGET, "csrf_token": token})
+        assert r.status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
 def test_step_forms_opt_in_to_autosave(client, auth, world):
     auth.login(world.applicant)
     for number in (1, 2, 3, 4):
@@ -737,6 +761,7 @@ def test_focus_populations_are_never_shown_to_staff(app, client, auth, world):
     r = _step(client, world.application.id, 4, {"populations": ["women", "indigenous"],
                                                  "own_words": "Wayuu midwives"})
     assert r.headers["Location"].endswith("/step/5")
+    _step(client, world.application.id, 4, {})  # a stray post keeps it
     review = client.get(f"/applications/{world.application.id}/step/5").data.decode()
     assert "Indigenous peoples" in review and "Wayuu midwives" in review
     assert client.post(f"/applications/{world.application.id}/submit").status_code == 302

@@ -72,6 +72,13 @@ def content_disposition(name: str) -> str:
             f"filename*=UTF-8''{quote(name, safe='')}")
 
 
+def download_headers(document: ApplicationDocument) -> dict[str, str]:
+    """Always a download with the stored type: never rendered or sniffed, never cached."""
+    return {"Content-Type": document.media_type, "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": content_disposition(document.filename),
+            "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; sandbox"}
+
+
 def add_document(actor: User, application: Application, *, purpose: str, filename: str,
                  data: bytes, max_bytes: int) -> ApplicationDocument:
     """Check and store a file. A new proposal replaces the previous one."""

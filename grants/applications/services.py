@@ -393,6 +393,13 @@ def applications_of(actor: User) -> list[Application]:
         .order_by(Application.updated_at.desc(), Application.id.desc())))
 
 
+def published_calls() -> list[Call]:
+    """Open and closed calls (not drafts), newest first: the officers' list filter."""
+    return list(db.session.scalars(sa.select(Call).where(Call.status != CallStatus.DRAFT)
+                                   .options(selectinload(Call.texts))
+                                   .order_by(Call.created_at.desc())))
+
+
 STAFF_STATUSES = tuple(s for s in ApplicationStatus if s not in (
     ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))
 

@@ -6,7 +6,6 @@ autosave (header X-Autosave: 1, sent by static/autosave.js) with 204 and no redi
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -22,7 +21,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from grants.applications import budget, documents, forms, services
 from grants.applications.services import ABOUT, BUDGET, FOCUS, QUESTIONS, REVIEW
@@ -39,6 +37,7 @@ from grants.models import (
     OrgKind,
     Role,
 )
+from grants.models.types import utcnow
 from grants.organisations.services import create_organisation
 from grants.policy import Permission, can, is_member, require
 from grants.rescue import rescuable, rescued_formdata
@@ -107,7 +106,8 @@ def start(call_id: int):
     if call is None or call.status == CallStatus.DRAFT:
         abort(404)
     if not services.call_is_open(call):
-        return render_template("applications/closed.html", call=call,
+        not_yet = call.opens_at is not None and call.opens_at > utcnow()
+        return render_template("applications/closed.html", call=call, not_yet=not_yet,
                                call_text=call.text(g.lang))
     require(Permission.APPLY_TO_CALL, call)
     orgs = services.groups_for_call(current_user, call)
@@ -130,13 +130,13 @@ def start(call_id: int):
 
 
 def _start_form(call: Call, groups: list[Organisation]) -> forms.StartForm:
-    lang = g.get("lang", "en")
+    lang, kinds = g.get("lang", "en"), services.eligible_kinds(call)
     default = str(groups[0].id) if len(groups) == 1 else ("new" if not groups else None)
     languages = current_app.config["CALL_LANGUAGES"]
     form = forms.StartForm(organisation=default, language=lang if lang in languages else "en",
-                           **_rescued())
-    return forms.start_choices(form, groups=groups, kinds=services.eligible_kinds(call),
-                               languages=languages, countries=countries(lang))
+                           kind=kinds[0].value if len(kinds) == 1 else None, **_rescued())
+    return forms.start_choices(form, groups=groups, kinds=kinds, languages=languages,
+                               countries=countries(lang))
 
 
 def _start(form: forms.StartForm, call: Call, orgs: list[Organisation]):
@@ -205,9 +205,10 @@ def _focus(application: Application):
     keys, words = services.focus_parts(application)
     form = forms.FocusForm(data={"populations": keys, "own_words": words}, **_rescued())
     form.populations.choices = list(forms.POPULATION_LABELS.items())
-    if request.method == "POST":
-        return _save(application, FOCUS, form, lambda: services.save_focus(
-            current_user, application, form.populations.data or [], form.own_words.data or ""))
+    if request.method == "POST":  # a post without the text box is not this form: keep all
+        return _save(application, FOCUS, form, lambda: form.own_words.raw_data and (
+            services.save_focus(current_user, application, form.populations.data or [],
+                                form.own_words.data or "")))
     return _render_step(application, FOCUS, form)
 
 
@@ -358,9 +359,7 @@ def index():
 def _staff_index():
     call_id = request.args.get("call", type=int)
     status = request.args.get("status", "")
-    calls = db.session.scalars(sa.select(Call).where(Call.status != CallStatus.DRAFT)
-                               .options(selectinload(Call.texts))
-                               .order_by(Call.created_at.desc())).all()
+    calls = services.published_calls()
     page = db.paginate(services.sent_applications(call_id, status), per_page=PAGE_SIZE,
                        error_out=False)
     return render_template("applications/index.html", staff=True, page=page, calls=calls,
@@ -388,12 +387,7 @@ def document(application_id: int, document_id: int):
     doc = _document(application, document_id)
     audit.record(current_user, "application.document_read", application, document_id=doc.id)
     db.session.commit()  # who read a defender's file is kept, even on a GET
-    response = make_response(doc.content)
-    response.headers.update({
-        "Content-Type": doc.media_type, "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": documents.content_disposition(doc.filename),
-        "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; sandbox"})
-    return response
+    return make_response(doc.content, 200, documents.download_headers(doc))
 
 
 @bp.route("/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
