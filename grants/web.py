@@ -6,7 +6,17 @@ import logging
 import traceback
 
 import sqlalchemy as sa
-from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -46,6 +56,8 @@ def language_choices() -> list[tuple[str, str]]:
 
 def _select_locale() -> str:
     langs = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, background work: no cookie, no browser
+        return langs[0]
     chosen = request.cookies.get("lang")
     if chosen in langs:
         return chosen
@@ -146,10 +158,11 @@ def register_blueprints(app: Flask) -> None:
     from grants.auth.views import bp as auth_bp
     from grants.funds.views import bp as funds_bp
     from grants.main.views import bp as main_bp
+    from grants.messages.views import bp as messages_bp
     from grants.organisations.views import bp as orgs_bp
 
     for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp, calls_bp,
-               applications_bp):
+               applications_bp, messages_bp):
         app.register_blueprint(bp)
 
 

@@ -50,6 +50,10 @@ CORE = {
     "admin.reset_two_factor": ("POST", {"user_id": "target"}, only(("admin",), ok=302)),
     "admin.end_sessions": ("POST", {"user_id": "target"}, only(("admin",), ok=302)),
     "admin.audit_log": ("GET", {}, only(("admin",))),
+    # The group and officers write on a sent application; others never learn it exists.
+    "messages.post_to_application": ("POST", {"application_id": "submitted"}, {
+        "anon": LOGIN, "applicant": 302, "stranger": 404, "reviewer": 404, "officer": 302,
+        "intermediary": 404, "admin": 404}),
 }
 
 MATRIX = {**CORE, **access_calls.ENTRIES, **access_applications.ENTRIES}
