@@ -65,23 +65,58 @@ def app(database_url):
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _transaction(app):
-    """Run the test inside one outer transaction; sessions commit to savepoints in it."""
+def _engine() -> sa.Engine:
+    """The real engine, also while a test has bound the session to a connection."""
+    bound = db.engines[None]
+    return bound.engine if isinstance(bound, sa.Connection) else bound
+
+
+def _bind(connection) -> None:
+    db.engines[None] = connection
+    db.session.remove()
+    db.session.configure(join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture(scope="module")
+def _module_connection(app):
+    """One connection and outer transaction for a module that shares a world (see below)."""
     with app.app_context():
-        engine = db.engine
+        engine = _engine()
         connection = engine.connect()
         outer = connection.begin()
-        db.engines[None] = connection
-        db.session.remove()
-        db.session.configure(join_transaction_mode="create_savepoint")
-    ratelimit.reset()
-    yield
+    yield connection
     with app.app_context():
         db.session.remove()
         outer.rollback()
         connection.close()
         db.engines[None] = engine
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app, request):
+    """Run the test inside one outer transaction; sessions commit to savepoints in it.
+
+    A test using `shared_world` runs in a savepoint of its module's transaction instead, so
+    the world built once for the module is there and whatever the test changes is undone.
+    """
+    shared = "shared_world" in request.fixturenames
+    with app.app_context():
+        engine = _engine()
+        if shared:
+            connection = request.getfixturevalue("_module_connection")
+            outer = connection.begin_nested()
+        else:
+            connection = engine.connect()
+            outer = connection.begin()
+        _bind(connection)
+    ratelimit.reset()
+    yield
+    with app.app_context():
+        db.session.remove()
+        outer.rollback()
+        if not shared:
+            connection.close()
+            db.engines[None] = engine
 
 
 @pytest.fixture
@@ -123,12 +158,28 @@ def auth(app, client) -> Auth:
     return Auth(app, client)
 
 
+def _built_world():
+    w = factories.world()
+    db.session.commit()
+    for obj in vars(w).values():
+        db.session.refresh(obj)  # load columns so ids etc. stay readable once detached
+    return w
+
+
 @pytest.fixture
 def world(app):
     """One of each kind of user and an organisation each, for access tests."""
     with app.app_context():
-        w = factories.world()
-        db.session.commit()
-        for obj in vars(w).values():
-            db.session.refresh(obj)  # load columns so ids etc. stay readable once detached
+        return _built_world()
+
+
+@pytest.fixture(scope="module")
+def shared_world(app, _module_connection):
+    """The same world, built once per module for tests that only read it or whose changes
+    are rolled back with their savepoint (the authorization matrix: hundreds of cases).
+    Every test of such a module must use it: SQLite lets one connection write at a time."""
+    with app.app_context():
+        _bind(_module_connection)
+        w = _built_world()
+        db.session.remove()
         return w

@@ -82,9 +82,10 @@ def _client_as(app, auth_factory, world, role):
 
 
 @pytest.mark.parametrize(("endpoint", "role"), CASES)
-def test_route_access(app, world, endpoint, role):
+def test_route_access(app, shared_world, endpoint, role):
     from tests.conftest import Auth
 
+    world = shared_world
     method, args, expected = MATRIX[endpoint]
     client = _client_as(app, Auth, world, role)
     response = client.open(_url(app, world, endpoint, args), method=method)
@@ -102,10 +103,11 @@ _PUBLIC_REDIRECTS = {"main.set_language", "auth.second_factor", "auth.logout"}
     (e, r) for e in MATRIX for r in ROLES
     if MATRIX[e][0] == "GET" and e != "static"
 ])
-def test_posting_to_a_page_is_refused_whenever_reading_it_is(app, world, endpoint, role):
+def test_posting_to_a_page_is_refused_whenever_reading_it_is(app, shared_world, endpoint, role):
     """A form's POST must not open what its GET keeps closed."""
     from tests.conftest import Auth
 
+    world = shared_world
     _method, args, expected = MATRIX[endpoint]
     client = _client_as(app, Auth, world, role)
     url = _url(app, world, endpoint, args)
