@@ -26,6 +26,15 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _amounts(raw: str) -> dict[str, str]:
+    """Parse "20000" or "USD=20000,*=15000" into {currency or "*": amount as typed}."""
+    out = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        code, _, amount = part.rpartition("=")
+        out[(code.strip().upper() or "*")] = amount.strip()
+    return out
+
+
 def _read_or_create(path: Path, make) -> str:
     """Return the file's content, creating it once (mode 0600) if absent."""
     if path.exists():
@@ -83,6 +92,11 @@ def defaults(instance_path: str) -> dict:
         "TOTP_LIMIT": os.environ.get("TOTP_LIMIT", "5 per 5 minutes"),
         "REGISTER_LIMIT_PER_IP": os.environ.get("REGISTER_LIMIT_PER_IP", "20 per hour"),
         "DEMO_COMMANDS": env != "production",
+        # Approvals above this amount (major units; per currency, "*" for the rest) need a
+        # second program officer: "20000" or "USD=20000,EUR=20000,KES=2500000,*=20000".
+        "TWO_PERSON_ABOVE": _amounts(os.environ.get("TWO_PERSON_ABOVE", "20000")),
+        # Days before a report is due that the group gets a content-free reminder.
+        "REPORT_REMINDER_DAYS": _env_int("REPORT_REMINDER_DAYS", 14),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "portal@localhost"),
         "SMTP_HOST": os.environ.get("SMTP_HOST"),

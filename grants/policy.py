@@ -10,17 +10,23 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
+from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
+    Award,
+    AwardStatus,
     Call,
     CallStatus,
     Membership,
     Organisation,
     OrgKind,
+    ReportRequirement,
+    Review,
     Role,
     User,
 )
@@ -51,6 +57,19 @@ class Permission(enum.Enum):
     WITHDRAW_APPLICATION = "withdraw_application"
     DELETE_APPLICATION = "delete_application"
     MESSAGE_APPLICATION = "message_application"
+    # review and decisions
+    VIEW_REVIEW_QUEUE = "view_review_queue"
+    ASSIGN_REVIEW = "assign_review"
+    DECLARE_CONFLICT = "declare_conflict"
+    REVIEW_APPLICATION = "review_application"
+    REQUEST_MORE_INFO = "request_more_info"
+    DECIDE_APPLICATION = "decide_application"
+    # awards and their reports
+    LIST_ALL_AWARDS = "list_all_awards"
+    VIEW_AWARD = "view_award"
+    MANAGE_AWARD = "manage_award"
+    SECOND_APPROVAL = "second_approval"
+    SUBMIT_REPORT = "submit_report"
 
 
 def _role(user) -> Role | None:
@@ -113,12 +132,86 @@ def _applicant_side(user, application: Application) -> bool:
     return _role(user) == Role.APPLICANT and is_member(user, application.organisation)
 
 
+def assignment(user, application: Application) -> Review | None:
+    """The user's review assignment on the application, if any."""
+    return db.session.scalar(sa.select(Review).where(
+        Review.application_id == application.id, Review.reviewer_id == user.id))
+
+
+def _conflicted(user, application: Application) -> bool:
+    review = assignment(user, application)
+    return review is not None and review.conflict_declared
+
+
 def _view_application(user, application: Application) -> bool:
     if _applicant_side(user, application):
         return True
     if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN):
         return False  # a draft is the applicant's own until they send it
+    if _role(user) == Role.OFFICER:
+        return not _conflicted(user, application)  # a declared conflict hides it
+    if _role(user) == Role.REVIEWER:
+        review = assignment(user, application)
+        return review is not None and review.declared_at is not None \
+            and not review.conflict_declared
+    return False
+
+
+def _view_application_sensitive(user, application: Application) -> bool:
+    # Threats and safe contacts: the group and its officers; reviewers score the proposal.
+    return _role(user) != Role.REVIEWER and _view_application(user, application)
+
+
+def _view_review_queue(user, obj) -> bool:
+    return _role(user) in (Role.OFFICER, Role.REVIEWER)
+
+
+def _declare_conflict(user, application: Application) -> bool:
+    review = assignment(user, application) if _role(user) in STAFF_REVIEWERS else None
+    return review is not None and review.declared_at is None \
+        and application.status in REVIEWABLE_STATUSES
+
+
+def _review_application(user, application: Application) -> bool:
+    review = assignment(user, application) if _role(user) in STAFF_REVIEWERS else None
+    return review is not None and review.declared_at is not None \
+        and not review.conflict_declared and application.status in REVIEWABLE_STATUSES
+
+
+def _officer_on(user, application: Application) -> bool:
+    return _role(user) == Role.OFFICER and not _conflicted(user, application)
+
+
+def _request_more_info(user, application: Application) -> bool:
+    return _officer_on(user, application) and application.status in DECIDABLE_STATUSES
+
+
+def _decide(user, application: Application) -> bool:
+    return _officer_on(user, application) and application.status in DECIDABLE_STATUSES
+
+
+def _award_member(user, award: Award) -> bool:
+    return _role(user) == Role.APPLICANT and is_member(user, award.organisation)
+
+
+def _view_award(user, award: Award) -> bool:
+    if _role(user) == Role.OFFICER:
+        return True
+    return _award_member(user, award) and award.status != AwardStatus.PENDING_APPROVAL
+
+
+def _manage_award(user, award: Award) -> bool:
     return _role(user) == Role.OFFICER
+
+
+def _second_approval(user, award: Award) -> bool:
+    return _role(user) == Role.OFFICER and award.status == AwardStatus.PENDING_APPROVAL \
+        and award.decided_by_id != user.id
+
+
+def _submit_report(user, requirement: ReportRequirement) -> bool:
+    award = requirement.award
+    return _award_member(user, award) and award.status == AwardStatus.ACTIVE
 
 
 def _edit_application(user, application: Application) -> bool:
@@ -134,10 +227,18 @@ def _delete_application(user, application: Application) -> bool:
 
 
 def _message_application(user, application: Application) -> bool:
-    return _view_application(user, application) and application.status not in (
+    # The thread is between the group and its officers; reviewers do not write there.
+    return _role(user) != Role.REVIEWER and _view_application(user, application) \
+        and application.status not in (
         ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
 
 
+STAFF_REVIEWERS = (Role.REVIEWER, Role.OFFICER)
+REVIEWABLE_STATUSES = frozenset({
+    ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
+    ApplicationStatus.MORE_INFO_REQUESTED,
+})
+DECIDABLE_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW})
 EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.MORE_INFO_REQUESTED})
 WITHDRAWABLE_STATUSES = frozenset({
     ApplicationStatus.AWAITING_ENDORSEMENT, ApplicationStatus.SUBMITTED,
@@ -160,11 +261,22 @@ _RULES: dict[Permission, Callable] = {
     Permission.APPLY_TO_CALL: _apply,
     Permission.LIST_ALL_APPLICATIONS: _has_role(Role.OFFICER),
     Permission.VIEW_APPLICATION: _view_application,
-    Permission.VIEW_APPLICATION_SENSITIVE: _view_application,
+    Permission.VIEW_APPLICATION_SENSITIVE: _view_application_sensitive,
     Permission.EDIT_APPLICATION: _edit_application,
     Permission.WITHDRAW_APPLICATION: _withdraw_application,
     Permission.DELETE_APPLICATION: _delete_application,
     Permission.MESSAGE_APPLICATION: _message_application,
+    Permission.VIEW_REVIEW_QUEUE: _view_review_queue,
+    Permission.ASSIGN_REVIEW: _has_role(Role.OFFICER),
+    Permission.DECLARE_CONFLICT: _declare_conflict,
+    Permission.REVIEW_APPLICATION: _review_application,
+    Permission.REQUEST_MORE_INFO: _request_more_info,
+    Permission.DECIDE_APPLICATION: _decide,
+    Permission.LIST_ALL_AWARDS: _has_role(Role.OFFICER),
+    Permission.VIEW_AWARD: _view_award,
+    Permission.MANAGE_AWARD: _manage_award,
+    Permission.SECOND_APPROVAL: _second_approval,
+    Permission.SUBMIT_REPORT: _submit_report,
 }
 
 

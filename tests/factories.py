@@ -12,6 +12,8 @@ from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
+    Award,
+    AwardStatus,
     BudgetCategory,
     BudgetLine,
     Call,
@@ -24,7 +26,14 @@ from grants.models import (
     Membership,
     Organisation,
     OrgKind,
+    Report,
+    ReportKind,
+    ReportRequirement,
+    ReportStatus,
+    Review,
     Role,
+    SupportType,
+    Tranche,
     User,
 )
 from grants.models.types import utcnow
@@ -106,6 +115,49 @@ def application(call_: Call, org: Organisation, *, by: User | None = None,
     return a
 
 
+def assign(application_: Application, reviewer: User, *, by: User | None = None,
+           declared: bool = True, conflict: bool = False) -> Review:
+    """A review assignment; `declared`: the reviewer has answered the conflict question."""
+    r = Review(application_id=application_.id, reviewer_id=reviewer.id,
+               assigned_by_id=by.id if by else None,
+               declared_at=utcnow() if declared else None, conflict_declared=conflict)
+    db.session.add(r)
+    db.session.flush()
+    return r
+
+
+def award(application_: Application, officer: User, *, amount_minor: int = 300_000,
+          years: int = 3, support_type: SupportType = SupportType.CORE,
+          start_date=None, second_officer: User | None = None) -> Award:
+    """An award made by the service an approval uses (tranches, reports, budget); active
+    unless it is above the two-person threshold and no `second_officer` is given."""
+    from datetime import date
+
+    from grants.awards import services as awards
+
+    application_.call.max_years = max(application_.call.max_years, years)
+    a = awards.create_award(officer, application_, amount_minor=amount_minor,
+                            currency=application_.currency,
+                            start_date=start_date or date(2026, 1, 1), years=years,
+                            support_type=support_type)
+    if a.status == AwardStatus.PENDING_APPROVAL and second_officer is not None:
+        awards.activate(second_officer, a)
+    if a.status == AwardStatus.ACTIVE:
+        application_.status = ApplicationStatus.APPROVED
+    db.session.flush()
+    return a
+
+
+def report(requirement: ReportRequirement, by: User, *,
+           status: ReportStatus = ReportStatus.SUBMITTED) -> Report:
+    r = Report(requirement=requirement, kind=ReportKind.SHORT_FORM, status=status,
+               answers=["We met.", "Travel was hard.", "No."], submitted_by_id=by.id,
+               submitted_at=utcnow())
+    db.session.add(r)
+    db.session.flush()
+    return r
+
+
 @dataclass
 class World:
     applicant: User
@@ -124,6 +176,12 @@ class World:
     application: Application  # the applicant's draft
     submitted: Application  # the applicant's submitted application
     other_application: Application  # the stranger's submitted application
+    reviewed: Application  # submitted; `reviewer` assigned and declared no conflict
+    award: Award  # the applicant's active three-year core award
+    requirement: ReportRequirement  # its first year's short report requirement
+    report: Report  # a submitted report for it
+    tranche: Tranche  # its second tranche, gated by that report
+    pending_award: Award  # above the two-person threshold, first approved by `colleague`
 
     def by_role(self, name: str) -> User | None:
         return None if name == "anon" else getattr(self, name)
@@ -132,13 +190,26 @@ class World:
 def world() -> World:
     applicant, stranger = user(), user()
     intermediary = user(Role.INTERMEDIARY)
+    reviewer, officer, colleague = user(Role.REVIEWER), user(Role.OFFICER), user(Role.OFFICER)
     the_fund = fund()
     open_call = call(the_fund)
     org = organisation(applicant, contact_details="Signal +57 300 000 0000")
     other_org = organisation(stranger, kind=OrgKind.REGISTERED_NGO, legal_name="Other NGO")
+    reviewed = application(open_call, org, by=applicant, status=ApplicationStatus.SUBMITTED)
+    assign(reviewed, reviewer, by=officer)
+    core_call = call(the_fund, call_type=CallType.CORE_SUPPORT, max_years=3, title="Core")
+    the_award = award(application(core_call, org, by=applicant,
+                                  status=ApplicationStatus.UNDER_REVIEW), officer)
+    requirement = the_award.report_requirements[0]
+    pending = award(application(core_call, other_org, by=stranger,
+                                status=ApplicationStatus.UNDER_REVIEW),
+                    colleague, amount_minor=10_000_000)
     return World(
-        applicant=applicant, stranger=stranger, reviewer=user(Role.REVIEWER),
-        officer=user(Role.OFFICER), intermediary=intermediary, admin=user(Role.ADMIN),
+        applicant=applicant, stranger=stranger, reviewer=reviewer,
+        officer=officer, intermediary=intermediary, admin=user(Role.ADMIN),
+        reviewed=reviewed, award=the_award, requirement=requirement,
+        report=report(requirement, applicant), tranche=the_award.tranches[1],
+        pending_award=pending,
         target=user(),
         org=org, other_org=other_org,
         intermediary_org=organisation(intermediary, kind=OrgKind.INTERMEDIARY, country="KE"),

@@ -699,13 +699,17 @@ def test_officers_see_the_newest_first_in_pages(app, client, auth, world, monkey
 
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     with app.app_context():
+        db.session.get(Application, world.submitted.id).submitted_at = \
+            utcnow() + timedelta(minutes=2)
         db.session.get(Application, world.other_application.id).submitted_at = \
             utcnow() + timedelta(minutes=1)
         db.session.commit()
     auth.login(world.officer)
     first = client.get("/applications/").data.decode()
-    assert world.other_application.code_name in first and "Page 1 of 2" in first
-    assert world.submitted.code_name in client.get("/applications/?page=2").data.decode()
+    assert world.submitted.code_name in first and "Page 1 of " in first
+    assert world.other_application.code_name not in first
+    second = client.get("/applications/?page=2").data.decode()
+    assert world.other_application.code_name in second and "Page 2 of " in second
 
 
 # Withdraw and delete -------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from grants.models.applications import (
 )
 from grants.models.audit import AuditEvent
 from grants.models.awards import (
+    AmendmentKind,
     Award,
+    AwardAmendment,
     AwardStatus,
     Disbursement,
     DisbursementStatus,
@@ -44,7 +46,9 @@ __all__ = [
     "ApplicationStatus",
     "ApplicationStatusChange",
     "AuditEvent",
+    "AmendmentKind",
     "Award",
+    "AwardAmendment",
     "AwardStatus",
     "BudgetCategory",
     "BudgetLine",

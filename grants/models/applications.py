@@ -101,6 +101,10 @@ class Application(db.Model):
     )
     # True when the applicant uploaded a proposal written for another funder (IV.6).
     reused_proposal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The program officer who carries the application through review and decision.
+    assigned_officer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -231,7 +235,13 @@ class Review(db.Model):
     application_id: Mapped[int] = mapped_column(
         sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
-    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # When the reviewer answered the conflict-of-interest question; None: not yet asked.
+    # Nothing of the application is shown to a reviewer before this is set.
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     conflict_declared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     conflict_note: Mapped[str | None] = mapped_column(EncryptedText("reviews.conflict_note"))
     # Per-criterion scores, e.g. {"relevance": 4, "feasibility": 3}; `score` is their mean.
@@ -240,4 +250,8 @@ class Review(db.Model):
     recommendation: Mapped[Recommendation | None] = mapped_column(enum_column(Recommendation))
     comment: Mapped[str | None] = mapped_column(EncryptedText("reviews.comment"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship()
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])  # noqa: F821

@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models.types import EncryptedText, UTCDateTime, enum_column, utcnow
+from grants.models.types import (
+    EncryptedBytes,
+    EncryptedJSON,
+    EncryptedText,
+    UTCDateTime,
+    enum_column,
+    utcnow,
+)
 
 
 class SupportType(enum.StrEnum):
@@ -62,9 +69,20 @@ class Award(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the award became active (after the second approval, where one is needed).
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()  # noqa: F821
     fund: Mapped[Fund] = relationship()  # noqa: F821
+    application: Mapped[Application | None] = relationship()  # noqa: F821
+    budget_lines: Mapped[list[BudgetLine]] = relationship(  # noqa: F821
+        cascade="all, delete-orphan", order_by="(BudgetLine.year, BudgetLine.id)",
+        foreign_keys="BudgetLine.award_id",
+    )
+    amendments: Mapped[list[AwardAmendment]] = relationship(
+        back_populates="award", cascade="all, delete-orphan", order_by="AwardAmendment.id"
+    )
     tranches: Mapped[list[Tranche]] = relationship(
         back_populates="award", cascade="all, delete-orphan", order_by="Tranche.sequence"
     )
@@ -100,8 +118,40 @@ class Tranche(db.Model):
     gating_requirement_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("report_requirements.id", ondelete="SET NULL")
     )
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     award: Mapped[Award] = relationship(back_populates="tranches")
+    gating_requirement: Mapped[ReportRequirement | None] = relationship()
+
+
+class AmendmentKind(enum.StrEnum):
+    NO_COST_EXTENSION = "no_cost_extension"
+    SCHEDULE_CHANGE = "schedule_change"
+    BUDGET_REALLOCATION = "budget_reallocation"
+    REPORTING_CHANGE = "reporting_change"
+
+
+class AwardAmendment(db.Model):
+    """A change to an award after approval: who, when, what it was and what it became."""
+
+    __tablename__ = "award_amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("awards.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[AmendmentKind] = mapped_column(enum_column(AmendmentKind))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # {"before": ..., "after": ...} in plain figures and dates, no personal data.
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    reason: Mapped[str | None] = mapped_column(EncryptedText("award_amendments.reason"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    award: Mapped[Award] = relationship(back_populates="amendments")
+    actor: Mapped[User | None] = relationship()  # noqa: F821
 
 
 class PaymentRoute(enum.StrEnum):
@@ -166,6 +216,12 @@ class ReportRequirement(db.Model):
     kind: Mapped[ReportKind] = mapped_column(enum_column(ReportKind))
     title: Mapped[str] = mapped_column(sa.String(200))
     due_date: Mapped[date]
+    # A short report's questions (at most three), in the award's language.
+    questions: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
+    # The last content-free reminder sent to the group, so one is sent once per window.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     award: Mapped[Award] = relationship(back_populates="report_requirements")
     reports: Mapped[list[Report]] = relationship(
@@ -191,7 +247,23 @@ class Report(db.Model):
     status: Mapped[ReportStatus] = mapped_column(
         enum_column(ReportStatus), default=ReportStatus.DRAFT
     )
+    # Notes of a conversation (oral report) recorded by an officer.
     body: Mapped[str | None] = mapped_column(EncryptedText("reports.body"))
+    # Answers to the requirement's questions, in order.
+    answers: Mapped[list[str] | None] = mapped_column(EncryptedJSON("reports.answers"))
+    # A report written for another funder, uploaded instead of answering (IV.6).
+    filename: Mapped[str | None] = mapped_column(EncryptedText("reports.filename"))
+    media_type: Mapped[str | None] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int | None]
+    content: Mapped[bytes | None] = mapped_column(
+        EncryptedBytes("reports.content"), deferred=True
+    )
+    # What the officer asked for when sending the report back.
+    officer_note: Mapped[str | None] = mapped_column(EncryptedText("reports.officer_note"))
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Spending per budget category, in minor units: {"psychosocial": 12000, ...}.
     spending: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -83,6 +83,10 @@ class Call(db.Model):
     allow_reused_proposal: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Years an award from this call may last (1 for project calls, several for core support).
     max_years: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The scoring rubric: a few criteria reviewers score 1-5 (empty: the default rubric).
+    review_criteria: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,0 +1,1 @@
+"""Multi-year awards, tranches, amendments and the grantee's light reports."""

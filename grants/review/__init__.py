@@ -1,0 +1,1 @@
+"""Triage, reviewer assignment and conflicts, scoring, and decisions."""
