@@ -156,13 +156,15 @@ def register_blueprints(app: Flask) -> None:
     from grants.applications.views import bp as applications_bp
     from grants.auth.account import bp as account_bp
     from grants.auth.views import bp as auth_bp
+    from grants.awards.views import bp as awards_bp
     from grants.funds.views import bp as funds_bp
     from grants.main.views import bp as main_bp
     from grants.messages.views import bp as messages_bp
     from grants.organisations.views import bp as orgs_bp
+    from grants.review.views import bp as review_bp
 
     for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp, calls_bp,
-               applications_bp, messages_bp):
+               applications_bp, messages_bp, review_bp, awards_bp):
         app.register_blueprint(bp)
 
 

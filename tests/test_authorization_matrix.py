@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from tests import access_applications, access_calls
+from tests import access_applications, access_awards, access_calls, access_review
 from tests.access import LOGIN, ROLES, everyone, only, signed_in
 
 # endpoint -> (method, url arguments, expected status per role).
@@ -56,7 +56,8 @@ CORE = {
         "intermediary": 404, "admin": 404}),
 }
 
-MATRIX = {**CORE, **access_calls.ENTRIES, **access_applications.ENTRIES}
+MATRIX = {**CORE, **access_calls.ENTRIES, **access_applications.ENTRIES,
+          **access_review.ENTRIES, **access_awards.ENTRIES}
 CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 
 
