@@ -1,4 +1,4 @@
-"""Demo data for `make run`: one of each kind of user, funds, calls, an application, an award.
+"""Demo data for `make run`: each kind of user, funds, calls, applications, awards.
 
 Loaded once; the accounts use DEMO_PASSWORD and staff have fixed two-step secrets so a
 newcomer can log in (`flask --app grants totp officer` prints the current code).
@@ -13,13 +13,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from grants.auth import services as accounts
+from grants.awards import services as awards
 from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationAnswer,
     ApplicationStatus,
     ApplicationStatusChange,
-    Award,
+    AwardStatus,
     BudgetCategory,
     BudgetLine,
     Call,
@@ -32,12 +33,16 @@ from grants.models import (
     Membership,
     Organisation,
     OrgKind,
+    Recommendation,
+    Report,
     ReportKind,
-    ReportRequirement,
+    ReportStatus,
+    Review,
     RiskLevel,
     Role,
     SupportType,
     Tranche,
+    TrancheStatus,
     User,
 )
 from grants.models.types import utcnow
@@ -63,9 +68,10 @@ def load_demo() -> bool:
     orgs = _organisations(users)
     funds = _funds()
     calls = _calls(funds, users["officer"])
-    _application(calls["protection"], orgs["rivers"], users["applicant"])
+    submitted = _application(calls["protection"], orgs["rivers"], users["applicant"])
+    _in_review(submitted, users)
     _more_applications(calls, orgs, users)
-    _award(funds["core"], orgs["voices"], users)
+    _awards(calls, orgs, users)
     db.session.flush()
     return True
 
@@ -183,7 +189,7 @@ def _calls(funds: dict[str, Fund], officer: User) -> dict[str, Call]:
     return {"protection": protection, "rapid": rapid, "core": core, "convening": convening}
 
 
-def _application(call: Call, org: Organisation, user: User) -> None:
+def _application(call: Call, org: Organisation, user: User) -> Application:
     now = utcnow()
     app = Application(
         call=call, organisation=org, created_by_id=user.id, code_name="GR-HRN4-8217",
@@ -212,6 +218,20 @@ def _application(call: Call, org: Organisation, user: User) -> None:
                                            to_status=ApplicationStatus.SUBMITTED,
                                            actor_id=user.id, created_at=now)]
     db.session.add(app)
+    return app
+
+
+def _in_review(app: Application, users: dict[str, User]) -> None:
+    """The officer carries it; the reviewer declared no conflict and scored it."""
+    now = utcnow()
+    app.assigned_officer_id = users["officer"].id
+    db.session.add(Review(
+        application=app, reviewer_id=users["reviewer"].id, assigned_by_id=users["officer"].id,
+        declared_at=now, conflict_declared=False, submitted_at=now,
+        criteria_scores={"Fit with the fund's purpose": 5, "Need and urgency": 5,
+                         "Feasibility": 4, "Safety of the plan": 4},
+        score=4, recommendation=Recommendation.FUND,
+        comment="(demo) Strong, urgent; ask how the hearings will be accompanied."))
 
 
 def _more_applications(calls: dict[str, Call], orgs: dict[str, Organisation],
@@ -248,15 +268,88 @@ def _more_applications(calls: dict[str, Call], orgs: dict[str, Organisation],
     db.session.add_all([draft, withdrawn])
 
 
-def _award(fund: Fund, org: Organisation, users: dict[str, User]) -> None:
-    start = date(date.today().year, 1, 1)
-    award = Award(reference="CORE-2026-001", organisation=org, fund=fund, amount_minor=6_000_000,
-                  currency="EUR", start_date=start, end_date=date(start.year + 2, 12, 31),
-                  years=3, support_type=SupportType.CORE, decided_by_id=users["officer"].id,
-                  second_approver_id=users["officer2"].id)
-    award.tranches = [Tranche(sequence=i + 1, due_date=date(start.year + i, 1, 15),
-                              amount_minor=2_000_000, currency="EUR") for i in range(3)]
-    award.report_requirements = [
-        ReportRequirement(kind=ReportKind.SHORT_FORM, title=f"Year {i + 1} short report",
-                          due_date=date(start.year + i, 12, 15)) for i in range(3)]
-    db.session.add(award)
+def _awarded(call: Call, org: Organisation, user: User, *, code: str, title: str,
+             amount: int, sent_days_ago: int, status=ApplicationStatus.APPROVED) -> Application:
+    """A sent application with a budget that meets the call's protection and care shares."""
+    sent = utcnow() - timedelta(days=sent_days_ago)
+    shares = ((BudgetCategory.CORE_OPERATING, 70), (BudgetCategory.PROTECTION_SECURITY, 20),
+              (BudgetCategory.PSYCHOSOCIAL, 10))
+    app = Application(
+        call=call, organisation=org, created_by_id=user.id, code_name=code, status=status,
+        language="en", title=title, country=org.country, currency=call.currency,
+        amount_requested_minor=amount, submitted_at=sent,
+        decided_at=sent + timedelta(days=20) if status == ApplicationStatus.APPROVED else None,
+        answers=[ApplicationAnswer(question=q, text="(demo answer)") for q in call.questions],
+        budget_lines=[BudgetLine(category=cat, amount_minor=amount * pct // 100,
+                                 currency=call.currency) for cat, pct in shares],
+        history=[ApplicationStatusChange(to_status=ApplicationStatus.DRAFT, actor_id=user.id),
+                 ApplicationStatusChange(from_status=ApplicationStatus.DRAFT,
+                                         to_status=ApplicationStatus.SUBMITTED,
+                                         actor_id=user.id, created_at=sent)],
+    )
+    db.session.add(app)
+    db.session.flush()
+    return app
+
+
+def _awards(calls: dict[str, Call], orgs: dict[str, Organisation],
+            users: dict[str, User]) -> None:
+    """Multi-year core and project awards in several states (Section IV.7)."""
+    officer, officer2 = users["officer"], users["officer2"]
+    today = date.today()
+    # Three years of core support, in its second year: year 1 paid out, its report waits
+    # for the officer, and the second tranche is held until that report is accepted.
+    core_app = _awarded(calls["core"], orgs["voices"], users["ngo"], code="GR-CORE-V01C",
+                        title="Voices for Land: three years of core support",
+                        amount=6_000_000, sent_days_ago=420)
+    core = awards.create_award(officer, core_app, amount_minor=6_000_000, currency="EUR",
+                               start_date=awards.add_years(today, -1) + timedelta(days=20),
+                               years=3, support_type=SupportType.CORE)
+    awards.activate(officer2, core)
+    _release(core.tranches[0], officer)
+    db.session.add(Report(requirement=core.report_requirements[0], kind=ReportKind.SHORT_FORM,
+                          status=ReportStatus.SUBMITTED, submitted_by_id=users["ngo"].id,
+                          submitted_at=utcnow() - timedelta(days=2),
+                          answers=["(demo) Two communities kept their land titles.",
+                                   "(demo) A staff member was threatened; we moved office.",
+                                   "(demo) Nothing more."]))
+    # A one-year project award, started two months ago and paid.
+    project_app = _awarded(calls["protection"], orgs["rivers"], users["applicant"],
+                           code="GR-PROJ-R02P", title="River monitoring, safely",
+                           amount=1_200_000, sent_days_ago=90)
+    project = awards.create_award(officer, project_app, amount_minor=1_000_000,
+                                  currency="USD", start_date=today - timedelta(days=60),
+                                  years=1, support_type=SupportType.PROJECT,
+                                  conditions="Share the security audit's summary with us.")
+    _release(project.tranches[0], officer)
+    # Approved by one officer, above the two-person threshold: officer2 may confirm it.
+    pending_app = _awarded(calls["core"], orgs["rivers"], users["applicant"],
+                           code="GR-PEND-R03C", title="Core support for the river network",
+                           amount=4_500_000, sent_days_ago=30,
+                           status=ApplicationStatus.UNDER_REVIEW)
+    awards.create_award(officer, pending_app, amount_minor=4_500_000, currency="EUR",
+                        start_date=today + timedelta(days=30), years=3,
+                        support_type=SupportType.CORE)
+    _closed_award(calls["protection"], orgs["voices"], users)
+
+
+def _closed_award(call: Call, org: Organisation, users: dict[str, User]) -> None:
+    """A finished one-year project award: paid, reported on, accepted, closed."""
+    officer = users["officer"]
+    app = _awarded(call, org, users["ngo"], code="GR-DONE-V04P",
+                   title="Legal accompaniment 2024", amount=800_000, sent_days_ago=800)
+    award = awards.create_award(officer, app, amount_minor=800_000, currency="USD",
+                                start_date=date.today() - timedelta(days=700), years=1,
+                                support_type=SupportType.PROJECT)
+    _release(award.tranches[0], officer)
+    db.session.add(Report(requirement=award.report_requirements[0], kind=ReportKind.CONVERSATION,
+                          status=ReportStatus.ACCEPTED, body="(demo) Call notes: all done.",
+                          recorded_by_id=officer.id, reviewed_by_id=officer.id,
+                          submitted_at=utcnow() - timedelta(days=340),
+                          reviewed_at=utcnow() - timedelta(days=339)))
+    award.status, award.closed_at = AwardStatus.CLOSED, utcnow() - timedelta(days=330)
+
+
+def _release(tranche: Tranche, officer: User) -> None:
+    tranche.status = TrancheStatus.RELEASED
+    tranche.released_by_id, tranche.released_at = officer.id, utcnow()

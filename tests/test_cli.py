@@ -15,9 +15,16 @@ def test_demo_loads_once_and_every_demo_user_can_log_in(app, runner):
     assert again.exit_code == 0 and "already loaded" in again.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) >= 7
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Award)) == 1
+        awards = list(db.session.scalars(sa.select(Award)))
+        assert {(a.status.value, a.support_type.value, a.years) for a in awards} == {
+            ("active", "core", 3), ("active", "project", 1), ("pending_approval", "core", 3),
+            ("closed", "project", 1)}
+        for award in awards:  # every demo award keeps the money rule
+            assert sum(t.amount_minor for t in award.tranches) == award.amount_minor
+            assert sum(line.amount_minor for line in award.budget_lines) == award.amount_minor
         statuses = set(db.session.scalars(sa.select(Application.status)))
-        assert {s.value for s in statuses} >= {"draft", "submitted", "withdrawn"}
+        assert {s.value for s in statuses} >= {"draft", "submitted", "withdrawn", "approved",
+                                               "under_review"}
         open_types = set(db.session.scalars(sa.select(Call.call_type).where(
             Call.status == CallStatus.OPEN)))
         assert len(open_types) >= 3
