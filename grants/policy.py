@@ -167,9 +167,12 @@ def _view_review_queue(user, obj) -> bool:
 
 
 def _declare_conflict(user, application: Application) -> bool:
-    review = assignment(user, application) if _role(user) in STAFF_REVIEWERS else None
-    return review is not None and review.declared_at is None \
-        and application.status in REVIEWABLE_STATUSES
+    if _role(user) not in STAFF_REVIEWERS or application.status not in REVIEWABLE_STATUSES:
+        return False
+    review = assignment(user, application)
+    if review is None:  # an officer may step away from any application they could decide
+        return _role(user) == Role.OFFICER
+    return review.declared_at is None
 
 
 def _review_application(user, application: Application) -> bool:

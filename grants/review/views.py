@@ -1,7 +1,348 @@
-"""Routes of grants/review (filled in by the review work)."""
+"""Routes of grants/review: the queue, assignments, conflicts, scores, the rubric and
+decisions. Each route loads, asks the policy (404: not to be seen, 403: not to be done),
+validates its form, calls a service, commits once and redirects."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
-bp = Blueprint("review", __name__)
+from grants import money
+from grants.applications.calls.forms import type_label
+from grants.applications.forms import STATUS_LABELS
+from grants.applications.services import published_calls
+from grants.awards.services import two_person_threshold
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.models import (
+    Application,
+    Award,
+    AwardStatus,
+    Call,
+    CallType,
+    SupportType,
+    User,
+)
+from grants.policy import Permission, assignment, can, require
+from grants.rescue import rescuable, rescued_formdata
+from grants.review import decisions, forms, services
+from grants.web import attach_error
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+PAGE_SIZE = 25
+
+
+@bp.context_processor
+def _labels():
+    return {"status_labels": STATUS_LABELS, "type_label": type_label,
+            "recommendation_labels": forms.RECOMMENDATION_LABELS,
+            "support_labels": forms.SUPPORT_LABELS}
+
+
+def _rescued() -> dict:
+    data = rescued_formdata() if request.method == "GET" else None
+    return {"formdata": data} if data else {}
+
+
+def _load(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
+        abort(404)
+    return application
+
+
+def _refused(message: str, status: int = 403):
+    db.session.rollback()
+    return render_template("errors/error.html", code=status, message=message), status
+
+
+def _back(application: Application):
+    return redirect(url_for(".application", application_id=application.id))
+
+
+# The queue ----------------------------------------------------------------------------------
+
+@bp.route("/")
+def queue():
+    require(Permission.VIEW_REVIEW_QUEUE)
+    mine = services.reviewer_queue(current_user)
+    if not can(current_user, Permission.ASSIGN_REVIEW):
+        return render_template("review/queue.html", officer=False, assignments=mine)
+    f = _filters()
+    page = db.paginate(services.officer_queue(current_user, f), per_page=PAGE_SIZE,
+                       error_out=False)
+    ids = [a.id for a in page.items]
+    return render_template(
+        "review/queue.html", officer=True, assignments=mine, page=page, f=f,
+        summaries=services.summaries(ids), calls=published_calls(),
+        countries=services.queue_countries(), call_types=list(CallType),
+        statuses=services.QUEUE_STATUSES,
+        officers=services.users_by_id({a.assigned_officer_id for a in page.items}))
+
+
+def _filters() -> services.Filters:
+    args = request.args
+    return services.Filters(call_id=args.get("call", type=int), status=args.get("status", ""),
+                            country=args.get("country", "")[:2],
+                            call_type=args.get("type", ""), mine=args.get("mine") == "1")
+
+
+# The officer's page of one application --------------------------------------------------------
+
+@bp.route("/applications/<int:application_id>")
+def application(application_id: int):
+    application = _load(application_id)
+    require(Permission.ASSIGN_REVIEW, application)
+    return _overview(application)
+
+
+def _overview(application: Application):
+    officer_form = forms.AssignOfficerForm(
+        formdata=None, officer=application.assigned_officer_id or current_user.id)
+    officer_form.officer.choices = [(u.id, u.username) for u in services.officers()]
+    reviewer_form = forms.AssignReviewerForm(formdata=None)
+    reviewer_form.reviewer.choices = [
+        (u.id, f"{u.username} ({u.role.value})")
+        for u in services.possible_reviewers(application)]
+    reviews = services.reviews_of(application)
+    return render_template(
+        "review/application.html", application=application, reviews=reviews,
+        summary=services.summaries([application.id])[application.id],
+        criteria=services.criteria(application.call), officer_form=officer_form,
+        reviewer_form=reviewer_form, pending=decisions.pending_award(application),
+        assigned_officer=services.users_by_id({application.assigned_officer_id}).get(
+            application.assigned_officer_id))
+
+
+@bp.route("/applications/<int:application_id>/officer", methods=["POST"])
+def assign_officer(application_id: int):
+    application = _load(application_id)
+    require(Permission.ASSIGN_REVIEW, application)
+    form = forms.AssignOfficerForm()
+    form.officer.choices = [(u.id, u.username) for u in services.officers()]
+    return _assign(application, form, lambda: services.assign_officer(
+        current_user, application, db.session.get(User, form.officer.data)))
+
+
+@bp.route("/applications/<int:application_id>/reviewers", methods=["POST"])
+def assign_reviewer(application_id: int):
+    application = _load(application_id)
+    require(Permission.ASSIGN_REVIEW, application)
+    form = forms.AssignReviewerForm()
+    form.reviewer.choices = [(u.id, u.username)
+                             for u in services.possible_reviewers(application)]
+    return _assign(application, form, lambda: services.assign_reviewer(
+        current_user, application, db.session.get(User, form.reviewer.data)))
+
+
+def _assign(application: Application, form, action):
+    """Small choice forms: a refusal is flashed on the application's review page."""
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(next(iter(form.errors.values()))[0])
+        action()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return _back(application)
+
+
+# Conflict of interest -------------------------------------------------------------------------
+
+@bp.route("/applications/<int:application_id>/conflict", methods=["GET", "POST"])
+@rescuable
+def declare(application_id: int):
+    application = db.session.get(Application, application_id)
+    review = assignment(current_user, application) if application else None
+    seen = review is not None and not review.conflict_declared
+    if application is None or not (seen or can(current_user, Permission.VIEW_APPLICATION,
+                                                application)):
+        abort(404)
+    require(Permission.DECLARE_CONFLICT, application)
+    form = (forms.ConflictForm if review else forms.RecuseForm)(**_rescued())
+    if form.validate_on_submit():
+        conflict = review is None or form.conflict.data == "yes"
+        try:
+            services.declare(current_user, application, conflict=conflict,
+                             note=form.note.data or "")
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            if not conflict:
+                return redirect(url_for(".score", application_id=application.id))
+            flash(_("Your conflict of interest is recorded. You will no longer see this "
+                    "application."), "success")
+            return redirect(url_for(".queue"))
+    return render_template("review/conflict.html", application=application, form=form,
+                           assigned=review is not None)
+
+
+# Scoring --------------------------------------------------------------------------------------
+
+@bp.route("/applications/<int:application_id>/score", methods=["GET", "POST"])
+@rescuable
+def score(application_id: int):
+    application = _load(application_id)
+    require(Permission.REVIEW_APPLICATION, application)
+    review = assignment(current_user, application)
+    labels = services.criteria(application.call)
+    saved = {f"c{i}": review.criteria_scores.get(label)
+             for i, label in enumerate(labels)} if review.criteria_scores else {}
+    kwargs = _rescued() or ({} if request.method == "POST" else {"data": {
+        **saved, "recommendation": review.recommendation and review.recommendation.value,
+        "comment": review.comment}})
+    form = forms.score_form(labels, **kwargs)
+    if form.validate_on_submit():
+        try:
+            services.submit_scores(
+                current_user, review, recommendation=form.recommendation.data,
+                scores={label: form[f"c{i}"].data for i, label in enumerate(labels)},
+                comment=form.comment.data or "")
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your review is saved. Thank you."), "success")
+            return redirect(url_for(".queue"))
+    return render_template("review/score.html", application=application, form=form,
+                           review=review, criteria=[form[f"c{i}"] for i in range(len(labels))])
+
+
+# Request for more information ------------------------------------------------------------------
+
+@bp.route("/applications/<int:application_id>/more-info", methods=["GET", "POST"])
+@rescuable
+def request_info(application_id: int):
+    application = _load(application_id)
+    require(Permission.REQUEST_MORE_INFO, application)
+    form = forms.RequestInfoForm(**_rescued())
+    if form.validate_on_submit():
+        try:
+            decisions.request_more_info(current_user, application, form.message.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your question was sent. The application returns to the queue when the "
+                    "group sends it again."), "success")
+            return _back(application)
+    return render_template("review/more_info.html", application=application, form=form)
+
+
+# Decisions ------------------------------------------------------------------------------------
+
+@bp.route("/applications/<int:application_id>/decide", methods=["GET", "POST"])
+@rescuable
+def decide(application_id: int):
+    application = _load(application_id)
+    require(Permission.DECIDE_APPLICATION, application)
+    posted = request.form if request.method == "POST" else _rescued().get("formdata")
+    decision = posted.get("decision") if posted else None
+    approve_form = (forms.ApproveForm(formdata=posted) if decision == "approve"
+                    else _approve_defaults(application))
+    decline_form = forms.DeclineForm(formdata=posted if decision == "decline" else None)
+    if request.method == "POST" and decision == "approve" and approve_form.validate():
+        done = _act(application, approve_form, lambda: _approve(application, approve_form))
+    elif request.method == "POST" and decision == "decline" and decline_form.validate():
+        done = _act(application, decline_form, lambda: decisions.decline(
+            current_user, application, decline_form.message.data))
+    else:
+        done = None
+    return done or render_template(
+        "review/decide.html", application=application, approve_form=approve_form,
+        decline_form=decline_form, pending=decisions.pending_award(application),
+        threshold=_threshold(application.currency))
+
+
+def _approve_defaults(application: Application) -> forms.ApproveForm:
+    """The terms the group asked for, to change or keep."""
+    call = application.call
+    support = "core" if call.call_type == CallType.CORE_SUPPORT else "project"
+    return forms.ApproveForm(formdata=None, data={
+        "amount": money.plain_amount(application.amount_requested_minor, application.currency),
+        "currency": application.currency, "years": call.max_years, "support_type": support})
+
+
+def _threshold(currency: str) -> str:
+    return money.format_money(two_person_threshold(currency), currency)
+
+
+def _approve(application: Application, form: forms.ApproveForm) -> None:
+    amount = money.to_minor(form.amount.data, form.currency.data, field="amount")
+    award = decisions.approve(
+        current_user, application, amount_minor=amount, currency=form.currency.data,
+        start_date=form.start_date.data, years=form.years.data or 0,
+        support_type=SupportType(form.support_type.data), conditions=form.conditions.data or "")
+    if award.status == AwardStatus.PENDING_APPROVAL:
+        flash(_("Approved by you. Above %(limit)s a second officer must confirm it.",
+                limit=_threshold(award.currency)), "info")
+    else:
+        flash(_("The application is approved and the award is active."), "success")
+
+
+def _act(application: Application, form, action):
+    """Run a decision; a refusal goes back on the form, nothing typed is lost."""
+    try:
+        action()
+    except ServiceError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return None
+    db.session.commit()
+    return _back(application)
+
+
+@bp.route("/awards/<int:award_id>/confirm", methods=["POST"])
+def confirm_approval(award_id: int):
+    award = db.session.get(Award, award_id)
+    if award is None or not can(current_user, Permission.VIEW_AWARD, award):
+        abort(404)
+    if award.application is not None:
+        _load(award.application_id)  # an officer with a conflict does not see it
+    if not can(current_user, Permission.SECOND_APPROVAL, award):
+        if award.decided_by_id == current_user.id:
+            return _refused(_("A second officer must approve this award: you made the first "
+                              "approval."))
+        abort(403)
+    try:
+        decisions.confirm_approval(current_user, award)
+    except ServiceError as exc:
+        return _refused(exc.message)
+    db.session.commit()
+    flash(_("Approval confirmed: the award is active and the group is told there is news."),
+          "success")
+    return redirect(url_for(".application", application_id=award.application_id))
+
+
+# The rubric of a call --------------------------------------------------------------------------
+
+@bp.route("/calls/<int:call_id>/rubric", methods=["GET", "POST"])
+@rescuable
+def rubric(call_id: int):
+    call = db.session.get(Call, call_id)
+    if call is None or not can(current_user, Permission.VIEW_CALL, call):
+        abort(404)
+    require(Permission.MANAGE_CALLS, call)
+    defaults = {} if request.method == "POST" else {"data": {
+        "criteria": "\n".join(services.criteria(call))}}
+    form = forms.RubricForm(**(_rescued() or defaults))
+    if form.validate_on_submit():
+        try:
+            services.set_rubric(current_user, call, form.criteria.data.splitlines())
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The scoring rubric is saved."), "success")
+            return redirect(url_for(".rubric", call_id=call.id))
+    return render_template("review/rubric.html", call=call, form=form,
+                           default=not call.review_criteria)

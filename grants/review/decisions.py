@@ -1,0 +1,150 @@
+"""Decisions on an application: ask for more information, approve, decline, confirm.
+
+An approval makes the award (grants.awards.services.create_award). Above the two-person
+threshold the award waits for a second officer and the application stays under review;
+the second officer's confirmation approves the application. The applicant hears that
+there is news, never what it is, outside the portal; a decline's message and a request
+for information are posted to the application's thread, where the group reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from grants import notifications
+from grants.applications.services import _change_status
+from grants.awards import services as awards
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.messages.services import post_message
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    Award,
+    AwardStatus,
+    Membership,
+    Role,
+    SupportType,
+    User,
+)
+from grants.models.types import utcnow
+from grants.policy import DECIDABLE_STATUSES, assignment
+from grants.security import audit
+
+MESSAGE_MAX_CHARS = 10_000
+
+
+def _lock(application: Application) -> None:
+    """Serialise two decisions on one application (PostgreSQL; SQLite has one writer)."""
+    db.session.execute(sa.select(Application.id).where(Application.id == application.id)
+                       .with_for_update())
+    db.session.refresh(application, ["status"])
+
+
+def check_decider(actor: User, application: Application) -> None:
+    """Refuse, with the reason, anyone who may not decide on this application now."""
+    if actor.role != Role.OFFICER:
+        raise ServiceError("Only a programme officer can decide on an application.")
+    review = assignment(actor, application)
+    if review is not None and review.conflict_declared:
+        raise ServiceError("You declared a conflict of interest on this application: another "
+                           "officer must decide.")
+    if application.status not in DECIDABLE_STATUSES:
+        raise ServiceError("This application is not waiting for a decision.")
+
+
+def pending_award(application: Application) -> Award | None:
+    return db.session.scalar(sa.select(Award).where(
+        Award.application_id == application.id,
+        Award.status == AwardStatus.PENDING_APPROVAL))
+
+
+def _message(text: str | None, field: str, missing: str) -> str:
+    cleaned = (text or "").replace("\r\n", "\n").strip()
+    if not cleaned:
+        raise ServiceError(missing, field)
+    if len(cleaned) > MESSAGE_MAX_CHARS:
+        raise ServiceError(f"Use at most {MESSAGE_MAX_CHARS} characters.", field)
+    return cleaned
+
+
+def request_more_info(actor: User, application: Application, message: str) -> None:
+    """Send the application back to the group with a question. Their text stays as it is;
+    when they send it again it returns to the queue."""
+    _lock(application)
+    check_decider(actor, application)
+    text = _message(message, "message", "Write what you need to know.")
+    if pending_award(application) is not None:
+        raise ServiceError("An approval of this application is waiting for a second officer.")
+    _change_status(actor, application, ApplicationStatus.MORE_INFO_REQUESTED, text)
+    post_message(actor, application, text)  # the group is told there is news, not what
+    db.session.flush()
+    audit.record(actor, "application.more_info_requested", application)
+
+
+def approve(actor: User, application: Application, *, amount_minor: int, currency: str,
+            start_date: date | None, years: int, support_type: SupportType,
+            conditions: str = "", now: datetime | None = None) -> Award:
+    """Approve on these terms. Returns the award: active (and the application approved), or
+    waiting for a second officer when the amount is above the two-person threshold."""
+    _lock(application)
+    check_decider(actor, application)
+    if db.session.scalar(sa.select(Award.id).where(Award.application_id == application.id)):
+        raise ServiceError("This application already has an award; a second officer can "
+                           "confirm it.")
+    award = awards.create_award(actor, application, amount_minor=amount_minor,
+                                currency=currency, start_date=start_date, years=years,
+                                support_type=support_type, conditions=conditions, now=now)
+    if award.status == AwardStatus.ACTIVE:
+        _approved(actor, application, award, now)
+    elif application.status == ApplicationStatus.SUBMITTED:
+        _change_status(actor, application, ApplicationStatus.UNDER_REVIEW)
+    db.session.flush()
+    return award
+
+
+def confirm_approval(actor: User, award: Award, now: datetime | None = None) -> None:
+    """The second officer's approval: the award becomes active, the application approved."""
+    application = award.application
+    if application is None:
+        raise ServiceError("This award was not made from an application.")
+    _lock(application)
+    check_decider(actor, application)
+    awards.activate(actor, award, now)  # refuses the officer who made the first approval
+    _approved(actor, application, award, now)
+
+
+def _approved(actor: User, application: Application, award: Award,
+              now: datetime | None) -> None:
+    _change_status(actor, application, ApplicationStatus.APPROVED)
+    application.decided_at = now or utcnow()
+    db.session.flush()
+    audit.record(actor, "application.approved", application, award_id=award.id,
+                 amount_minor=award.amount_minor, currency=award.currency)
+    for member in _group(application):
+        notifications.notify(member, "application_update")
+
+
+def decline(actor: User, application: Application, message: str,
+            now: datetime | None = None) -> None:
+    """Decline with a message the group reads in the portal; an approval still waiting for
+    a second officer is cancelled with it."""
+    _lock(application)
+    check_decider(actor, application)
+    text = _message(message, "message", "Write a message to the applicant.")
+    pending = pending_award(application)
+    if pending is not None:
+        pending.status = AwardStatus.CANCELLED
+    _change_status(actor, application, ApplicationStatus.DECLINED, text)
+    application.decided_at = now or utcnow()
+    post_message(actor, application, text)  # notifies the group without content
+    db.session.flush()
+    audit.record(actor, "application.declined", application,
+                 cancelled_award_id=pending.id if pending else None)
+
+
+def _group(application: Application) -> list[User]:
+    return list(db.session.scalars(sa.select(User).join(Membership).where(
+        Membership.organisation_id == application.organisation_id)))
