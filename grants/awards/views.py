@@ -1,7 +1,199 @@
-"""Routes of grants/awards (filled in by the awards work)."""
+"""Award pages: the lists, the one page with everything about an award, and the officer's
+changes to it (schedule, extension, budget, releasing a tranche).
+
+Each view loads the award, asks the policy (404 if it may not be seen, 403 if it may not be
+acted on), validates its form, calls a service, commits once and redirects. A refused change
+shows the form again with what was typed and why.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 
-bp = Blueprint("awards", __name__)
+from grants import money
+from grants.awards import forms, queries, reports, schedule
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.models import AwardStatus, SupportType, TrancheStatus
+from grants.policy import Permission, can, require
+from grants.rescue import rescuable, rescued_formdata
+from grants.web import attach_error
+
+bp = Blueprint("awards", __name__, url_prefix="/awards")
+PAGE_SIZE = 25
+
+
+@bp.context_processor
+def _labels():
+    return {"award_status_labels": forms.AWARD_STATUS_LABELS,
+            "support_labels": forms.SUPPORT_LABELS,
+            "tranche_status_labels": forms.TRANCHE_STATUS_LABELS,
+            "report_status_labels": forms.REPORT_STATUS_LABELS,
+            "report_kind_labels": forms.REPORT_KIND_LABELS,
+            "amendment_labels": forms.AMENDMENT_LABELS, "budget_labels": forms.BUDGET_LABELS,
+            "latest_report": reports.latest, "report_met": reports.is_met}
+
+
+def load(award_id: int):
+    """The award with all its page shows, or 404 if this user may not see it."""
+    award = queries.award_for_page(award_id)
+    if award is None or not can(current_user, Permission.VIEW_AWARD, award):
+        abort(404)
+    return award
+
+
+def managed(award_id: int):
+    award = load(award_id)
+    require(Permission.MANAGE_AWARD, award)
+    return award
+
+
+def rescued() -> dict:
+    """Form arguments that put back what was typed before a session or token lapsed."""
+    data = rescued_formdata() if request.method == "GET" else None
+    return {"formdata": data} if data else {}
+
+
+def to_award_page(award, anchor: str = ""):
+    return redirect(url_for("awards.show", award_id=award.id) + (f"#{anchor}" if anchor else ""))
+
+
+# Lists -------------------------------------------------------------------------------------
+
+@bp.route("/")
+def index():
+    if not can(current_user, Permission.LIST_ALL_AWARDS):
+        return render_template("awards/index.html", staff=False,
+                               awards=queries.awards_of(current_user))
+    status, support = request.args.get("status", ""), request.args.get("support", "")
+    page = db.paginate(queries.staff_awards(status, support), per_page=PAGE_SIZE,
+                       error_out=False)
+    return render_template("awards/index.html", staff=True, page=page, status=status,
+                           support=support, statuses=list(AwardStatus),
+                           supports=list(SupportType))
+
+
+# The award page ----------------------------------------------------------------------------
+
+@bp.route("/<int:award_id>")
+def show(award_id: int):
+    award = load(award_id)
+    officer = can(current_user, Permission.MANAGE_AWARD, award)
+    thread_ready = award.application is not None and \
+        "messages.post_to_application" in current_app.view_functions
+    second_approval = award.status == AwardStatus.PENDING_APPROVAL and \
+        "review.confirm_approval" in current_app.view_functions and \
+        can(current_user, Permission.SECOND_APPROVAL, award)
+    return render_template(
+        "awards/show.html", award=award, application=award.application, officer=officer,
+        budget=queries.budget_by_year(award), history=queries.history(award),
+        released=sum(t.amount_minor for t in award.tranches
+                     if t.status in (TrancheStatus.RELEASED, TrancheStatus.PAID)),
+        thread_ready=thread_ready, second_approval=second_approval,
+        action_form=forms.ActionForm())
+
+
+# Officer changes ---------------------------------------------------------------------------
+
+@bp.route("/<int:award_id>/tranches/<int:tranche_id>/release", methods=["POST"])
+def release(award_id: int, tranche_id: int):
+    award = managed(award_id)
+    tranche = next((t for t in award.tranches if t.id == tranche_id), None) or abort(404)
+    if not forms.ActionForm().validate_on_submit():
+        flash(_("This form had expired. Try again."), "error")
+        return to_award_page(award, "tranches")
+    try:
+        schedule.release(current_user, award, tranche)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Tranche %(n)d is released for payment.", n=tranche.sequence), "success")
+    return to_award_page(award, "tranches")
+
+
+@bp.route("/<int:award_id>/schedule", methods=["GET", "POST"])
+@rescuable
+def edit_schedule(award_id: int):
+    award = managed(award_id)
+    planned = [t for t in award.tranches if t.status == TrancheStatus.PLANNED]
+    form = forms.schedule_form(award, planned, **rescued())
+    if form.validate_on_submit():
+        try:
+            changes = [_tranche_change(form, award, t) for t in planned]
+            amendment = schedule.change_schedule(current_user, award, changes, form.reason.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The schedule was changed and recorded.") if amendment
+                  else _("Nothing was changed."), "success" if amendment else "info")
+            return to_award_page(award, "tranches")
+    return render_template("awards/schedule.html", award=award, form=form, planned=planned,
+                           fixed=[t for t in award.tranches if t not in planned])
+
+
+def _tranche_change(form, award, tranche) -> schedule.TrancheChange:
+    amount = money.to_minor(form[f"amount_{tranche.id}"].data, award.currency,
+                            field=f"amount_{tranche.id}")
+    gate = form[f"gate_{tranche.id}"].data
+    return schedule.TrancheChange(tranche.id, amount, form[f"due_{tranche.id}"].data,
+                                  int(gate) if gate else None)
+
+
+@bp.route("/<int:award_id>/extend", methods=["GET", "POST"])
+@rescuable
+def extend(award_id: int):
+    award = managed(award_id)
+    form = forms.ExtendForm(**rescued())
+    if form.validate_on_submit():
+        try:
+            schedule.extend(current_user, award, form.end_date.data, form.reason.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The award now ends on %(day)s.", day=award.end_date.isoformat()),
+                  "success")
+            return to_award_page(award, "history")
+    return render_template("awards/extend.html", award=award, form=form)
+
+
+@bp.route("/<int:award_id>/budget", methods=["GET", "POST"])
+@rescuable
+def reallocate(award_id: int):
+    award = managed(award_id)
+    form = forms.budget_form(award, **rescued())
+    if form.validate_on_submit():
+        try:
+            amounts = {line.id: money.to_minor(form[f"line_{line.id}"].data, award.currency,
+                                               field=f"line_{line.id}")
+                       for line in award.budget_lines}
+            amendment = schedule.reallocate(current_user, award, amounts, form.reason.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The budget was reallocated and recorded.") if amendment
+                  else _("Nothing was changed."), "success" if amendment else "info")
+            return to_award_page(award, "budget")
+    return render_template("awards/budget.html", award=award, form=form,
+                           total=sum(line.amount_minor for line in award.budget_lines))
+
+
+from grants.awards import report_views  # noqa: E402, F401  (routes on the same blueprint)

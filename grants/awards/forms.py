@@ -1,0 +1,139 @@
+"""Award and report forms and the labels the pages show. Forms whose fields depend on the
+award (one per tranche, budget line or question) are built from what the view passes in."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from grants.applications.forms import BUDGET_LABELS
+from grants.models import Award, ReportRequirement
+from grants.money import plain_amount
+
+AWARD_STATUS_LABELS = {
+    "pending_approval": _l("Waiting for a second approval"),
+    "active": _l("Active"),
+    "suspended": _l("Suspended"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+}
+SUPPORT_LABELS = {"core": _l("Core support (unrestricted)"), "project": _l("Project support")}
+TRANCHE_STATUS_LABELS = {
+    "planned": _l("Planned"), "released": _l("Released for payment"), "paid": _l("Paid"),
+    "cancelled": _l("Cancelled"),
+}
+REPORT_STATUS_LABELS = {
+    "draft": _l("Draft"), "submitted": _l("Sent, waiting for the officer"),
+    "accepted": _l("Accepted"), "changes_requested": _l("More asked for"),
+}
+REPORT_KIND_LABELS = {
+    "short_form": _l("Short report"), "conversation": _l("Conversation"),
+    "financial": _l("Financial report"), "final": _l("Final report"),
+}
+AMENDMENT_LABELS = {
+    "no_cost_extension": _l("No-cost extension"), "schedule_change": _l("Schedule changed"),
+    "budget_reallocation": _l("Budget reallocated"), "reporting_change": _l("Reporting changed"),
+}
+REASON_HINT = _l("Kept with the change for officers; the group does not see it.")
+DATE_ERROR = _l("Enter a date like 2027-03-31.")
+
+__all__ = ["BUDGET_LABELS"]
+
+
+def _reason() -> TextAreaField:
+    return TextAreaField(_l("Reason (optional)"), description=REASON_HINT,
+                         validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
+
+
+class ExtendForm(FlaskForm):
+    end_date = DateField(_l("New end date"), validators=[InputRequired(message=DATE_ERROR)],
+                         description=_l("The amount stays the same; only the end moves later."))
+    reason = _reason()
+
+
+class OralReportForm(FlaskForm):
+    notes = TextAreaField(_l("What the group told you"), render_kw={"rows": 10},
+                          description=_l("Stored encrypted. Write only what the group agreed "
+                                         "to have written down."))
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(_l("Your decision"), choices=[
+        SelectChoice("accept", _l("Accept the report")),
+        SelectChoice("changes", _l("Ask for more (the group reads your note and sends "
+                                   "again)"))],
+        validators=[InputRequired(message=_l("Choose whether to accept or ask for more."))])
+    note = TextAreaField(_l("Note to the group"), render_kw={"rows": 4},
+                         description=_l("Needed when you ask for more. The group reads it."))
+
+
+class RequirementForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[Length(max=200)])
+    due_date = DateField(_l("Due date"), validators=[InputRequired(message=DATE_ERROR)])
+    questions = TextAreaField(_l("Questions, one per line (at most 3)"),
+                              render_kw={"rows": 4})
+    reason = _reason()
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (release a tranche)."""
+
+
+def schedule_form(award: Award, planned: list, **kwargs) -> FlaskForm:
+    """A row per planned tranche: amount, due date and the report that gates it."""
+
+    class ScheduleForm(FlaskForm):
+        reason = _reason()
+
+    gates = [SelectChoice("", _l("Nothing: release it any time"))] + [
+        SelectChoice(str(r.id), r.title) for r in award.report_requirements]
+    data = {}
+    for t in planned:
+        setattr(ScheduleForm, f"amount_{t.id}", StringField(
+            _l("Tranche %(n)d amount (%(cur)s)", n=t.sequence, cur=award.currency)))
+        setattr(ScheduleForm, f"due_{t.id}", DateField(
+            _l("Tranche %(n)d due date", n=t.sequence),
+            validators=[InputRequired(message=DATE_ERROR)]))
+        setattr(ScheduleForm, f"gate_{t.id}", SelectField(
+            _l("Tranche %(n)d waits for", n=t.sequence), choices=gates))
+        data |= {f"amount_{t.id}": plain_amount(t.amount_minor, award.currency),
+                 f"due_{t.id}": t.due_date, f"gate_{t.id}": str(t.gating_requirement_id or "")}
+    return ScheduleForm(data=data, **kwargs)
+
+
+def budget_form(award: Award, **kwargs) -> FlaskForm:
+    """A field per budget line of the award."""
+
+    class BudgetForm(FlaskForm):
+        reason = _reason()
+
+    data = {}
+    for line in award.budget_lines:
+        label = _l("Year %(year)d: %(category)s (%(cur)s)", year=line.year,
+                   category=BUDGET_LABELS[line.category.value], cur=award.currency)
+        setattr(BudgetForm, f"line_{line.id}", StringField(label, description=line.description))
+        data[f"line_{line.id}"] = plain_amount(line.amount_minor, award.currency)
+    return BudgetForm(data=data, **kwargs)
+
+
+def report_form(requirement: ReportRequirement, **kwargs) -> FlaskForm:
+    """An answer box per question, and the upload that can replace them."""
+
+    class ReportForm(FlaskForm):
+        upload = FileField(_l("Or upload a report you wrote for another funder"),
+                           description=_l("PDF, Word (.docx) or OpenDocument (.odt). It "
+                                          "replaces the answers above."))
+
+    for i, question in enumerate(requirement.questions, start=1):
+        setattr(ReportForm, f"answer_{i}", TextAreaField(
+            question, render_kw={"rows": 5, "maxlength": 5000},
+            validators=[Optional(), Length(max=5000)]))
+    return ReportForm(**kwargs)
+
+
+def answer_fields(form: FlaskForm, requirement: ReportRequirement) -> list:
+    return [form[f"answer_{i}"] for i in range(1, len(requirement.questions) + 1)]

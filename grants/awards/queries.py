@@ -1,0 +1,139 @@
+"""What the award pages read: an award with everything its page shows (a fixed number of
+queries however many years, tranches or reports it has), the lists, and its history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from grants.awards.forms import (
+    AMENDMENT_LABELS,
+    BUDGET_LABELS,
+    REPORT_STATUS_LABELS,
+)
+from grants.extensions import db
+from grants.models import (
+    AmendmentKind,
+    Award,
+    AwardAmendment,
+    AwardStatus,
+    Membership,
+    ReportRequirement,
+    ReportStatus,
+    SupportType,
+    Tranche,
+    User,
+)
+from grants.money import format_money
+
+
+def award_for_page(award_id: int) -> Award | None:
+    return db.session.scalars(sa.select(Award).where(Award.id == award_id).options(
+        selectinload(Award.tranches).selectinload(Tranche.gating_requirement),
+        selectinload(Award.report_requirements).selectinload(ReportRequirement.reports),
+        selectinload(Award.budget_lines),
+        selectinload(Award.amendments).selectinload(AwardAmendment.actor),
+        selectinload(Award.application), selectinload(Award.organisation),
+        selectinload(Award.fund))).one_or_none()
+
+
+def staff_awards(status: str = "", support: str = "") -> sa.Select:
+    """All awards, newest first, optionally of one status and support type."""
+    query = sa.select(Award).options(selectinload(Award.organisation), selectinload(Award.fund))
+    if status in {s.value for s in AwardStatus}:
+        query = query.where(Award.status == AwardStatus(status))
+    if support in {s.value for s in SupportType}:
+        query = query.where(Award.support_type == SupportType(support))
+    return query.order_by(Award.created_at.desc(), Award.id.desc())
+
+
+def awards_of(user: User) -> list[Award]:
+    """Awards of the user's groups that are no longer waiting for a second approval."""
+    return list(db.session.scalars(
+        sa.select(Award).join(Membership, Membership.organisation_id == Award.organisation_id)
+        .where(Membership.user_id == user.id, Award.status != AwardStatus.PENDING_APPROVAL)
+        .options(selectinload(Award.organisation))
+        .order_by(Award.start_date.desc(), Award.id.desc())))
+
+
+def budget_by_year(award: Award) -> list[tuple[int, list, int]]:
+    """(year, lines, year total) for each year of the award."""
+    years = sorted({line.year for line in award.budget_lines} | set(range(1, award.years + 1)))
+    rows = []
+    for year in years:
+        lines = [line for line in award.budget_lines if line.year == year]
+        rows.append((year, lines, sum(line.amount_minor for line in lines)))
+    return rows
+
+
+@dataclass
+class Event:
+    when: datetime
+    what: str
+    detail: str = ""
+    amendment: AwardAmendment | None = None
+
+
+def history(award: Award) -> list[Event]:
+    """The award's story, oldest first: approval, releases, reports and amendments."""
+    events = [Event(award.created_at, _("Award approved") if award.status !=
+                    AwardStatus.PENDING_APPROVAL else _("Award approved by a first officer"))]
+    if award.approved_at and award.second_approver_id:
+        events.append(Event(award.approved_at, _("Second approval: the award is active")))
+    for t in award.tranches:
+        if t.released_at:
+            events.append(Event(t.released_at, _("Tranche %(n)d released", n=t.sequence),
+                                format_money(t.amount_minor, t.currency)))
+    for requirement in award.report_requirements:
+        events.extend(_report_events(requirement))
+    for amendment in award.amendments:
+        events.append(Event(amendment.created_at, str(AMENDMENT_LABELS[amendment.kind.value]),
+                            amendment_summary(award, amendment), amendment))
+    if award.closed_at:
+        events.append(Event(award.closed_at, _("Award closed")))
+    return sorted(events, key=lambda e: e.when)
+
+
+def _report_events(requirement: ReportRequirement) -> list[Event]:
+    events = []
+    for report in requirement.reports:
+        if report.submitted_at:
+            events.append(Event(report.submitted_at, _("%(title)s sent",
+                                                       title=requirement.title)))
+        if report.reviewed_at and report.status != ReportStatus.SUBMITTED:
+            status = REPORT_STATUS_LABELS[report.status.value]
+            events.append(Event(report.reviewed_at, f"{requirement.title}: {status}"))
+    return events
+
+
+def amendment_summary(award: Award, amendment: AwardAmendment) -> str:
+    """Before and after, in plain figures (the details hold nothing personal)."""
+    before, after = amendment.details.get("before"), amendment.details.get("after")
+    money = lambda amount: format_money(amount, award.currency)  # noqa: E731
+    if amendment.kind == AmendmentKind.NO_COST_EXTENSION:
+        return _("End date %(old)s → %(new)s", old=before["end_date"], new=after["end_date"])
+    if amendment.kind == AmendmentKind.SCHEDULE_CHANGE:
+        return "; ".join(
+            _("tranche %(n)d: %(old)s on %(old_date)s → %(new)s on %(new_date)s", n=a["sequence"],
+              old=money(b["amount_minor"]), old_date=b["due_date"], new=money(a["amount_minor"]),
+              new_date=a["due_date"])
+            for b, a in zip(before, after, strict=False) if a != b)
+    if amendment.kind == AmendmentKind.BUDGET_REALLOCATION:
+        lines = {str(line.id): line for line in award.budget_lines}
+        return "; ".join(
+            f"{_line_name(lines.get(key))}: {money(before[key])} → {money(after[key])}"
+            for key in after)
+    changed = [k for k in ("title", "due_date", "questions") if before.get(k) != after.get(k)]
+    return _("%(title)s: changed %(what)s", title=after.get("title", ""),
+             what=", ".join(changed))
+
+
+def _line_name(line) -> str:
+    if line is None:
+        return _("a removed line")
+    return _("year %(year)d, %(category)s", year=line.year,
+             category=BUDGET_LABELS[line.category.value])
