@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(totp_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(remind_reports_command)
 
 
 @click.command("demo")
@@ -80,3 +81,18 @@ def audit_verify():
     if broken is not None:
         raise click.ClickException(f"audit chain broken at entry {broken.id}")
     click.echo("Audit chain intact.")
+
+
+@click.command("remind-reports")
+@with_appcontext
+def remind_reports_command():
+    """Send each group a content-free notice for reports due within REPORT_REMINDER_DAYS
+    (once per report; run it daily, e.g. from cron)."""
+    from grants.awards.reports import remind
+    from grants.models.types import utcnow
+
+    if not current_app.config.get("SERVER_NAME"):  # the notice links to the portal
+        raise click.ClickException("set SERVER_NAME (the portal's public host name) first")
+    count = remind(utcnow(), current_app.config["REPORT_REMINDER_DAYS"])
+    db.session.commit()
+    click.echo(f"Reminders sent for {count} report(s).")

@@ -25,7 +25,6 @@ from grants.models import (
     ReportRequirement,
     ReportStatus,
     SupportType,
-    Tranche,
     User,
 )
 from grants.money import format_money
@@ -33,7 +32,8 @@ from grants.money import format_money
 
 def award_for_page(award_id: int) -> Award | None:
     return db.session.scalars(sa.select(Award).where(Award.id == award_id).options(
-        selectinload(Award.tranches).selectinload(Tranche.gating_requirement),
+        # A tranche's gating requirement is one of these, found in the identity map.
+        selectinload(Award.tranches),
         selectinload(Award.report_requirements).selectinload(ReportRequirement.reports),
         selectinload(Award.budget_lines),
         selectinload(Award.amendments).selectinload(AwardAmendment.actor),
