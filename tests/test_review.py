@@ -415,3 +415,23 @@ def test_a_call_has_its_own_rubric_until_reviews_are_scored(app, client, auth, w
         assert review.score == 4  # 3.5 rounds half up
     overview = _page(client.get(f"/review/applications/{world.reviewed.id}"))
     assert "<strong>3.5</strong> / 5" in overview
+
+
+def test_the_application_page_shows_officers_the_review_and_reviewers_less(app, client, auth,
+                                                                           world):
+    with database(app):
+        factories.assign(_get(Application, world.reviewed.id), factories.user(Role.REVIEWER))
+        post = Message(application_id=world.reviewed.id, sender_id=world.applicant.id,
+                       body="Our safe house is on the hill")
+        db.session.add(post)
+    auth.login(world.reviewer)
+    page = _page(client.get(f"/applications/{world.reviewed.id}"))
+    assert f"/review/applications/{world.reviewed.id}/score" in page
+    assert "safe house" not in page and "/decide" not in page
+    client.post(f"/review/applications/{world.reviewed.id}/score",
+                data={**_scores(services.DEFAULT_CRITERIA, (2, 3, 3, 3)),
+                      "recommendation": "decline"})
+    auth.login(world.officer)
+    page = _page(client.get(f"/applications/{world.reviewed.id}"))
+    assert "Average score 2.8 / 5 from 1 review." in page
+    assert f"/review/applications/{world.reviewed.id}/decide" in page and "safe house" in page

@@ -40,6 +40,12 @@ def _labels():
             "support_labels": forms.SUPPORT_LABELS}
 
 
+@bp.app_context_processor
+def _review_panel():
+    """The officers' review panel on the application page (templates/applications/show)."""
+    return {"review_summary": lambda a: services.summaries([a.id])[a.id]}
+
+
 def _rescued() -> dict:
     data = rescued_formdata() if request.method == "GET" else None
     return {"formdata": data} if data else {}
