@@ -435,3 +435,38 @@ def test_the_application_page_shows_officers_the_review_and_reviewers_less(app, 
     page = _page(client.get(f"/applications/{world.reviewed.id}"))
     assert "Average score 2.8 / 5 from 1 review." in page
     assert f"/review/applications/{world.reviewed.id}/decide" in page and "safe house" in page
+
+
+def test_assignments_are_refused_with_a_message(app, client, auth, world):
+    colleague = _staff(app)
+    url = f"/review/applications/{world.reviewed.id}"
+    auth.login(colleague)
+    client.post(f"{url}/conflict", data={"note": ""})
+    auth.login(world.officer)
+    r = client.post(f"{url}/officer", data={"officer": colleague.id}, follow_redirects=True)
+    assert "This officer declared a conflict of interest" in _page(r)
+    r = client.post(f"{url}/reviewers", data={"reviewer": world.reviewer.id},
+                    follow_redirects=True)
+    assert "Not a valid choice" in _page(r)  # already assigned: not offered again
+    r = client.post(f"{url}/reviewers", data={}, follow_redirects=True)
+    assert "Choose a reviewer." in _page(r)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Review.id)).where(
+            Review.application_id == world.reviewed.id)) == 2
+        assert _get(Application, world.reviewed.id).assigned_officer_id is None
+
+
+def test_a_reviewer_finds_their_scores_again_and_may_revise_them(app, client, auth, world):
+    auth.login(world.reviewer)
+    url = f"/review/applications/{world.reviewed.id}/score"
+    client.post(url, data={**_scores(services.DEFAULT_CRITERIA, (1, 1, 1, 2)),
+                           "recommendation": "decline", "comment": "Too vague."})
+    page = _page(client.get(url))
+    assert 'checked id="c3-1"' in page and "Too vague." in page
+    client.post(url, data={**_scores(services.DEFAULT_CRITERIA, (5, 5, 5, 5)),
+                           "recommendation": "fund"})
+    with app.app_context():
+        review = db.session.scalar(sa.select(Review).where(
+            Review.application_id == world.reviewed.id))
+        assert (review.score, review.recommendation.value, review.comment) == (5, "fund", None)
+    assert len(_audit(app, "review.submitted")) == 2

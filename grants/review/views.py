@@ -21,6 +21,7 @@ from grants.models import (
     AwardStatus,
     Call,
     CallType,
+    Review,
     SupportType,
     User,
 )
@@ -146,7 +147,7 @@ def _assign(application: Application, form, action):
     """Small choice forms: a refusal is flashed on the application's review page."""
     try:
         if not form.validate_on_submit():
-            raise ServiceError(next(iter(form.errors.values()))[0])
+            raise ServiceError(str(next(iter(form.errors.values()))[0]))
         action()
     except ServiceError as exc:
         db.session.rollback()
@@ -159,15 +160,22 @@ def _assign(application: Application, form, action):
 
 # Conflict of interest -------------------------------------------------------------------------
 
+def _assigned(application_id: int) -> tuple[Application, Review | None]:
+    """The application and the user's assignment on it. An assigned reviewer knows it
+    exists before answering the conflict question; after a conflict, nobody is told."""
+    application = db.session.get(Application, application_id)
+    review = assignment(current_user, application) if application else None
+    known = review is not None and not review.conflict_declared
+    if application is None or not (
+            known or can(current_user, Permission.VIEW_APPLICATION, application)):
+        abort(404)
+    return application, review
+
+
 @bp.route("/applications/<int:application_id>/conflict", methods=["GET", "POST"])
 @rescuable
 def declare(application_id: int):
-    application = db.session.get(Application, application_id)
-    review = assignment(current_user, application) if application else None
-    seen = review is not None and not review.conflict_declared
-    if application is None or not (seen or can(current_user, Permission.VIEW_APPLICATION,
-                                                application)):
-        abort(404)
+    application, review = _assigned(application_id)
     require(Permission.DECLARE_CONFLICT, application)
     form = (forms.ConflictForm if review else forms.RecuseForm)(**_rescued())
     if form.validate_on_submit():
@@ -198,12 +206,7 @@ def score(application_id: int):
     require(Permission.REVIEW_APPLICATION, application)
     review = assignment(current_user, application)
     labels = services.criteria(application.call)
-    saved = {f"c{i}": review.criteria_scores.get(label)
-             for i, label in enumerate(labels)} if review.criteria_scores else {}
-    kwargs = _rescued() or ({} if request.method == "POST" else {"data": {
-        **saved, "recommendation": review.recommendation and review.recommendation.value,
-        "comment": review.comment}})
-    form = forms.score_form(labels, **kwargs)
+    form = forms.score_form(labels, **(_rescued() or _saved_scores(review, labels)))
     if form.validate_on_submit():
         try:
             services.submit_scores(
@@ -219,6 +222,16 @@ def score(application_id: int):
             return redirect(url_for(".queue"))
     return render_template("review/score.html", application=application, form=form,
                            review=review, criteria=[form[f"c{i}"] for i in range(len(labels))])
+
+
+def _saved_scores(review: Review, labels: list[str]) -> dict:
+    """A scored review's answers to show again; none on a POST (what was sent counts)."""
+    if request.method == "POST":
+        return {}
+    scores = review.criteria_scores or {}
+    return {"data": {**{f"c{i}": scores.get(label) for i, label in enumerate(labels)},
+                     "recommendation": review.recommendation and review.recommendation.value,
+                     "comment": review.comment}}
 
 
 # Request for more information ------------------------------------------------------------------
