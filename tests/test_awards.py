@@ -382,6 +382,29 @@ def test_money_moves_between_budget_lines_only_when_the_total_stays(app, client,
     assert "year 1, Protection and security: $600.00 → $700.00" in page
 
 
+def test_a_reallocation_can_move_money_into_a_later_year(app, client, auth, world, grant):
+    with app.app_context():
+        ids = sorted(line.id for line in db.session.get(Award, grant.id).budget_lines)
+    auth.login(world.officer)
+    keep = {f"line_{ids[1]}": "600", f"line_{ids[2]}": "300"}
+    new = {"new_category": "programme", "new_year": "2", "new_description": "Radio, year 2"}
+    r = client.post(f"{grant.url}/budget", data={f"line_{ids[0]}": "1600", **keep, **new,
+                                                 "new_amount": "400"})
+    assert "but the budget is $3,000.00" in html.unescape(r.data.decode())
+    r = client.post(f"{grant.url}/budget", data={f"line_{ids[0]}": "1600", **keep, **new,
+                                                 "new_amount": "500", "new_year": "4"})
+    assert "Choose a year from 1 to 3." in r.data.decode()
+    r = client.post(f"{grant.url}/budget", data={f"line_{ids[0]}": "1600", **keep, **new,
+                                                 "new_amount": "500"})
+    assert r.status_code == 302
+    with app.app_context():
+        lines = db.session.get(Award, grant.id).budget_lines
+        assert sorted((b.year, b.amount_minor) for b in lines) == [
+            (1, 30_000), (1, 60_000), (1, 160_000), (2, 50_000)]
+    page = _page(client, grant.url)
+    assert "Radio, year 2" in page and "year 2, Activities: $0.00 → $500.00" in page
+
+
 def test_a_short_report_asks_at_most_three_questions(app, client, auth, world, grant):
     auth.login(world.officer)
     url = f"{grant.url}/requirements/{grant.requirements[0]}/edit"
@@ -469,6 +492,17 @@ def test_the_officer_list_is_paginated(app, client, auth, world, monkeypatch):
     first = _page(client, "/awards/?status=active")
     assert "Page 1 of 2" in first and 'rel="next"' in first
     assert "Page 2 of 2" in _page(client, "/awards/?status=active&page=2")
+
+
+def test_changes_lock_the_award_row(app, client, auth, world, grant):
+    auth.login(world.officer)
+    with _count_queries(app) as statements:
+        client.post(f"{grant.url}/extend", data={"end_date": "2029-06-30"})
+        _release(client, grant, 1)
+    with app.app_context():
+        dialect = db.session.get_bind().dialect.name
+    locks = [s for s in statements if s.startswith("SELECT awards.") and "FOR UPDATE" in s]
+    assert len(locks) == (2 if dialect == "postgresql" else 0)  # SQLite: a single writer
 
 
 @contextmanager

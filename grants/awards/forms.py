@@ -109,6 +109,17 @@ def budget_form(award: Award, **kwargs) -> FlaskForm:
     """A field per budget line of the award."""
 
     class BudgetForm(FlaskForm):
+        new_category = SelectField(_l("Add a line: what for"), choices=[
+            SelectChoice("", _l("No new line"))] + [
+            SelectChoice(key, label) for key, label in BUDGET_LABELS.items()],
+            validate_choice=False)
+        new_year = SelectField(_l("Add a line: year"), choices=[
+            SelectChoice(str(y), str(y)) for y in range(1, award.years + 1)],
+            validate_choice=False)  # checked with the amount, only when a line is added
+        new_description = StringField(_l("Add a line: description (optional)"),
+                                      validators=[Optional(), Length(max=300)])
+        new_amount = StringField(_l("Add a line: amount (%(cur)s)", cur=award.currency),
+                                 description=_l("Take the same amount from other lines."))
         reason = _reason()
 
     data = {}

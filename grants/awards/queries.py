@@ -60,14 +60,27 @@ def awards_of(user: User) -> list[Award]:
         .order_by(Award.start_date.desc(), Award.id.desc())))
 
 
-def budget_by_year(award: Award) -> list[tuple[int, list, int]]:
-    """(year, lines, year total) for each year of the award."""
+@dataclass
+class BudgetTable:
+    """The award's budget as lines by year: a row per line (category and description), a
+    column per year, totals both ways."""
+
+    years: list[int]
+    rows: list[tuple[str, str, list[int], int]]
+    year_totals: list[int]
+    total: int
+
+
+def budget_table(award: Award) -> BudgetTable:
     years = sorted({line.year for line in award.budget_lines} | set(range(1, award.years + 1)))
-    rows = []
-    for year in years:
-        lines = [line for line in award.budget_lines if line.year == year]
-        rows.append((year, lines, sum(line.amount_minor for line in lines)))
-    return rows
+    cells: dict[tuple[str, str], list[int]] = {}
+    for line in award.budget_lines:
+        row = cells.setdefault((line.category.value, line.description), [0] * len(years))
+        row[years.index(line.year)] += line.amount_minor
+    rows = [(category, description, amounts, sum(amounts))
+            for (category, description), amounts in cells.items()]
+    year_totals = [sum(row[2][i] for row in rows) for i in range(len(years))]
+    return BudgetTable(years, rows, year_totals, sum(year_totals))
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from grants import notifications
 from grants.applications import documents
-from grants.awards.schedule import lock
+from grants.awards.schedule import clean_reason, lock
 from grants.awards.services import MAX_REPORT_QUESTIONS
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -167,7 +167,7 @@ def change_requirement(actor: User, requirement: ReportRequirement, *, title: st
     if after == before:
         return None
     amendment = AwardAmendment(kind=AmendmentKind.REPORTING_CHANGE, actor_id=actor.id,
-                               reason=(reason or "").strip() or None,
+                               reason=clean_reason(reason),
                                details={"before": before, "after": after})
     award.amendments.append(amendment)
     db.session.flush()

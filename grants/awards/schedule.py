@@ -23,6 +23,8 @@ from grants.models import (
     Award,
     AwardAmendment,
     AwardStatus,
+    BudgetCategory,
+    BudgetLine,
     ReportRequirement,
     ReportStatus,
     Tranche,
@@ -62,7 +64,7 @@ def _check_changeable(award: Award) -> None:
         raise ServiceError("This award is closed or cancelled: it can no longer be changed.")
 
 
-def _clean_reason(reason: str | None) -> str | None:
+def clean_reason(reason: str | None) -> str | None:
     text = (reason or "").strip()
     if len(text) > REASON_MAX:
         raise ServiceError(f"Keep the reason under {REASON_MAX} characters.", "reason")
@@ -91,7 +93,7 @@ def change_schedule(actor: User, award: Award, changes: list[TrancheChange],
     add up exactly to the award; released ones stay as they are. None if nothing changed."""
     lock(award)
     _check_changeable(award)
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     planned = {t.id: t for t in award.tranches if t.status == TrancheStatus.PLANNED}
     if {c.tranche_id for c in changes} != set(planned):
         raise ServiceError("The schedule changed while you were editing it. Check it again.")
@@ -131,7 +133,7 @@ def extend(actor: User, award: Award, new_end: date | None,
     """A no-cost extension: the award ends later; the amount stays the same."""
     lock(award)
     _check_changeable(award)
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     if new_end is None:
         raise ServiceError("Enter the new end date.", "end_date")
     if new_end < award.start_date:
@@ -146,34 +148,64 @@ def extend(actor: User, award: Award, new_end: date | None,
                   {"end_date": new_end.isoformat()}, reason)
 
 
+@dataclass
+class NewLine:
+    """A budget line the reallocation adds (e.g. to move money into a later year)."""
+
+    category: BudgetCategory
+    year: int
+    description: str
+    amount_minor: int
+
+
 def reallocate(actor: User, award: Award, amounts: dict[int, int],
-               reason: str | None = None) -> AwardAmendment | None:
-    """Move money between budget lines. The lines must keep the same total (the award's
-    budget); each line keeps its category and year. None if nothing changed."""
+               reason: str | None = None, new_line: NewLine | None = None,
+               ) -> AwardAmendment | None:
+    """Move money between budget lines, optionally into a new one. The lines must keep the
+    same total (the award's budget); each line keeps its category and year. None if
+    nothing changed."""
     lock(award)
     _check_changeable(award)
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     lines = {line.id: line for line in award.budget_lines}
     if set(amounts) != set(lines):
         raise ServiceError("The budget changed while you were editing it. Check it again.")
     if any(amount < 0 for amount in amounts.values()):
         raise ServiceError("A budget line cannot be below zero.")
-    total_before = sum(line.amount_minor for line in lines.values())
-    total_after = sum(amounts.values())
+    added = new_line.amount_minor if new_line else 0
+    _check_same_total(award, sum(line.amount_minor for line in lines.values()),
+                      sum(amounts.values()) + added)
+    changed = {i: a for i, a in amounts.items() if lines[i].amount_minor != a}
+    before = {str(i): lines[i].amount_minor for i in changed}
+    for line_id, amount in changed.items():
+        lines[line_id].amount_minor = amount
+    after = {str(i): a for i, a in changed.items()}
+    if new_line is not None and new_line.amount_minor > 0:
+        line = _add_line(award, new_line)
+        before[str(line.id)], after[str(line.id)] = 0, line.amount_minor
+    if not after:
+        return None
+    return _amend(actor, award, AmendmentKind.BUDGET_REALLOCATION, before, after, reason)
+
+
+def _check_same_total(award: Award, total_before: int, total_after: int) -> None:
     if total_after != total_before:
         show = lambda amount: money.format_money(amount, award.currency)  # noqa: E731
         raise ServiceError(
             f"The lines add up to {show(total_after)}, but the budget is {show(total_before)}. "
             "A reallocation moves money between lines: change them so the total stays the "
             f"same (difference: {show(total_before - total_after)}).")
-    changed = {i: a for i, a in amounts.items() if lines[i].amount_minor != a}
-    if not changed:
-        return None
-    before = {str(i): lines[i].amount_minor for i in changed}
-    for line_id, amount in changed.items():
-        lines[line_id].amount_minor = amount
-    return _amend(actor, award, AmendmentKind.BUDGET_REALLOCATION, before,
-                  {str(i): a for i, a in changed.items()}, reason)
+
+
+def _add_line(award: Award, new: NewLine) -> BudgetLine:
+    if not 1 <= new.year <= award.years:
+        raise ServiceError(f"Choose a year from 1 to {award.years}.", "new_year")
+    line = BudgetLine(category=new.category, year=new.year, currency=award.currency,
+                      description=(new.description or "").strip()[:300],
+                      amount_minor=new.amount_minor)
+    award.budget_lines.append(line)
+    db.session.flush()
+    return line
 
 
 def release(actor: User, award: Award, tranche: Tranche, now: datetime | None = None) -> None:

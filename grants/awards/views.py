@@ -25,7 +25,8 @@ from grants import money
 from grants.awards import forms, queries, reports, schedule
 from grants.errors import ServiceError
 from grants.extensions import db
-from grants.models import AwardStatus, SupportType, TrancheStatus
+from grants.models import AwardStatus, BudgetCategory, SupportType, TrancheStatus
+from grants.models.types import utcnow
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable, rescued_formdata
 from grants.web import attach_error
@@ -97,7 +98,7 @@ def show(award_id: int):
         can(current_user, Permission.SECOND_APPROVAL, award)
     return render_template(
         "awards/show.html", award=award, application=award.application, officer=officer,
-        budget=queries.budget_by_year(award), history=queries.history(award),
+        budget=queries.budget_table(award), today=utcnow().date(), history=queries.history(award),
         released=sum(t.amount_minor for t in award.tranches
                      if t.status in (TrancheStatus.RELEASED, TrancheStatus.PAID)),
         thread_ready=thread_ready, second_approval=second_approval,
@@ -183,7 +184,8 @@ def reallocate(award_id: int):
             amounts = {line.id: money.to_minor(form[f"line_{line.id}"].data, award.currency,
                                                field=f"line_{line.id}")
                        for line in award.budget_lines}
-            amendment = schedule.reallocate(current_user, award, amounts, form.reason.data)
+            amendment = schedule.reallocate(current_user, award, amounts, form.reason.data,
+                                            _new_line(form, award))
         except ServiceError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -194,6 +196,17 @@ def reallocate(award_id: int):
             return to_award_page(award, "budget")
     return render_template("awards/budget.html", award=award, form=form,
                            total=sum(line.amount_minor for line in award.budget_lines))
+
+
+def _new_line(form, award) -> schedule.NewLine | None:
+    if not (form.new_amount.data or "").strip():
+        return None
+    if form.new_category.data not in forms.BUDGET_LABELS:
+        raise ServiceError(_("Choose what the new line is for."), "new_category")
+    amount = money.to_minor(form.new_amount.data, award.currency, field="new_amount")
+    year = int(form.new_year.data) if (form.new_year.data or "").isdigit() else 0
+    return schedule.NewLine(BudgetCategory(form.new_category.data), year,
+                            form.new_description.data or "", amount)
 
 
 from grants.awards import report_views  # noqa: E402, F401  (routes on the same blueprint)
