@@ -75,8 +75,9 @@ def to_award_page(award, anchor: str = ""):
 @bp.route("/")
 def index():
     if not can(current_user, Permission.LIST_ALL_AWARDS):
-        return render_template("awards/index.html", staff=False,
-                               awards=queries.awards_of(current_user))
+        mine = [a for a in queries.awards_of(current_user)
+                if can(current_user, Permission.VIEW_AWARD, a)]
+        return render_template("awards/index.html", staff=False, awards=mine)
     status, support = request.args.get("status", ""), request.args.get("support", "")
     page = db.paginate(queries.staff_awards(status, support), per_page=PAGE_SIZE,
                        error_out=False)
