@@ -209,7 +209,8 @@ def _manage_award(user, award: Award) -> bool:
 
 def _second_approval(user, award: Award) -> bool:
     return _role(user) == Role.OFFICER and award.status == AwardStatus.PENDING_APPROVAL \
-        and award.decided_by_id != user.id
+        and award.decided_by_id != user.id \
+        and not (award.application is not None and _conflicted(user, award.application))
 
 
 def _submit_report(user, requirement: ReportRequirement) -> bool:

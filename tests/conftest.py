@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from grants import create_app
 from grants.config import new_data_key
 from grants.extensions import db
+from grants.models import User
 from grants.security import ratelimit
 from tests import factories
 
@@ -142,7 +143,7 @@ class Auth:
 
         token = secrets.token_urlsafe(16)
         with self.app.app_context():
-            services.open_session(db.session.merge(user), token)
+            services.open_session(db.session.get(User, user.id), token)  # as stored now
             db.session.commit()
         with self.client.session_transaction() as s:
             s["sid"] = token

@@ -470,3 +470,45 @@ def test_a_reviewer_finds_their_scores_again_and_may_revise_them(app, client, au
             Review.application_id == world.reviewed.id))
         assert (review.score, review.recommendation.value, review.comment) == (5, "fund", None)
     assert len(_audit(app, "review.submitted")) == 2
+
+
+def test_withdrawing_cancels_an_approval_waiting_for_a_second_officer(app, client, auth, world):
+    from grants.models import Award, AwardStatus
+
+    with app.app_context():
+        pending = db.session.get(Award, world.pending_award.id)
+        application_id = pending.application_id
+        assert pending.status == AwardStatus.PENDING_APPROVAL
+    auth.login(world.stranger)  # the pending award is the stranger's group's
+    r = client.post(f"/applications/{application_id}/withdraw",
+                    data={"reason": "", "confirm": "y"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.get(Award, world.pending_award.id).status == AwardStatus.CANCELLED
+
+
+def test_an_officer_with_a_conflict_cannot_give_the_second_approval(app, world):
+    from grants.models import Award
+    from grants.policy import Permission, can
+
+    with app.app_context():
+        award = db.session.get(Award, world.pending_award.id)
+        officer = db.session.get(User, world.officer.id)
+        assert can(officer, Permission.SECOND_APPROVAL, award)
+        factories.assign(award.application, officer, conflict=True)
+        assert not can(officer, Permission.SECOND_APPROVAL, award)
+
+
+def test_the_conflict_question_names_the_group_and_nothing_sensitive(app, client, auth, world):
+    with app.app_context():
+        application = db.session.get(Application, world.submitted.id)
+        application.threat_description = SECRET
+        reviewer = factories.user(Role.REVIEWER)
+        factories.assign(application, reviewer, declared=False)
+        db.session.commit()
+        group = application.organisation.name
+        db.session.refresh(reviewer)
+    auth.login(reviewer)
+    page = client.get(f"/review/applications/{world.submitted.id}/conflict").data.decode()
+    assert group in page and SECRET not in page
+    assert "Signal +57" not in page  # the group's contact details stay out

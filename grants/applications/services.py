@@ -24,6 +24,8 @@ from grants.models import (
     ApplicationAnswer,
     ApplicationStatus,
     ApplicationStatusChange,
+    Award,
+    AwardStatus,
     Call,
     CallStatus,
     Membership,
@@ -331,7 +333,7 @@ def submit_application(actor: User, application: Application,
     if found:
         raise SubmissionRefused(found)
     application.amount_requested_minor = budget.totals(application.budget_lines).total
-    _change_status(actor, application, ApplicationStatus.SUBMITTED)
+    change_status(actor, application, ApplicationStatus.SUBMITTED)
     application.submitted_at = application.submitted_at or now  # the first sending counts
     db.session.flush()
     audit.record(actor, "application.submitted", application, call_id=application.call_id,
@@ -339,7 +341,7 @@ def submit_application(actor: User, application: Application,
                  currency=application.currency, reused_proposal=application.reused_proposal)
 
 
-def _change_status(actor: User, application: Application, to: ApplicationStatus,
+def change_status(actor: User, application: Application, to: ApplicationStatus,
                    note: str | None = None) -> None:
     application.history.append(ApplicationStatusChange(
         from_status=application.status, to_status=to, actor_id=actor.id, note=note))
@@ -347,12 +349,18 @@ def _change_status(actor: User, application: Application, to: ApplicationStatus,
 
 
 def withdraw_application(actor: User, application: Application, reason: str = "") -> None:
-    """Take a sent application back; the reason stays encrypted in its history."""
+    """Take a sent application back; the reason stays encrypted in its history. An approval
+    still waiting for a second officer is cancelled with it."""
     if application.status not in WITHDRAWABLE_STATUSES:
         raise ServiceError("This application can no longer be withdrawn.")
-    _change_status(actor, application, ApplicationStatus.WITHDRAWN, _text(reason) or None)
+    change_status(actor, application, ApplicationStatus.WITHDRAWN, _text(reason) or None)
+    pending = db.session.scalar(sa.select(Award).where(
+        Award.application_id == application.id, Award.status == AwardStatus.PENDING_APPROVAL))
+    if pending is not None:
+        pending.status = AwardStatus.CANCELLED
     db.session.flush()
-    audit.record(actor, "application.withdrawn", application, call_id=application.call_id)
+    audit.record(actor, "application.withdrawn", application, call_id=application.call_id,
+                 cancelled_award_id=pending.id if pending else None)
 
 
 def delete_draft(actor: User, application: Application) -> None:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from grants import notifications
-from grants.applications.services import _change_status
+from grants.applications.services import change_status
 from grants.awards import services as awards
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -78,7 +78,7 @@ def request_more_info(actor: User, application: Application, message: str) -> No
     text = _message(message, "message", "Write what you need to know.")
     if pending_award(application) is not None:
         raise ServiceError("An approval of this application is waiting for a second officer.")
-    _change_status(actor, application, ApplicationStatus.MORE_INFO_REQUESTED, text)
+    change_status(actor, application, ApplicationStatus.MORE_INFO_REQUESTED, text)
     post_message(actor, application, text)  # the group is told there is news, not what
     db.session.flush()
     audit.record(actor, "application.more_info_requested", application)
@@ -100,7 +100,7 @@ def approve(actor: User, application: Application, *, amount_minor: int, currenc
     if award.status == AwardStatus.ACTIVE:
         _approved(actor, application, award, now)
     elif application.status == ApplicationStatus.SUBMITTED:
-        _change_status(actor, application, ApplicationStatus.UNDER_REVIEW)
+        change_status(actor, application, ApplicationStatus.UNDER_REVIEW)
     db.session.flush()
     return award
 
@@ -118,7 +118,7 @@ def confirm_approval(actor: User, award: Award, now: datetime | None = None) -> 
 
 def _approved(actor: User, application: Application, award: Award,
               now: datetime | None) -> None:
-    _change_status(actor, application, ApplicationStatus.APPROVED)
+    change_status(actor, application, ApplicationStatus.APPROVED)
     application.decided_at = now or utcnow()
     db.session.flush()
     audit.record(actor, "application.approved", application, award_id=award.id,
@@ -137,7 +137,7 @@ def decline(actor: User, application: Application, message: str,
     pending = pending_award(application)
     if pending is not None:
         pending.status = AwardStatus.CANCELLED
-    _change_status(actor, application, ApplicationStatus.DECLINED, text)
+    change_status(actor, application, ApplicationStatus.DECLINED, text)
     application.decided_at = now or utcnow()
     post_message(actor, application, text)  # notifies the group without content
     db.session.flush()

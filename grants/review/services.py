@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from grants import notifications
-from grants.applications.services import _change_status
+from grants.applications.services import change_status
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -217,7 +217,7 @@ def _open_for_review(application: Application) -> None:
 def _start_review(actor: User, application: Application) -> None:
     """A sent application that someone starts working on is being reviewed."""
     if application.status == ApplicationStatus.SUBMITTED:
-        _change_status(actor, application, ApplicationStatus.UNDER_REVIEW)
+        change_status(actor, application, ApplicationStatus.UNDER_REVIEW)
 
 
 def assign_officer(actor: User, application: Application, officer: User) -> None:
