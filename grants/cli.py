@@ -91,8 +91,8 @@ def remind_reports_command():
     from grants.awards.reports import remind
     from grants.models.types import utcnow
 
-    if not current_app.config.get("SERVER_NAME"):  # the notice links to the portal
-        raise click.ClickException("set SERVER_NAME (the portal's public host name) first")
+    if not current_app.config.get("PORTAL_URL"):  # the notice links to the portal
+        raise click.ClickException("set PORTAL_URL (the portal's public address) first")
     count = remind(utcnow(), current_app.config["REPORT_REMINDER_DAYS"])
     db.session.commit()
     click.echo(f"Reminders sent for {count} report(s).")

@@ -98,6 +98,10 @@ def defaults(instance_path: str) -> dict:
         # Days before a report is due that the group gets a content-free reminder.
         "REPORT_REMINDER_DAYS": _env_int("REPORT_REMINDER_DAYS", 14),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),
+        # The portal's public address, for the link in notices sent outside a request
+        # (e.g. `flask remind-reports` from cron). Required in production for those.
+        "PORTAL_URL": os.environ.get("PORTAL_URL")
+        or (None if env == "production" else "http://127.0.0.1:5000/"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "portal@localhost"),
         "SMTP_HOST": os.environ.get("SMTP_HOST"),
         "SMTP_PORT": _env_int("SMTP_PORT", 587),

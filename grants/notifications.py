@@ -4,6 +4,7 @@ An e-mail goes only to a user who gave an address. Its text is fixed per kind an
 name, no call, no amount, no message text: a mailbox may be read by someone else.
 Backends: "log" (development: logs that a notice went to a user id), "memory" (tests),
 "smtp" (SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS, MAIL_FROM).
+Outside a web request (a CLI job) the link is PORTAL_URL.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 from grants.models import User
 
@@ -34,9 +35,19 @@ def notify(user: User, kind: str) -> bool:
     message["Subject"] = SUBJECT
     message["From"] = current_app.config.get("MAIL_FROM", "portal@localhost")
     message["To"] = user.email
-    message.set_content(BODY.format(url=url_for("main.home", _external=True)))
+    message.set_content(BODY.format(url=portal_url()))
     _send(message, user, kind)
     return True
+
+
+def portal_url() -> str:
+    """The link a notice carries: the home page, from the request or PORTAL_URL."""
+    if has_request_context():
+        return url_for("main.home", _external=True)
+    configured = current_app.config.get("PORTAL_URL")
+    if not configured:
+        raise RuntimeError("set PORTAL_URL to send notices outside a web request")
+    return configured
 
 
 def _send(message: EmailMessage, user: User, kind: str) -> None:

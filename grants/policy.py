@@ -197,20 +197,26 @@ def _award_member(user, award: Award) -> bool:
     return _role(user) == Role.APPLICANT and is_member(user, award.organisation)
 
 
+def _award_officer(user, award: Award) -> bool:
+    """An officer, unless they declared a conflict on the application the award came from."""
+    return _role(user) == Role.OFFICER and not (
+        award.application is not None and _conflicted(user, award.application))
+
+
 def _view_award(user, award: Award) -> bool:
     if _role(user) == Role.OFFICER:
-        return True
-    return _award_member(user, award) and award.status != AwardStatus.PENDING_APPROVAL
+        return _award_officer(user, award)
+    # The group sees an award once it was approved (not one that waits or was never made).
+    return _award_member(user, award) and award.approved_at is not None
 
 
 def _manage_award(user, award: Award) -> bool:
-    return _role(user) == Role.OFFICER
+    return _award_officer(user, award)
 
 
 def _second_approval(user, award: Award) -> bool:
-    return _role(user) == Role.OFFICER and award.status == AwardStatus.PENDING_APPROVAL \
-        and award.decided_by_id != user.id \
-        and not (award.application is not None and _conflicted(user, award.application))
+    return _award_officer(user, award) and award.status == AwardStatus.PENDING_APPROVAL \
+        and award.decided_by_id != user.id
 
 
 def _submit_report(user, requirement: ReportRequirement) -> bool:

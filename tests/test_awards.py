@@ -567,12 +567,13 @@ def test_the_remind_reports_command(app, runner, world, outbox, grant, monkeypat
         db.session.get(ReportRequirement, grant.requirements[0]).due_date = \
             datetime.now(UTC).date() + timedelta(days=3)
         db.session.commit()
-    assert "SERVER_NAME" in runner.invoke(args=["remind-reports"]).output
+    monkeypatch.setitem(app.config, "PORTAL_URL", None)  # as in production, unset
+    assert "PORTAL_URL" in runner.invoke(args=["remind-reports"]).output
     assert outbox == []
-    monkeypatch.setitem(app.config, "SERVER_NAME", "portal.example")
+    monkeypatch.setitem(app.config, "PORTAL_URL", "https://portal.example/")
     result = runner.invoke(args=["remind-reports"])
     assert result.output.strip() == "Reminders sent for 1 report(s)."
-    assert len(outbox) == 1 and "portal.example" in outbox[0].get_content()
+    assert len(outbox) == 1 and "https://portal.example/" in outbox[0].get_content()
     again = runner.invoke(args=["remind-reports"])
     assert again.output.strip() == "Reminders sent for 0 report(s)." and len(outbox) == 1
 
@@ -585,3 +586,26 @@ def test_reports_are_only_taken_on_an_active_award(app, client, auth, world, gra
     assert _answer(client, grant, 0, ["We met.", "", ""]).status_code == 403
     assert "Send this report" not in _page(client, grant.url)
     assert _reports(app, grant.requirements[0]) == []
+
+
+def test_an_officer_who_declared_a_conflict_does_not_see_the_award(app, client, auth, world,
+                                                                   grant):
+    with app.app_context():
+        award = db.session.get(Award, grant.id)
+        factories.assign(award.application, db.session.get(User, world.officer.id),
+                         conflict=True)
+        db.session.commit()
+    auth.login(world.officer)
+    assert client.get(grant.url).status_code == 404
+    assert client.post(f"{grant.url}/tranches/{grant.tranches[0]}/release").status_code == 404
+    assert f"/awards/{grant.id}\"" not in _page(client, "/awards/")
+
+
+def test_the_group_never_sees_an_award_that_was_not_approved(app, client, auth, world):
+    with app.app_context():
+        pending = db.session.get(Award, world.pending_award.id)
+        pending.status = AwardStatus.CANCELLED  # e.g. declined while it waited
+        db.session.commit()
+    auth.login(world.stranger)
+    assert client.get(f"/awards/{world.pending_award.id}").status_code == 404
+    assert world.pending_award.reference not in _page(client, "/awards/")

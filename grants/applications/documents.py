@@ -79,13 +79,8 @@ def download_headers(document: ApplicationDocument) -> dict[str, str]:
             "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; sandbox"}
 
 
-def add_document(actor: User, application: Application, *, purpose: str, filename: str,
-                 data: bytes, max_bytes: int) -> ApplicationDocument:
-    """Check and store a file. A new proposal replaces the previous one."""
-    if purpose not in PURPOSES:
-        raise ValueError(f"unknown purpose {purpose!r}")
-    field = "proposal" if purpose == "reused_proposal" else "attachment"
-    _check_allowed(application, purpose, field)
+def check_upload(data: bytes, max_bytes: int, field: str) -> str:
+    """Refuse an empty, oversized or non-document file; return its kind (pdf, docx, odt)."""
     if not data:
         raise ServiceError("That file is empty.", field=field)
     if len(data) > max_bytes:
@@ -94,6 +89,17 @@ def add_document(actor: User, application: Application, *, purpose: str, filenam
     kind = sniff(data)
     if kind is None:
         raise ServiceError("Send a PDF, Word (.docx) or OpenDocument (.odt) file.", field=field)
+    return kind
+
+
+def add_document(actor: User, application: Application, *, purpose: str, filename: str,
+                 data: bytes, max_bytes: int) -> ApplicationDocument:
+    """Check and store a file. A new proposal replaces the previous one."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    field = "proposal" if purpose == "reused_proposal" else "attachment"
+    _check_allowed(application, purpose, field)
+    kind = check_upload(data, max_bytes, field)
     if purpose == "reused_proposal":
         for old in [d for d in application.documents if d.purpose == purpose]:
             application.documents.remove(old)

@@ -24,6 +24,7 @@ from grants.models import (
     Membership,
     ReportRequirement,
     ReportStatus,
+    Review,
     SupportType,
     User,
 )
@@ -41,9 +42,14 @@ def award_for_page(award_id: int) -> Award | None:
         selectinload(Award.fund))).one_or_none()
 
 
-def staff_awards(status: str = "", support: str = "") -> sa.Select:
-    """All awards, newest first, optionally of one status and support type."""
-    query = sa.select(Award).options(selectinload(Award.organisation), selectinload(Award.fund))
+def staff_awards(viewer: User, status: str = "", support: str = "") -> sa.Select:
+    """All awards, newest first, optionally of one status and support type; without those
+    from applications the viewer declared a conflict on."""
+    conflicted = sa.select(Review.application_id).where(
+        Review.reviewer_id == viewer.id, Review.conflict_declared.is_(True))
+    query = (sa.select(Award)
+             .where(sa.or_(Award.application_id.is_(None), Award.application_id.not_in(conflicted)))
+             .options(selectinload(Award.organisation), selectinload(Award.fund)))
     if status in {s.value for s in AwardStatus}:
         query = query.where(Award.status == AwardStatus(status))
     if support in {s.value for s in SupportType}:
@@ -52,10 +58,10 @@ def staff_awards(status: str = "", support: str = "") -> sa.Select:
 
 
 def awards_of(user: User) -> list[Award]:
-    """Awards of the user's groups that are no longer waiting for a second approval."""
+    """Awards of the user's groups that were approved (not waiting, not never made)."""
     return list(db.session.scalars(
         sa.select(Award).join(Membership, Membership.organisation_id == Award.organisation_id)
-        .where(Membership.user_id == user.id, Award.status != AwardStatus.PENDING_APPROVAL)
+        .where(Membership.user_id == user.id, Award.approved_at.is_not(None))
         .options(selectinload(Award.organisation))
         .order_by(Award.start_date.desc(), Award.id.desc())))
 

@@ -92,14 +92,7 @@ def submit_answers(actor: User, requirement: ReportRequirement, answers: list[st
 def submit_file(actor: User, requirement: ReportRequirement, *, filename: str, data: bytes,
                 max_bytes: int, now: datetime | None = None) -> Report:
     """A report the group wrote for another funder, checked by its content like any upload."""
-    if not data:
-        raise ServiceError("That file is empty.", "upload")
-    if len(data) > max_bytes:
-        raise ServiceError(f"That file is larger than {max_bytes // (1024 * 1024)} MB. Send a "
-                           "smaller one, for example without pictures.", "upload")
-    kind = documents.sniff(data)
-    if kind is None:
-        raise ServiceError("Send a PDF, Word (.docx) or OpenDocument (.odt) file.", "upload")
+    kind = documents.check_upload(data, max_bytes, "upload")
     return _new_report(actor, requirement, requirement.kind, now,
                        filename=documents.clean_filename(filename, kind),
                        media_type=documents.MEDIA_TYPES[kind], size_bytes=len(data),

@@ -79,7 +79,7 @@ def index():
                 if can(current_user, Permission.VIEW_AWARD, a)]
         return render_template("awards/index.html", staff=False, awards=mine)
     status, support = request.args.get("status", ""), request.args.get("support", "")
-    page = db.paginate(queries.staff_awards(status, support), per_page=PAGE_SIZE,
+    page = db.paginate(queries.staff_awards(current_user, status, support), per_page=PAGE_SIZE,
                        error_out=False)
     return render_template("awards/index.html", staff=True, page=page, status=status,
                            support=support, statuses=list(AwardStatus),
