@@ -31,6 +31,7 @@ ENTRIES: dict = {
     "awards.edit_schedule": ("GET", AWARD, OFFICER_FORM),
     "awards.extend": ("GET", AWARD, OFFICER_FORM),
     "awards.reallocate": ("GET", AWARD, OFFICER_FORM),
+    "awards.change_status": ("GET", AWARD, OFFICER_FORM),
     "awards.send_report": ("GET", REQUIREMENT, _for(applicant=200, officer=403)),
     "awards.record_conversation": ("GET", REQUIREMENT, OFFICER_FORM),
     "awards.edit_requirement": ("GET", REQUIREMENT, OFFICER_FORM),

@@ -609,3 +609,55 @@ def test_the_group_never_sees_an_award_that_was_not_approved(app, client, auth, 
     auth.login(world.stranger)
     assert client.get(f"/awards/{world.pending_award.id}").status_code == 404
     assert world.pending_award.reference not in _page(client, "/awards/")
+
+
+# Suspend, resume, close --------------------------------------------------------------------
+
+def test_suspend_resume_and_close_an_award(app, client, auth, world, grant, outbox):
+    with app.app_context():
+        db.session.get(User, world.applicant.id).email = "group@example.org"
+        db.session.commit()
+    auth.login(world.officer)
+    url = f"{grant.url}/status"
+    page = _page(client, url)
+    assert "Suspend it" in page and "Resume it" not in page
+    r = client.post(url, data={"action": "suspend", "reason": ""})
+    assert r.status_code == 200 and "Write why" in html.unescape(r.data.decode())
+    assert _get(app, Award, grant.id).status == AwardStatus.ACTIVE
+    assert client.post(url, data={"action": "resume", "reason": "x"}).status_code == 200
+    assert client.post(url, data={"action": "suspend",
+                                  "reason": SECRET}).status_code == 302
+    assert _get(app, Award, grant.id).status == AwardStatus.SUSPENDED
+    assert "Only a tranche of an active award" in html.unescape(
+        _release(client, grant, 1).data.decode())
+    assert _get(app, Tranche, grant.tranches[0]).status.value == "planned"
+    assert client.post(url, data={"action": "resume"}).status_code == 302
+    _release(client, grant, 1)
+    assert _get(app, Tranche, grant.tranches[0]).status.value == "released"
+
+    # Closing cancels what was not released and says how much.
+    assert "$2,000.00 will not be paid" in _page(client, url)
+    assert client.post(url, data={"action": "close", "reason": "Ended early"}).status_code == 302
+    award = _get(app, Award, grant.id)
+    assert award.status == AwardStatus.CLOSED and award.closed_at is not None
+    assert [_get(app, Tranche, t).status.value for t in grant.tranches] == [
+        "released", "cancelled", "cancelled"]
+    with app.app_context():
+        amendment = db.session.scalars(sa.select(AwardAmendment).where(
+            AwardAmendment.award_id == grant.id).order_by(AwardAmendment.id.desc())).first()
+        assert amendment.kind == AmendmentKind.STATUS_CHANGE
+        assert amendment.details["after"] == {"status": "closed", "cancelled_tranches": [2, 3],
+                                              "unreleased_minor": 200_000}
+        events = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "award.status_change")).all()
+        assert len(events) == 3 and all(SECRET not in str(e.details) for e in events)
+    history = _page(client, grant.url)
+    assert "Active → Suspended" in history and "Suspended → Closed" not in history
+    assert "Active → Closed" in history and "not released and cancelled" in history
+    assert "A closed or cancelled award does not change" in _page(client, url)
+    assert client.post(url, data={"action": "resume"}).status_code == 200
+    # The group heard three times that there is news, and nothing else.
+    assert len(outbox) == 3 and all(SECRET not in m.get_content() for m in outbox)
+    auth.login(world.applicant)
+    assert client.get(url).status_code == 403
+    assert SECRET not in _page(client, grant.url)

@@ -37,6 +37,7 @@ REPORT_KIND_LABELS = {
 AMENDMENT_LABELS = {
     "no_cost_extension": _l("No-cost extension"), "schedule_change": _l("Schedule changed"),
     "budget_reallocation": _l("Budget reallocated"), "reporting_change": _l("Reporting changed"),
+    "status_change": _l("Status changed"),
 }
 REASON_HINT = _l("Kept with the change for officers; the group does not see it.")
 DATE_ERROR = _l("Enter a date like 2027-03-31.")
@@ -77,6 +78,20 @@ class RequirementForm(FlaskForm):
     questions = TextAreaField(_l("Questions, one per line (at most 3)"),
                               render_kw={"rows": 4})
     reason = _reason()
+
+
+class StatusForm(FlaskForm):
+    action = RadioField(_l("What happens to the award"), validators=[
+        InputRequired(message=_l("Choose what happens to the award."))])
+    reason = TextAreaField(_l("Reason"), description=REASON_HINT, render_kw={"rows": 3},
+                           validators=[Length(max=2000)])
+
+
+STATUS_ACTION_LABELS = {
+    "suspend": _l("Suspend it: nothing is released and no reports are taken until it resumes"),
+    "resume": _l("Resume it"),
+    "close": _l("Close it: tranches not yet released are cancelled"),
+}
 
 
 class ActionForm(FlaskForm):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from grants.awards.forms import (
     AMENDMENT_LABELS,
+    AWARD_STATUS_LABELS,
     BUDGET_LABELS,
     REPORT_STATUS_LABELS,
 )
@@ -146,9 +147,20 @@ def amendment_summary(award: Award, amendment: AwardAmendment) -> str:
         return "; ".join(
             f"{_line_name(lines.get(key))}: {money(before[key])} → {money(after[key])}"
             for key in after)
+    if amendment.kind == AmendmentKind.STATUS_CHANGE:
+        return _status_summary(award, before, after)
     changed = [k for k in ("title", "due_date", "questions") if before.get(k) != after.get(k)]
     return _("%(title)s: changed %(what)s", title=after.get("title", ""),
              what=", ".join(changed))
+
+
+def _status_summary(award: Award, before: dict, after: dict) -> str:
+    text = _("%(old)s → %(new)s", old=AWARD_STATUS_LABELS[before["status"]],
+             new=AWARD_STATUS_LABELS[after["status"]])
+    if after.get("cancelled_tranches"):
+        text += "; " + _("not released and cancelled: %(amount)s",
+                         amount=format_money(after["unreleased_minor"], award.currency))
+    return text
 
 
 def _line_name(line) -> str:

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
-from grants.awards import forms, queries, reports, schedule
+from grants.awards import forms, lifecycle, queries, reports, schedule
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import AwardStatus, BudgetCategory, SupportType, TrancheStatus
@@ -173,6 +173,29 @@ def extend(award_id: int):
                   "success")
             return to_award_page(award, "history")
     return render_template("awards/extend.html", award=award, form=form)
+
+
+@bp.route("/<int:award_id>/status", methods=["GET", "POST"])
+@rescuable
+def change_status(award_id: int):
+    """Suspend, resume or close the award, after seeing what that means."""
+    award = managed(award_id)
+    form = forms.StatusForm(**rescued())
+    form.action.choices = [(a, forms.STATUS_ACTION_LABELS[a])
+                           for a in lifecycle.actions_for(award)]
+    if form.validate_on_submit():
+        try:
+            lifecycle.change_status(current_user, award, form.action.data, form.reason.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The award is now: %(status)s.",
+                    status=forms.AWARD_STATUS_LABELS[award.status.value]), "success")
+            return to_award_page(award, "history")
+    return render_template("awards/status.html", award=award, form=form,
+                           unreleased=lifecycle.unreleased(award))
 
 
 @bp.route("/<int:award_id>/budget", methods=["GET", "POST"])

@@ -132,6 +132,7 @@ class AmendmentKind(enum.StrEnum):
     SCHEDULE_CHANGE = "schedule_change"
     BUDGET_REALLOCATION = "budget_reallocation"
     REPORTING_CHANGE = "reporting_change"
+    STATUS_CHANGE = "status_change"  # suspended, resumed or closed
 
 
 class AwardAmendment(db.Model):
