@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -20,6 +20,7 @@ from grants.models import (
     ApplicationAnswer,
     ApplicationStatus,
     ApplicationStatusChange,
+    Award,
     AwardStatus,
     BudgetCategory,
     BudgetLine,
@@ -306,6 +307,7 @@ def _awards(calls: dict[str, Call], orgs: dict[str, Organisation],
                                start_date=awards.add_years(today, -1) + timedelta(days=20),
                                years=3, support_type=SupportType.CORE)
     awards.activate(officer2, core)
+    _backdate(core, days_before_start=14)
     _release(core.tranches[0], officer)
     db.session.add(Report(requirement=core.report_requirements[0], kind=ReportKind.SHORT_FORM,
                           status=ReportStatus.SUBMITTED, submitted_by_id=users["ngo"].id,
@@ -321,6 +323,7 @@ def _awards(calls: dict[str, Call], orgs: dict[str, Organisation],
                                   currency="USD", start_date=today - timedelta(days=60),
                                   years=1, support_type=SupportType.PROJECT,
                                   conditions="Share the security audit's summary with us.")
+    _backdate(project, days_before_start=10)
     _release(project.tranches[0], officer)
     # Approved by one officer, above the two-person threshold: officer2 may confirm it.
     pending_app = _awarded(calls["core"], orgs["rivers"], users["applicant"],
@@ -341,6 +344,7 @@ def _closed_award(call: Call, org: Organisation, users: dict[str, User]) -> None
     award = awards.create_award(officer, app, amount_minor=800_000, currency="USD",
                                 start_date=date.today() - timedelta(days=700), years=1,
                                 support_type=SupportType.PROJECT)
+    _backdate(award, days_before_start=14)
     _release(award.tranches[0], officer)
     db.session.add(Report(requirement=award.report_requirements[0], kind=ReportKind.CONVERSATION,
                           status=ReportStatus.ACCEPTED, body="(demo) Call notes: all done.",
@@ -350,6 +354,15 @@ def _closed_award(call: Call, org: Organisation, users: dict[str, User]) -> None
     award.status, award.closed_at = AwardStatus.CLOSED, utcnow() - timedelta(days=330)
 
 
+def _backdate(award: Award, days_before_start: int) -> None:
+    """Demo awards were decided before they started, not when the demo was loaded."""
+    decided = datetime.combine(award.start_date - timedelta(days=days_before_start), time(9),
+                               tzinfo=UTC)
+    award.created_at = award.approved_at = decided
+
+
 def _release(tranche: Tranche, officer: User) -> None:
+    """Released on its due date (or now, if that is still to come)."""
+    due = datetime.combine(tranche.due_date, time(10), tzinfo=UTC)
     tranche.status = TrancheStatus.RELEASED
-    tranche.released_by_id, tranche.released_at = officer.id, utcnow()
+    tranche.released_by_id, tranche.released_at = officer.id, min(due, utcnow())

@@ -135,3 +135,20 @@ def test_the_threshold_setting_is_read_per_currency():
     assert _amounts("20000") == {"*": "20000"}
     assert _amounts("usd=20000, KES=2500000,*=15000") == {
         "USD": "20000", "KES": "2500000", "*": "15000"}
+
+
+def test_a_one_year_budget_is_spread_over_a_multi_year_award(app):
+    with app.test_request_context():
+        officer, application = _approved()  # the factory's budget: 70/20/10 %, all year 1
+        award = awards.create_award(officer, application, amount_minor=100_001, currency="USD",
+                                    start_date=date(2027, 1, 1), years=3,
+                                    support_type=SupportType.CORE)
+        by_year = {}
+        for line in award.budget_lines:
+            by_year[line.year] = by_year.get(line.year, 0) + line.amount_minor
+        assert sorted(by_year) == [1, 2, 3]
+        assert sum(by_year.values()) == 100_001
+        assert max(by_year.values()) - min(by_year.values()) <= 3 * 2  # remainders go to year 1
+        protection = [line.amount_minor for line in award.budget_lines
+                      if line.category == BudgetCategory.PROTECTION_SECURITY]
+        assert len(protection) == 3 and sum(protection) == 20_000

@@ -357,50 +357,62 @@ def test_a_no_cost_extension_moves_the_end_later_only(app, client, auth, world, 
     assert "End date 2028-12-31 → 2029-06-30" in _page(client, grant.url)
 
 
+def _budget(app, grant) -> dict[int, int]:
+    """The award's budget lines as {id: amount in minor units}, in id order."""
+    with app.app_context():
+        return {line.id: line.amount_minor for line in sorted(
+            db.session.get(Award, grant.id).budget_lines, key=lambda b: b.id)}
+
+
+def _typed(lines: dict[int, int], **changed: str) -> dict[str, str]:
+    """The reallocation form as an officer fills it in: every line, a few changed."""
+    return {f"line_{i}": changed.get(f"line_{i}", f"{amount / 100:.2f}")
+            for i, amount in lines.items()}
+
+
 def test_money_moves_between_budget_lines_only_when_the_total_stays(app, client, auth, world,
                                                                     grant):
-    with app.app_context():
-        lines = sorted(db.session.get(Award, grant.id).budget_lines, key=lambda b: b.id)
-        ids = [line.id for line in lines]
-        amounts = [line.amount_minor for line in lines]
-    assert sum(amounts) == 300_000 and amounts == [210_000, 60_000, 30_000]
+    lines = _budget(app, grant)
+    ids = list(lines)
+    # The application's one-year budget (70/20/10 %) spread over the award's three years.
+    assert list(lines.values()) == [70_000] * 3 + [20_000] * 3 + [10_000] * 3
     auth.login(world.officer)
     url = f"{grant.url}/budget"
-    r = client.post(url, data={f"line_{ids[0]}": "2000", f"line_{ids[1]}": "600",
-                               f"line_{ids[2]}": "300"})
+    r = client.post(url, data=_typed(lines, **{f"line_{ids[0]}": "600"}))
     page = html.unescape(r.data.decode())
     assert r.status_code == 200 and "add up to $2,900.00, but the budget is $3,000.00" in page
-    assert 'value="2000"' in page
-    r = client.post(url, data={f"line_{ids[0]}": "2000", f"line_{ids[1]}": "700",
-                               f"line_{ids[2]}": "300", "reason": "More for safety"})
+    assert 'value="600"' in page
+    r = client.post(url, data={**_typed(lines, **{f"line_{ids[0]}": "600",
+                                                  f"line_{ids[3]}": "300"}),
+                               "reason": "More for safety"})
     assert r.status_code == 302
     (amendment,) = _amendments(app, grant)
     assert amendment.kind == AmendmentKind.BUDGET_REALLOCATION
-    assert amendment.details == {"before": {str(ids[0]): 210_000, str(ids[1]): 60_000},
-                                 "after": {str(ids[0]): 200_000, str(ids[1]): 70_000}}
+    assert amendment.details == {"before": {str(ids[0]): 70_000, str(ids[3]): 20_000},
+                                 "after": {str(ids[0]): 60_000, str(ids[3]): 30_000}}
     page = _page(client, grant.url)
-    assert "year 1, Protection and security: $600.00 → $700.00" in page
+    assert "year 1, Protection and security: $200.00 → $300.00" in page
 
 
 def test_a_reallocation_can_move_money_into_a_later_year(app, client, auth, world, grant):
-    with app.app_context():
-        ids = sorted(line.id for line in db.session.get(Award, grant.id).budget_lines)
+    lines = _budget(app, grant)
+    ids = list(lines)
     auth.login(world.officer)
-    keep = {f"line_{ids[1]}": "600", f"line_{ids[2]}": "300"}
+    less = _typed(lines, **{f"line_{ids[0]}": "200"})
     new = {"new_category": "programme", "new_year": "2", "new_description": "Radio, year 2"}
-    r = client.post(f"{grant.url}/budget", data={f"line_{ids[0]}": "1600", **keep, **new,
-                                                 "new_amount": "400"})
+    r = client.post(f"{grant.url}/budget", data={**less, **new, "new_amount": "400"})
     assert "but the budget is $3,000.00" in html.unescape(r.data.decode())
-    r = client.post(f"{grant.url}/budget", data={f"line_{ids[0]}": "1600", **keep, **new,
-                                                 "new_amount": "500", "new_year": "4"})
+    r = client.post(f"{grant.url}/budget", data={**less, **new, "new_amount": "500",
+                                                 "new_year": "4"})
     assert "Choose a year from 1 to 3." in r.data.decode()
-    r = client.post(f"{grant.url}/budget", data={f"line_{ids[0]}": "1600", **keep, **new,
-                                                 "new_amount": "500"})
+    r = client.post(f"{grant.url}/budget", data={**less, **new, "new_amount": "500"})
     assert r.status_code == 302
+    after = _budget(app, grant)
+    assert after[ids[0]] == 20_000 and sum(after.values()) == 300_000
     with app.app_context():
-        lines = db.session.get(Award, grant.id).budget_lines
-        assert sorted((b.year, b.amount_minor) for b in lines) == [
-            (1, 30_000), (1, 60_000), (1, 160_000), (2, 50_000)]
+        (added,) = [b for b in db.session.get(Award, grant.id).budget_lines if b.id not in lines]
+        assert (added.year, added.amount_minor, added.description) == (2, 50_000,
+                                                                       "Radio, year 2")
     page = _page(client, grant.url)
     assert "Radio, year 2" in page and "year 2, Activities: $0.00 → $500.00" in page
 

@@ -139,23 +139,37 @@ def default_tranches(award: Award, requirements: list[ReportRequirement]) -> lis
 def scaled_budget(application: Application, award: Award) -> list[BudgetLine]:
     """The application's budget lines scaled to the award amount (largest remainder), so
     the award's budget always sums to the award; one core line when there is no budget
-    or it was in another currency."""
+    or it was in another currency. A one-year budget is spread over a multi-year award."""
     lines = [line for line in application.budget_lines if line.amount_minor > 0]
     requested = sum(line.amount_minor for line in lines)
     if not lines or requested <= 0 or application.currency != award.currency:
-        return [BudgetLine(category=BudgetCategory.CORE_OPERATING, year=1,
-                           description="Core support", amount_minor=award.amount_minor,
-                           currency=award.currency)]
+        core = BudgetLine(category=BudgetCategory.CORE_OPERATING, year=1,
+                          description="Core support", amount_minor=award.amount_minor,
+                          currency=award.currency)
+        return [BudgetLine(category=core.category, year=year, description=core.description,
+                           amount_minor=part, currency=award.currency)
+                for year, part in _by_year(core, award.amount_minor, award.years, True)]
     shares = [line.amount_minor * award.amount_minor for line in lines]
     amounts = [share // requested for share in shares]
     short = award.amount_minor - sum(amounts)
     by_remainder = sorted(range(len(lines)), key=lambda i: -(shares[i] % requested))
     for i in by_remainder[:short]:
         amounts[i] += 1
-    return [BudgetLine(category=line.category, year=min(line.year, award.years),
-                       description=line.description, amount_minor=amount,
-                       currency=award.currency)
-            for line, amount in zip(lines, amounts, strict=True)]
+    single_year = all(line.year == 1 for line in lines)
+    return [BudgetLine(category=line.category, year=year, description=line.description,
+                       amount_minor=part, currency=award.currency)
+            for line, amount in zip(lines, amounts, strict=True)
+            for year, part in _by_year(line, amount, award.years, single_year)]
+
+
+def _by_year(line: BudgetLine, amount: int, years: int, spread: bool) -> list[tuple[int, int]]:
+    """A one-year budget on a multi-year award is spread evenly over the years; a budget
+    that already names its years keeps them (a year past the award's end folds into its
+    last year)."""
+    if spread and years > 1:
+        return [(year, part) for year, part in enumerate(even_split(amount, years), start=1)
+                if part > 0]
+    return [(min(line.year, years), amount)]
 
 
 def activate(actor: User, award: Award, now: datetime | None = None) -> None:
