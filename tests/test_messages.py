@@ -70,3 +70,15 @@ def test_nobody_else_learns_the_thread_exists(app, client, auth, world):
     auth.login(world.officer)
     assert client.post("/applications/999999/messages", data={"body": "x"}).status_code == 404
     assert _messages(app, world) == []
+
+
+def test_a_message_sent_from_the_award_page_comes_back_to_it(app, client, auth, world):
+    auth.login(world.applicant)
+    page = client.get(f"/awards/{world.award.id}").data.decode()
+    assert 'name="back" value="award"' in page
+    application_id = world.award.application_id
+    r = client.post(f"/applications/{application_id}/messages",
+                    data={"body": "The report is late, sorry", "back": "award"})
+    assert r.headers["Location"].endswith(f"/awards/{world.award.id}#messages")
+    r = client.post(f"/applications/{application_id}/messages", data={"body": "Again"})
+    assert r.headers["Location"].endswith(f"/applications/{application_id}#messages")

@@ -1,7 +1,8 @@
-"""Posting to a thread; the thread itself is shown on the application's page."""
+"""Posting to a thread; the thread is shown on the application's page and its award's."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +10,7 @@ from flask_login import current_user
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.messages import services
-from grants.models import Application
+from grants.models import Application, Award
 from grants.policy import Permission, require
 
 bp = Blueprint("messages", __name__)
@@ -27,4 +28,14 @@ def post_to_application(application_id: int):
     else:
         db.session.commit()
         flash(_("Message sent."), "success")
-    return redirect(url_for("applications.show", application_id=application.id) + "#messages")
+    return redirect(_back(application) + "#messages")
+
+
+def _back(application: Application) -> str:
+    """The page the thread was read on: the award's page when sent from there."""
+    if request.form.get("back") == "award":
+        award_id = db.session.scalar(sa.select(Award.id).where(
+            Award.application_id == application.id))
+        if award_id is not None:
+            return url_for("awards.show", award_id=award_id)
+    return url_for("applications.show", application_id=application.id)
