@@ -95,6 +95,16 @@ def defaults(instance_path: str) -> dict:
         # Approvals above this amount (major units; per currency, "*" for the rest) need a
         # second program officer: "20000" or "USD=20000,EUR=20000,KES=2500000,*=20000".
         "TWO_PERSON_ABOVE": _amounts(os.environ.get("TWO_PERSON_ABOVE", "20000")),
+        # Disbursements above this amount need a second officer's approval (same format).
+        "DISBURSEMENT_TWO_PERSON_ABOVE": _amounts(
+            os.environ.get("DISBURSEMENT_TWO_PERSON_ABOVE", "10000")),
+        # Stripe: off unless STRIPE_SECRET_KEY is set; then card donations and transfers to
+        # connected accounts are offered. STRIPE_API_BASE points the SDK elsewhere (tests).
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY"),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
+        "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
         # Days before a report is due that the group gets a content-free reminder.
         "REPORT_REMINDER_DAYS": _env_int("REPORT_REMINDER_DAYS", 14),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),

@@ -22,12 +22,15 @@ from grants.models import (
     AwardStatus,
     Call,
     CallStatus,
+    Disbursement,
     Membership,
     Organisation,
     OrgKind,
     ReportRequirement,
     Review,
     Role,
+    Tranche,
+    TrancheStatus,
     User,
 )
 
@@ -70,6 +73,14 @@ class Permission(enum.Enum):
     MANAGE_AWARD = "manage_award"
     SECOND_APPROVAL = "second_approval"
     SUBMIT_REPORT = "submit_report"
+    # money
+    VIEW_LEDGER = "view_ledger"
+    SCHEDULE_DISBURSEMENT = "schedule_disbursement"
+    MANAGE_DISBURSEMENT = "manage_disbursement"
+    VIEW_COUNTRY_CONTEXT = "view_country_context"
+    MANAGE_COUNTRY_CONTEXT = "manage_country_context"
+    CONNECT_STRIPE = "connect_stripe"
+    VIEW_DONATIONS = "view_donations"
 
 
 def _role(user) -> Role | None:
@@ -219,6 +230,22 @@ def _second_approval(user, award: Award) -> bool:
         and award.decided_by_id != user.id
 
 
+def _schedule_disbursement(user, tranche: Tranche) -> bool:
+    # Money goes out of a released tranche of an active award, by an officer without a
+    # conflict on it; the ledger's service enforces the amounts.
+    return _award_officer(user, tranche.award) and tranche.status == TrancheStatus.RELEASED \
+        and tranche.award.status == AwardStatus.ACTIVE
+
+
+def _manage_disbursement(user, disbursement: Disbursement) -> bool:
+    return _award_officer(user, disbursement.tranche.award)
+
+
+def _connect_stripe(user, org: Organisation) -> bool:
+    # A group sets up where it is paid itself; nobody else creates its account.
+    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) and is_member(user, org, owner=True)
+
+
 def _submit_report(user, requirement: ReportRequirement) -> bool:
     award = requirement.award
     return _award_member(user, award) and award.status == AwardStatus.ACTIVE
@@ -287,6 +314,13 @@ _RULES: dict[Permission, Callable] = {
     Permission.MANAGE_AWARD: _manage_award,
     Permission.SECOND_APPROVAL: _second_approval,
     Permission.SUBMIT_REPORT: _submit_report,
+    Permission.VIEW_LEDGER: _has_role(Role.OFFICER),
+    Permission.SCHEDULE_DISBURSEMENT: _schedule_disbursement,
+    Permission.MANAGE_DISBURSEMENT: _manage_disbursement,
+    Permission.VIEW_COUNTRY_CONTEXT: _has_role(Role.OFFICER, Role.ADMIN),
+    Permission.MANAGE_COUNTRY_CONTEXT: _has_role(Role.ADMIN),
+    Permission.CONNECT_STRIPE: _connect_stripe,
+    Permission.VIEW_DONATIONS: _has_role(Role.OFFICER, Role.ADMIN),
 }
 
 

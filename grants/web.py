@@ -161,10 +161,12 @@ def register_blueprints(app: Flask) -> None:
     from grants.main.views import bp as main_bp
     from grants.messages.views import bp as messages_bp
     from grants.organisations.views import bp as orgs_bp
+    from grants.payments.stripe_views import bp as stripe_bp
+    from grants.payments.views import bp as payments_bp
     from grants.review.views import bp as review_bp
 
     for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp, calls_bp,
-               applications_bp, messages_bp, review_bp, awards_bp):
+               applications_bp, messages_bp, review_bp, awards_bp, payments_bp, stripe_bp):
         app.register_blueprint(bp)
 
 

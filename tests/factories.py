@@ -21,11 +21,14 @@ from grants.models import (
     CallStatus,
     CallText,
     CallType,
+    Disbursement,
+    DisbursementStatus,
     Fund,
     MemberRole,
     Membership,
     Organisation,
     OrgKind,
+    PaymentRoute,
     Report,
     ReportKind,
     ReportRequirement,
@@ -34,6 +37,7 @@ from grants.models import (
     Role,
     SupportType,
     Tranche,
+    TrancheStatus,
     User,
 )
 from grants.models.types import utcnow
@@ -148,6 +152,24 @@ def award(application_: Application, officer: User, *, amount_minor: int = 300_0
     return a
 
 
+def release(tranche: Tranche, officer: User) -> Tranche:
+    tranche.status, tranche.released_at = TrancheStatus.RELEASED, utcnow()
+    tranche.released_by_id = officer.id
+    db.session.flush()
+    return tranche
+
+
+def disbursement(tranche: Tranche, officer: User, *, amount_minor: int = 10_000,
+                 route: PaymentRoute = PaymentRoute.BANK_TRANSFER,
+                 status: DisbursementStatus = DisbursementStatus.SCHEDULED) -> Disbursement:
+    d = Disbursement(tranche_id=tranche.id, amount_minor=amount_minor, currency=tranche.currency,
+                     route=route, status=status, idempotency_key=f"disb-test-{next(_seq)}",
+                     scheduled_by_id=officer.id)
+    db.session.add(d)
+    db.session.flush()
+    return d
+
+
 def report(requirement: ReportRequirement, by: User, *,
            status: ReportStatus = ReportStatus.SUBMITTED) -> Report:
     r = Report(requirement=requirement, kind=ReportKind.SHORT_FORM, status=status,
@@ -182,6 +204,8 @@ class World:
     report: Report  # a submitted report for it
     tranche: Tranche  # its second tranche, gated by that report
     pending_award: Award  # above the two-person threshold, first approved by `colleague`
+    released: Tranche  # the award's first tranche, released for payment
+    disbursement: Disbursement  # a scheduled bank transfer of part of it
 
     def by_role(self, name: str) -> User | None:
         return None if name == "anon" else getattr(self, name)
@@ -191,7 +215,7 @@ def world() -> World:
     applicant, stranger = user(), user()
     intermediary = user(Role.INTERMEDIARY)
     reviewer, officer, colleague = user(Role.REVIEWER), user(Role.OFFICER), user(Role.OFFICER)
-    the_fund = fund()
+    the_fund = fund(accepts_donations=True)
     open_call = call(the_fund)
     org = organisation(applicant, contact_details="Signal +57 300 000 0000")
     other_org = organisation(stranger, kind=OrgKind.REGISTERED_NGO, legal_name="Other NGO")
@@ -201,6 +225,7 @@ def world() -> World:
     the_award = award(application(core_call, org, by=applicant,
                                   status=ApplicationStatus.UNDER_REVIEW), officer)
     requirement = the_award.report_requirements[0]
+    released = release(the_award.tranches[0], officer)
     pending = award(application(core_call, other_org, by=stranger,
                                 status=ApplicationStatus.UNDER_REVIEW),
                     colleague, amount_minor=10_000_000)
@@ -209,7 +234,8 @@ def world() -> World:
         officer=officer, intermediary=intermediary, admin=user(Role.ADMIN),
         reviewed=reviewed, award=the_award, requirement=requirement,
         report=report(requirement, applicant), tranche=the_award.tranches[1],
-        pending_award=pending,
+        pending_award=pending, released=released,
+        disbursement=disbursement(released, officer),
         target=user(),
         org=org, other_org=other_org,
         intermediary_org=organisation(intermediary, kind=OrgKind.INTERMEDIARY, country="KE"),

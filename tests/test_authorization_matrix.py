@@ -9,7 +9,14 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from tests import access_applications, access_awards, access_calls, access_review
+from tests import (
+    access_applications,
+    access_awards,
+    access_calls,
+    access_payments,
+    access_review,
+    access_stripe,
+)
 from tests.access import LOGIN, ROLES, everyone, only, signed_in
 
 # endpoint -> (method, url arguments, expected status per role).
@@ -57,7 +64,8 @@ CORE = {
 }
 
 MATRIX = {**CORE, **access_calls.ENTRIES, **access_applications.ENTRIES,
-          **access_review.ENTRIES, **access_awards.ENTRIES}
+          **access_review.ENTRIES, **access_awards.ENTRIES, **access_payments.ENTRIES,
+          **access_stripe.ENTRIES}
 CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 
 

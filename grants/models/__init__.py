@@ -17,6 +17,7 @@ from grants.models.applications import (
 )
 from grants.models.audit import AuditEvent
 from grants.models.awards import (
+    COMMITTED_DISBURSEMENT,
     AmendmentKind,
     Award,
     AwardAmendment,
@@ -38,6 +39,14 @@ from grants.models.drafts import FormRescue
 from grants.models.funding import Call, CallQuestion, CallStatus, CallText, CallType, Fund
 from grants.models.messages import Message
 from grants.models.organisations import MemberRole, Membership, Organisation, OrgKind
+from grants.models.payments import (
+    CountryContext,
+    Donation,
+    DonationStatus,
+    FundIncome,
+    IncomeKind,
+    StripeEvent,
+)
 
 __all__ = [
     "Application",
@@ -50,6 +59,13 @@ __all__ = [
     "Award",
     "AwardAmendment",
     "AwardStatus",
+    "COMMITTED_DISBURSEMENT",
+    "CountryContext",
+    "Donation",
+    "DonationStatus",
+    "FundIncome",
+    "IncomeKind",
+    "StripeEvent",
     "BudgetCategory",
     "BudgetLine",
     "Call",

@@ -190,14 +190,34 @@ class Disbursement(db.Model):
     external_reference: Mapped[str | None] = mapped_column(sa.String(128))
     bank_details: Mapped[str | None] = mapped_column(EncryptedText("disbursements.bank_details"))
     via_organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    # Route facts: mobile-money provider, trusted partner, Stripe destination account, the
+    # masked end of an account number. Encrypted: they locate people.
+    route_details: Mapped[dict | None] = mapped_column(
+        EncryptedJSON("disbursements.route_details")
+    )
+    # The last error a payment provider answered (its message, never personal data).
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
     scheduled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it failed, came back or was cancelled: its money is the tranche's again.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(EncryptedText("disbursements.note"))
 
     tranche: Mapped[Tranche] = relationship()
+    via_organisation: Mapped[Organisation | None] = relationship()  # noqa: F821
+
+
+# Disbursements whose money is committed to the payee: they count against the tranche.
+COMMITTED_DISBURSEMENT = frozenset({
+    DisbursementStatus.SCHEDULED, DisbursementStatus.APPROVED, DisbursementStatus.SENT,
+    DisbursementStatus.PAID,
+})
 
 
 class ReportKind(enum.StrEnum):

@@ -47,6 +47,11 @@ class Organisation(db.Model):
         default=False, server_default=sa.false()
     )
     directory_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A Stripe connected account that receives transfers, once onboarding is complete.
+    stripe_account_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    stripe_payouts_enabled: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

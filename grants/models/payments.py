@@ -1,0 +1,100 @@
+"""Money coming in (donations to a fund, from Stripe webhooks) and what shapes how money
+goes out (each country's restrictions on foreign funding)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.extensions import db
+from grants.models.types import UTCDateTime, enum_column, utcnow
+
+
+class CountryContext(db.Model):
+    """What admins know of a country's rules on foreign funding (e.g. foreign-agent or
+    registration laws). Public knowledge, not about any person: stored in clear."""
+
+    __tablename__ = "country_contexts"
+
+    country: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    foreign_funding_restricted: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
+    # Which laws, what they require, what has worked: shown to officers choosing a route.
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DonationStatus(enum.StrEnum):
+    PENDING = "pending"  # a PaymentIntent exists; the card was not charged yet
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+class Donation(db.Model):
+    """A gift to a fund by card. The donor's identity stays with Stripe."""
+
+    __tablename__ = "donations"
+    __table_args__ = (
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+        sa.CheckConstraint("refunded_minor >= 0", name="refunded_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    payment_intent_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    status: Mapped[DonationStatus] = mapped_column(
+        enum_column(DonationStatus), default=DonationStatus.PENDING
+    )
+    refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    fund: Mapped[Fund] = relationship()  # noqa: F821
+
+
+class IncomeKind(enum.StrEnum):
+    DONATION = "donation"
+    REFUND = "refund"  # money given back to a donor: a negative entry
+
+
+class FundIncome(db.Model):
+    """The fund's income ledger: one entry per succeeded payment or refund, never two for
+    the same Stripe object however often its webhook arrives."""
+
+    __tablename__ = "fund_income"
+    __table_args__ = (sa.CheckConstraint("amount_minor <> 0", name="amount_nonzero"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[int] = mapped_column(sa.ForeignKey("funds.id"), index=True)
+    donation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("donations.id"), index=True)
+    kind: Mapped[IncomeKind] = mapped_column(enum_column(IncomeKind))
+    # Signed: a refund is negative.
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    # The PaymentIntent or Refund id the entry comes from.
+    stripe_object_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StripeEvent(db.Model):
+    """A webhook event applied: its id is unique, so a replayed event is applied once."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(100))
+    # Stripe's `created` for the event: to ignore a stale one about the same object.
+    created: Mapped[int] = mapped_column(sa.BigInteger)
+    object_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
