@@ -1,0 +1,99 @@
+"""The one door to Stripe: its client from configuration, and transfers to connected accounts.
+
+Stripe is off unless STRIPE_SECRET_KEY is set. Every call that moves money carries the
+disbursement's idempotency key, so a retried request (ours or the SDK's) never pays twice.
+Nothing personal is sent: ids and the award reference only.
+"""
+
+from __future__ import annotations
+
+import stripe
+from flask import current_app
+
+from grants.models import Disbursement, DisbursementStatus, PaymentRoute
+
+# Stripe's messages are about the request (a capability, a balance); cut them short anyway.
+_MESSAGE_MAX = 300
+
+
+class PaymentFailed(Exception):
+    """Stripe refused or could not be reached; the message is safe to store and show."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def enabled() -> bool:
+    """Whether Stripe is configured (a secret key is set)."""
+    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+
+def client() -> stripe.StripeClient:
+    """A Stripe client for the configured key, kept per app (it holds an HTTP session)."""
+    cfg = current_app.config
+    key, base = cfg.get("STRIPE_SECRET_KEY"), cfg.get("STRIPE_API_BASE")
+    retries = cfg.get("STRIPE_MAX_NETWORK_RETRIES", 2)
+    cache = current_app.extensions.setdefault("grants.stripe", {})
+    if (key, base, retries) not in cache:
+        if not key:
+            raise PaymentFailed("Stripe is not configured on this portal.")
+        cache.clear()
+        cache[(key, base, retries)] = stripe.StripeClient(
+            key, base_addresses={"api": base} if base else None, max_network_retries=retries)
+    return cache[(key, base, retries)]
+
+
+def failure(exc: Exception) -> PaymentFailed:
+    """Turn an SDK error into a message fit for the ledger (no personal data is in it)."""
+    if isinstance(exc, stripe.APIConnectionError):
+        return PaymentFailed("Stripe could not be reached; nothing was paid. Try again later.")
+    if isinstance(exc, stripe.StripeError):
+        code = exc.code or type(exc).__name__
+        text = (exc.user_message or "the request was refused")[:_MESSAGE_MAX]
+        return PaymentFailed(f"Stripe refused ({code}): {text}")
+    return PaymentFailed("Stripe could not be reached; nothing was paid. Try again later.")
+
+
+def destination(disbursement: Disbursement) -> str | None:
+    """The connected account that receives a Stripe transfer: the awarded group's."""
+    org = disbursement.tranche.award.organisation
+    return org.stripe_account_id if org.stripe_payouts_enabled else None
+
+
+def transfer(disbursement: Disbursement) -> str:
+    """Send an approved Stripe-route disbursement to the group's connected account.
+
+    Returns the Stripe transfer id. Raises PaymentFailed, before any call to Stripe, if the
+    disbursement is not approved, not for this route or has no ready destination account;
+    and on any Stripe error or connection failure. The caller keeps the amounts' rule (a
+    disbursement never above what is left); this function changes nothing in the database.
+    """
+    _refuse_unless_sendable(disbursement)
+    award = disbursement.tranche.award
+    params = {
+        "amount": disbursement.amount_minor,
+        "currency": disbursement.currency.lower(),
+        "destination": destination(disbursement),
+        "transfer_group": award.reference,
+        "metadata": {"disbursement": str(disbursement.id), "award": award.reference},
+    }
+    try:
+        result = client().v1.transfers.create(
+            params=params, options={"idempotency_key": disbursement.idempotency_key})
+    except Exception as exc:  # the SDK's errors, and anything its HTTP client lets through
+        raise failure(exc) from exc
+    return result.id
+
+
+def _refuse_unless_sendable(disbursement: Disbursement) -> None:
+    if not enabled():
+        raise PaymentFailed("Stripe is not configured on this portal.")
+    if disbursement.route != PaymentRoute.STRIPE_TRANSFER:
+        raise PaymentFailed("This disbursement is not paid through Stripe.")
+    if disbursement.status != DisbursementStatus.APPROVED:
+        raise PaymentFailed("Only an approved disbursement can be sent.")
+    if disbursement.amount_minor <= 0:
+        raise PaymentFailed("The amount must be more than zero.")
+    if destination(disbursement) is None:
+        raise PaymentFailed("The group has no Stripe account ready to receive payments.")
