@@ -1,0 +1,91 @@
+"""Ledger forms and the labels its pages show. Choices that come from the database (routes
+suggested for a group, intermediaries) are passed in by the view."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+ROUTE_LABELS = {
+    "stripe_transfer": _l("Stripe transfer to the group's account"),
+    "bank_transfer": _l("Bank transfer"),
+    "intermediary": _l("Through an intermediary (its regranting pool)"),
+    "mobile_money": _l("Mobile money"),
+    "trusted_partner": _l("Cash or goods through a trusted partner"),
+}
+STATUS_LABELS = {
+    "scheduled": _l("Scheduled, waiting for approval"), "approved": _l("Approved, to send"),
+    "sent": _l("Sent"), "paid": _l("Paid"), "failed": _l("Failed"),
+    "returned": _l("Returned"), "cancelled": _l("Cancelled"),
+}
+# What the group reads: the state only, in plain words.
+GROUP_STATUS_LABELS = {
+    "scheduled": _l("Being prepared"), "approved": _l("Being prepared"),
+    "sent": _l("On its way"), "paid": _l("Paid"), "failed": _l("Did not arrive"),
+    "returned": _l("Came back"), "cancelled": _l("Cancelled"),
+}
+WAITING_LABELS = {
+    "approval": _l("Needs an approval"),
+    "other_officer": _l("Waits for a second officer"),
+    "your_second_approval": _l("Needs your second approval"),
+    "sending": _l("Approved: to send"),
+    "confirmation": _l("Sent: to confirm when paid"),
+}
+INDIRECT_HINT = _l("Suggested: the group does not receive foreign money itself.")
+
+
+class ScheduleForm(FlaskForm):
+    route = RadioField(_l("Route"), validators=[
+        InputRequired(message=_l("Choose how the money goes."))])
+    amount = StringField(_l("Amount"), validators=[
+        InputRequired(message=_l("Enter the amount."))])
+    account = StringField(_l("Account or mobile number (optional)"),
+                          validators=[Optional(), Length(max=300)],
+                          description=_l("Stored encrypted; only its last four characters "
+                                         "are ever shown."),
+                          render_kw={"autocomplete": "off"})
+    provider = StringField(_l("Mobile-money provider"), validators=[Optional(), Length(max=300)])
+    via_organisation = SelectField(_l("Intermediary"), validate_choice=False)
+    partner = StringField(_l("Trusted partner"), validators=[Optional(), Length(max=300)],
+                          description=_l("Who hands the money or goods over. Stored "
+                                         "encrypted."))
+    handed_over = StringField(_l("What the partner hands over"),
+                              validators=[Optional(), Length(max=300)])
+
+
+def schedule_form(routes: list, intermediaries: list, currency: str, **kwargs) -> ScheduleForm:
+    form = ScheduleForm(**kwargs)
+    form.amount.label.text = _l("Amount (%(cur)s)", cur=currency)
+    form.route.choices = [SelectChoice(r.value, ROUTE_LABELS[r.value]) for r in routes]
+    form.via_organisation.choices = [SelectChoice("", _l("Choose an intermediary"))] + [
+        SelectChoice(str(o.id), o.name) for o in intermediaries]
+    return form
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (approve, mark paid)."""
+
+
+class SendForm(FlaskForm):
+    reference = StringField(_l("Reference of the transfer"),
+                            validators=[Optional(), Length(max=128)],
+                            description=_l("As the bank or provider gave it. Needed for bank "
+                                           "transfers and mobile money."))
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=2000)],
+                         description=_l("Stored encrypted, for officers only."),
+                         render_kw={"rows": 3})
+
+
+class CountryForm(FlaskForm):
+    restricted = BooleanField(_l("Foreign funding is restricted"))
+    summary = TextAreaField(_l("What officers should know"), render_kw={"rows": 8},
+                            validators=[Optional(), Length(max=5000)],
+                            description=_l("Which laws, what they require, which routes "
+                                           "have worked. Never name a group or a person."))
+
