@@ -18,7 +18,6 @@ from grants.models import (
     Tranche,
     User,
 )
-from grants.payments import ledger
 
 S = DisbursementStatus
 _WITH_AWARD = selectinload(Disbursement.tranche).selectinload(Tranche.award)
@@ -92,6 +91,3 @@ def waiting_for(d: Disbursement, user: User) -> str | None:
         return "your_second_approval"
     return {S.APPROVED: "sending", S.SENT: "confirmation"}.get(d.status)
 
-
-def second_needed(d: Disbursement) -> bool:
-    return ledger.needs_second_approval(d)

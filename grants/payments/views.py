@@ -73,7 +73,7 @@ def show(disbursement_id: int):
     return _page(load(disbursement_id))
 
 
-def _page(d, *, status: int = 200, **forms_in_error):
+def _page(d, **forms_in_error):
     waiting_key = queries.waiting_for(d, current_user)
     action_forms = {"approve_form": forms.ActionForm(formdata=None),
                     "send_form": forms.SendForm(formdata=None),
@@ -82,7 +82,7 @@ def _page(d, *, status: int = 200, **forms_in_error):
         "payments/show.html", d=d, award=d.tranche.award, history=queries.history(d),
         facts=routes.shown_details(d), second_needed=ledger.needs_second_approval(d),
         waiting_key=waiting_key, waiting=WAITING_LABELS.get(waiting_key or ""),
-        threshold=ledger.two_person_threshold(d.currency), **action_forms), status
+        threshold=ledger.two_person_threshold(d.currency), **action_forms)
 
 
 # Scheduling --------------------------------------------------------------------------------
@@ -97,8 +97,10 @@ def schedule(tranche_id: int):
     payee = tranche.award.organisation
     context = routes.context_for(payee.country)
     intermediaries = routes.intermediaries(payee.country)
-    suggested = routes.suggested(payee, context)
-    form = forms.schedule_form(suggested, intermediaries, tranche.currency, **rescued())
+    left = ledger.left(tranche)
+    form = forms.schedule_form(routes.suggested(payee, context), intermediaries, tranche.currency,
+                               data={"amount": money.plain_amount(left, tranche.currency)},
+                               **rescued())
     if form.validate_on_submit():
         try:
             d = ledger.schedule(current_user, tranche, PaymentRoute(form.route.data),
@@ -113,7 +115,7 @@ def schedule(tranche_id: int):
             return redirect(url_for("payments.show", disbursement_id=d.id))
     return render_template(
         "payments/schedule.html", tranche=tranche, award=tranche.award, form=form,
-        context=context, left=ledger.left(tranche), indirect=routes.INDIRECT,
+        context=context, left=left, indirect=routes.INDIRECT,
         serving={o.id for o in intermediaries if routes.serves(o, payee.country)})
 
 
@@ -131,8 +133,7 @@ def _act(disbursement_id: int, form_name: str, form_cls, action, done: str):
     d = load(disbursement_id)
     form = form_cls()
     if not form.validate_on_submit():
-        return _page(d, status=400 if form.errors.get("csrf_token") else 200,
-                     **{form_name: form})
+        return _page(d, **{form_name: form})
     try:
         action(d, form)
     except ledger.SendFailed as exc:
