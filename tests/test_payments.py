@@ -463,3 +463,26 @@ def test_admins_keep_the_country_context(app, client, auth, world):
             AuditEvent.action == "country_context.saved")).one()
         assert event.details == {"country": "KE", "restricted_before": None,
                                  "restricted": True}
+
+
+def test_the_second_approval_through_the_pages(app, client, auth, world, monkeypatch):
+    monkeypatch.setitem(app.config, "DISBURSEMENT_TWO_PERSON_ABOVE", {"*": "50"})
+    with app.app_context():
+        colleague_id = _colleague().id
+        db.session.commit()
+    auth.login(world.officer)
+    url = f"/payments/{world.disbursement.id}"
+    assert client.post(f"{url}/approve").status_code == 302
+    page = _page(client, url)
+    assert "Waits for a second officer" in page and f"{url}/approve" not in page
+    page = html.unescape(client.post(f"{url}/approve").data.decode())
+    assert "someone other than the officer who scheduled it" in page
+    colleague = _user(app, colleague_id)
+    auth.login(colleague)
+    page = _page(client, url)
+    assert "Needs your second approval" in page and "Give the second approval" in page
+    assert client.post(f"{url}/approve").status_code == 302
+    page = _page(client, url)
+    assert "Approved, to send" in page
+    assert f"approved by {world.officer.username}" in page
+    assert f"second approval by {colleague.username}" in page

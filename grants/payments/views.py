@@ -78,8 +78,9 @@ def _page(d, **forms_in_error):
     action_forms = {"approve_form": forms.ActionForm(formdata=None),
                     "send_form": forms.SendForm(formdata=None),
                     "note_form": forms.NoteForm(formdata=None)} | forms_in_error
+    history, names = queries.history(d)
     return render_template(
-        "payments/show.html", d=d, award=d.tranche.award, history=queries.history(d),
+        "payments/show.html", d=d, award=d.tranche.award, history=history, names=names,
         facts=routes.shown_details(d), second_needed=ledger.needs_second_approval(d),
         waiting_key=waiting_key, waiting=WAITING_LABELS.get(waiting_key or ""),
         threshold=ledger.two_person_threshold(d.currency), **action_forms)
