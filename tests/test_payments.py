@@ -486,3 +486,18 @@ def test_the_second_approval_through_the_pages(app, client, auth, world, monkeyp
     assert "Approved, to send" in page
     assert f"approved by {world.officer.username}" in page
     assert f"second approval by {colleague.username}" in page
+
+
+def test_an_officer_with_a_conflict_neither_sees_nor_schedules_the_payments(app, client, auth,
+                                                                           world):
+    from grants.models import Award
+
+    with app.app_context():
+        award = db.session.get(Award, world.award.id)
+        factories.assign(award.application, _officer(world), conflict=True)
+        db.session.commit()
+    auth.login(world.officer)
+    assert client.get(f"/payments/{world.disbursement.id}").status_code == 404
+    assert client.post(f"/payments/{world.disbursement.id}/approve").status_code == 404
+    assert client.get(f"/payments/tranches/{world.released.id}/schedule").status_code == 404
+    assert "No payments to show" in _page(client, "/payments/")
