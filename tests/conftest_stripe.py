@@ -25,6 +25,7 @@ and nothing is ever committed for real.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import io
@@ -48,11 +49,26 @@ WEBHOOK_SECRET = "whsec_test_secret"
 SECRET_KEY = "sk_test_grants"
 
 
+# One fake server and one HTTP receiver per test run. Each module that imports these
+# fixtures gets its own copy of a "session" fixture, so the objects are kept here instead.
+_running: dict = {}
+
+
+def _stop_all() -> None:
+    if "receiver" in _running:
+        server = _running.pop("receiver").server
+        server.shutdown()
+        server.server_close()
+    if "fake" in _running:
+        _running.pop("fake").stop()
+
+
 @pytest.fixture(scope="session")
 def fake_stripe():
-    server = FakeStripe().start()
-    yield server
-    server.stop()
+    if "fake" not in _running:
+        _running["fake"] = FakeStripe().start()
+        atexit.register(_stop_all)
+    return _running["fake"]
 
 
 def sdk(fake: FakeStripe) -> stripe.StripeClient:
@@ -172,9 +188,9 @@ class Receiver:
 
 @pytest.fixture(scope="session")
 def webhook_receiver(app):
-    receiver = Receiver(app)
-    yield receiver
-    receiver.server.shutdown()
+    if "receiver" not in _running:
+        _running["receiver"] = Receiver(app)
+    return _running["receiver"]
 
 
 @pytest.fixture

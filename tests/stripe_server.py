@@ -168,7 +168,8 @@ class Transfer(ls.StripeObject):
 
 def schedule_webhook(event):
     targets = list(ls_webhooks._webhooks.values())
-    asyncio.ensure_future(_deliver(event, targets))
+    if targets:
+        asyncio.ensure_future(_deliver(event, targets))
 
 
 async def _deliver(event, targets):
@@ -355,6 +356,12 @@ class FakeStripe:
             raise RuntimeError("the fake Stripe server did not start")
         return self
 
+    async def _shutdown(self) -> None:
+        for task in asyncio.all_tasks():  # webhooks not yet delivered
+            if task is not asyncio.current_task():
+                task.cancel()
+        await self._runner.cleanup()
+
     def _serve(self, sock, ready) -> None:
         asyncio.set_event_loop(self._loop)
         self._runner = web.AppRunner(build_app(), access_log=None)
@@ -364,7 +371,7 @@ class FakeStripe:
         self._loop.run_forever()
 
     def stop(self) -> None:
-        future = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
         future.result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)

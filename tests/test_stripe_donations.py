@@ -13,13 +13,12 @@ from grants.extensions import db
 from grants.models import Donation, DonationStatus, Fund, FundIncome, IncomeKind, StripeEvent
 from grants.payments import gateway
 from grants.security import headers
-from tests.conftest_stripe import (  # noqa: F401  (fixtures)
-    fake_stripe,
-    sdk,
-    stripe_on,
-    webhook_receiver,
-    webhooks,
-)
+from tests import conftest_stripe as fixtures
+from tests.conftest_stripe import sdk, sign
+
+# The Stripe fixtures, made visible to pytest in this module.
+fake_stripe, stripe_on = fixtures.fake_stripe, fixtures.stripe_on
+webhook_receiver, webhooks = fixtures.webhook_receiver, fixtures.webhooks
 
 
 def _intent(client, fund_id, amount="25.00"):
@@ -112,8 +111,6 @@ def test_starting_payments_is_rate_limited_per_address(client, world, stripe_on,
 
 def test_the_intent_needs_the_csrf_token_but_the_webhook_does_not(app, client, world,
                                                                   stripe_on, monkeypatch):
-    from tests.conftest_stripe import sign
-
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     assert _intent(client, world.fund.id).status_code == 400
     body = b'{"id": "evt_1", "object": "event", "type": "customer.created", "created": 1,' \
