@@ -97,6 +97,10 @@ def is_member(user, org: Organisation, *, owner: bool = False) -> bool:
     return False
 
 
+def _member_of_id(user, org_id: int) -> bool:
+    return any(m.organisation_id == org_id for m in user.memberships)
+
+
 def _has_role(*roles: Role) -> Callable:
     return lambda user, obj: _role(user) in roles
 
@@ -159,6 +163,15 @@ def _view_application(user, application: Application) -> bool:
         return True
     if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN):
         return False  # a draft is the applicant's own until they send it
+    if application.call.intermediary_id is not None:
+        # Sent to an intermediary's own call: a sub-grantee's data stays with that
+        # intermediary; the funder sees aggregates only.
+        return _role(user) == Role.INTERMEDIARY and _member_of_id(
+            user, application.call.intermediary_id)
+    if _role(user) == Role.INTERMEDIARY:
+        # Routed through an intermediary: its staff read it to endorse and follow it.
+        return application.intermediary_id is not None and _member_of_id(
+            user, application.intermediary_id)
     if _role(user) == Role.OFFICER:
         return not _conflicted(user, application)  # a declared conflict hides it
     if _role(user) == Role.REVIEWER:

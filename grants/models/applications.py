@@ -101,6 +101,18 @@ class Application(db.Model):
     )
     # True when the applicant uploaded a proposal written for another funder (IV.6).
     reused_proposal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The intermediary's answer to a routed application, and its note (for the funder).
+    endorsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    endorsed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    endorsement_note: Mapped[str | None] = mapped_column(
+        EncryptedText("applications.endorsement_note")
+    )
+    # The group asked the funder to find an intermediary for it.
+    wants_intermediary_found: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
     # The program officer who carries the application through review and decision.
     assigned_officer_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True

@@ -62,6 +62,9 @@ class Award(db.Model):
     years: Mapped[int] = mapped_column(default=1, server_default="1")
     support_type: Mapped[SupportType] = mapped_column(enum_column(SupportType))
     regrant_type: Mapped[RegrantType | None] = mapped_column(enum_column(RegrantType))
+    # For a regranting award: the part the intermediary may sub-grant (the rest may cover
+    # its own costs). Sub-grants never add up to more.
+    regranting_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     status: Mapped[AwardStatus] = mapped_column(
         enum_column(AwardStatus), default=AwardStatus.ACTIVE
     )
@@ -318,6 +321,45 @@ class SubGrant(db.Model):
     purpose: Mapped[str] = mapped_column(sa.String(300), default="")
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
+    # Kept equal to the sum of its payments, under the same lock; never above amount_minor.
     paid_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    # What it is for (a budget category) and the theme, for the aggregate upward report.
+    category: Mapped[str] = mapped_column(sa.String(32), default="other", server_default="other")
+    theme: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    # Set when it comes from an application: a routed one (pass-through) or one sent to
+    # the intermediary's own call.
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    )
+    pass_through: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    award: Mapped[Award] = relationship()
+    payments: Mapped[list[SubGrantPayment]] = relationship(
+        back_populates="sub_grant", cascade="all, delete-orphan", order_by="SubGrantPayment.id"
+    )
+
+
+class SubGrantPayment(db.Model):
+    """Money an intermediary paid to a sub-grantee (bank, mobile money, cash via a trusted
+    person); how it reached them is encrypted."""
+
+    __tablename__ = "sub_grant_payments"
+    __table_args__ = (sa.CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sub_grant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sub_grants.id", ondelete="CASCADE"), index=True
+    )
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    route: Mapped[PaymentRoute] = mapped_column(enum_column(PaymentRoute))
+    reference: Mapped[str | None] = mapped_column(EncryptedText("sub_grant_payments.reference"))
+    paid_on: Mapped[date]
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sub_grant: Mapped[SubGrant] = relationship(back_populates="payments")

@@ -87,6 +87,15 @@ class Call(db.Model):
     review_criteria: Mapped[list[str]] = mapped_column(
         sa.JSON, default=list, server_default=sa.text("'[]'")
     )
+    # A call an intermediary runs for its own sub-grants, funded by its regranting award;
+    # its applications go to the intermediary's staff, never to the funder's officers.
+    intermediary_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    # use_alter: calls -> awards -> applications -> calls is a cycle.
+    regranting_award_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("awards.id", use_alter=True)
+    )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -46,6 +46,10 @@ class Organisation(db.Model):
     accepts_routed_applications: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false()
     )
+    # Intermediaries: themes served (free labels such as "land defenders", "LGBTIQ rights").
+    themes: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     directory_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # A Stripe connected account that receives transfers, once onboarding is complete.
     stripe_account_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
