@@ -10,7 +10,7 @@ with Stripe on.
 
 from __future__ import annotations
 
-from tests.access import LOGIN, everyone
+from tests.access import LOGIN, everyone, only
 
 FUND = {"fund_id": "fund"}
 ORG = {"org_id": "org"}
@@ -26,6 +26,7 @@ ENTRIES: dict = {
     "stripe.donate": ("GET", FUND, everyone(200)),
     "stripe.create_intent": ("POST", FUND, everyone(404)),
     "stripe.donate_thanks": ("GET", FUND, everyone(200)),
+    "stripe.income": ("GET", {}, only(("officer", "admin"))),
     "stripe.webhook": ("POST", {}, everyone(404)),
     "stripe.account": ("GET", ORG, _owner(200)),
     "stripe.onboard": ("POST", ORG, _owner(404)),

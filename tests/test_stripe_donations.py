@@ -151,6 +151,19 @@ def test_a_donation_end_to_end_with_a_refund_each_recorded_once(app, client, wor
         assert db.session.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 2
 
 
+def test_staff_see_the_funds_income_and_nobody_else(client, auth, world, webhooks):
+    pi = _intent(client, world.fund.id, "12.50").json["payment_intent"]
+    sdk(webhooks.fake).v1.payment_intents.confirm(pi, params={"payment_method": "pm_card_visa"})
+    webhooks.wait_for("payment_intent.succeeded", pi)
+    auth.login(world.officer)
+    page = client.get("/donations")
+    assert page.status_code == 200
+    assert world.fund.name.encode() in page.data and b"$12.50" in page.data
+    assert pi.encode() in page.data
+    auth.login(world.applicant)
+    assert client.get("/donations").status_code == 403
+
+
 def test_a_declined_card_marks_the_donation_failed_and_records_no_income(app, client, world,
                                                                           webhooks):
     pi = _intent(client, world.fund.id).json["payment_intent"]
@@ -160,3 +173,25 @@ def test_a_declined_card_marks_the_donation_failed_and_records_no_income(app, cl
     assert webhooks.wait_for("payment_intent.payment_failed", pi).status == 200
     assert _donation(app, pi).status == DonationStatus.FAILED
     assert _entries(app) == []
+
+
+def test_with_the_real_stripe_js_the_policy_names_stripes_origins(client, world, stripe_on,
+                                                                  monkeypatch, app):
+    monkeypatch.setitem(app.config, "STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", None)
+    page = client.get(f"/donate/{world.fund.id}")
+    csp = dict(d.split(" ", 1) for d in page.headers["Content-Security-Policy"].split("; "))
+    assert csp["script-src"] == "'self' https://js.stripe.com https://*.js.stripe.com"
+    assert csp["frame-src"] == ("https://js.stripe.com https://*.js.stripe.com "
+                                "https://hooks.stripe.com")
+    assert csp["connect-src"] == "'self' https://api.stripe.com https://js.stripe.com"
+    assert b'src="https://js.stripe.com/v3/"' in page.data
+
+
+def test_when_stripe_is_down_the_donor_is_told_and_nothing_is_kept(app, client, world,
+                                                                   stripe_on):
+    fixtures.fail_next(stripe_on, "error", "/v1/payment_intents")
+    response = _intent(client, world.fund.id)
+    assert response.status_code == 502 and "Stripe" in response.json["error"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Donation)) == 0

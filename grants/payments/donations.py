@@ -126,6 +126,19 @@ def _status(donation: Donation, intent) -> DonationStatus:
     return DonationStatus.PENDING
 
 
-def income_total(fund: Fund) -> int:
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(FundIncome.amount_minor), 0))
-                             .where(FundIncome.fund_id == fund.id))
+def income_by_fund() -> list[tuple[Fund, int, int]]:
+    """Each fund with income: what donors gave and what was refunded (negative)."""
+    given = sa.func.sum(sa.case((FundIncome.kind == IncomeKind.DONATION,
+                                 FundIncome.amount_minor), else_=0))
+    refunded = sa.func.sum(sa.case((FundIncome.kind == IncomeKind.REFUND,
+                                    FundIncome.amount_minor), else_=0))
+    rows = db.session.execute(sa.select(Fund, given, refunded).join(
+        FundIncome, FundIncome.fund_id == Fund.id).group_by(Fund.id).order_by(Fund.name))
+    return [(fund, int(g), int(r)) for fund, g, r in rows]
+
+
+def recent_income(limit: int = 50) -> list[tuple[FundIncome, str]]:
+    """The latest ledger entries with their fund's name, newest first."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(FundIncome, Fund.name).join(Fund, FundIncome.fund_id == Fund.id)
+        .order_by(FundIncome.id.desc()).limit(limit))]

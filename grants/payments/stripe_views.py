@@ -30,6 +30,7 @@ from grants.security import headers, ratelimit
 from grants.web import public
 
 bp = Blueprint("stripe", __name__)
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
 
 
 # --- donations ----------------------------------------------------------------------
@@ -65,10 +66,11 @@ def donation_csp() -> str:
     """The site's policy, widened for Stripe.js: its script, frames and API only."""
     cfg = current_app.config
     js = _origin(cfg["STRIPE_JS_URL"])
+    scripts = [js, "https://*.js.stripe.com"] if js == STRIPE_JS_ORIGIN else [js]
     api = {_origin(cfg["STRIPE_API_BASE"] or "https://api.stripe.com"), js}
-    extra = {
-        "script-src": [js],
-        "frame-src": [js, "https://hooks.stripe.com"],
+    extra = {  # as Stripe's security guide lists them, for the card element and 3-D Secure
+        "script-src": scripts,
+        "frame-src": [*scripts, "https://hooks.stripe.com"],
         "connect-src": sorted(api),
     }
     parts = []
@@ -113,6 +115,15 @@ def create_intent(fund_id: int):
 def donate_thanks(fund_id: int):
     fund = donations.donatable_fund(fund_id) or abort(404)
     return render_template("stripe/donate_thanks.html", fund=fund)
+
+
+@bp.route("/donations")
+def income():
+    """The funds' income ledger for staff: totals per fund and the latest entries."""
+    if not can(current_user, Permission.VIEW_DONATIONS):
+        abort(403)
+    return render_template("stripe/income.html", totals=donations.income_by_fund(),
+                           entries=donations.recent_income())
 
 
 # --- the webhook --------------------------------------------------------------------
