@@ -60,3 +60,19 @@ def test_the_stylesheet_is_small(client):
     r = client.get("/static/site.css")
     assert len(r.data) < 8 * 1024
     r.close()
+
+
+@pytest.mark.parametrize(("role", "shown", "hidden"), [
+    ("applicant", {"/awards/"}, {"/review/", "/payments/", "/calls/manage"}),
+    ("reviewer", {"/review/"}, {"/payments/", "/awards/"}),
+    ("officer", {"/review/", "/payments/", "/awards/", "/payments/countries"}, {"/admin/"}),
+    ("admin", {"/payments/countries", "/admin/users"}, {"/review/", "/payments/\""}),
+])
+def test_the_menu_offers_what_each_role_may_open(client, auth, world, role, shown, hidden):
+    auth.login(world.by_role(role))
+    page = client.get("/").data.decode()
+    menu = page[page.index('aria-label="Main menu"'):page.index("</nav>")]
+    for href in shown:
+        assert f'href="{href}' in menu, (role, href)
+    for href in hidden:
+        assert f'href="{href}' not in menu, (role, href)
