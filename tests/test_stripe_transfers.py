@@ -69,7 +69,8 @@ def test_a_transfer_goes_to_the_groups_account_with_ids_only(app, world, stripe_
                                                "award": world.award.reference}
 
 
-@pytest.mark.parametrize("case", ["no account", "not onboarded", "not approved", "bank route"])
+@pytest.mark.parametrize("case", ["no account", "not onboarded", "not approved", "bank route",
+                                  "above its tranche"])
 def test_a_transfer_is_refused_before_stripe_is_called(app, world, stripe_on, case):
     with app.app_context():
         if case != "no account":
@@ -79,6 +80,8 @@ def test_a_transfer_is_refused_before_stripe_is_called(app, world, stripe_on, ca
             d.status = DisbursementStatus.SCHEDULED
         if case == "bank route":
             d.route = PaymentRoute.BANK_TRANSFER
+        if case == "above its tranche":
+            d.amount_minor = d.tranche.amount_minor + 1
         fail_next(stripe_on, "error")  # the next call to Stripe, whatever it is, uses it up
         with pytest.raises(gateway.PaymentFailed):
             gateway.transfer(d)

@@ -101,3 +101,12 @@ def test_an_event_about_a_payment_that_is_not_a_donation_changes_nothing(app, cl
     body = json.dumps(api.events.list().data[0].to_dict()).encode()
     assert _post(client, body, sign(body)).status_code == 200
     assert _count(app, FundIncome) == 0 and _count(app, Donation) == 0
+
+
+def test_each_configured_endpoint_secret_is_accepted(app, client, stripe_on, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "whsec_platform, whsec_connect")
+    body = json.dumps({"id": "evt_2", "object": "event", "type": "customer.created",
+                       "created": int(time.time()), "data": {"object": {"id": "cus_2"}}}).encode()
+    for secret in ("whsec_platform", "whsec_connect"):
+        assert _post(client, body, sign(body, secret=secret)).status_code == 200
+    assert _post(client, body, sign(body, secret="whsec_other")).status_code == 400

@@ -93,7 +93,10 @@ def _refuse_unless_sendable(disbursement: Disbursement) -> None:
         raise PaymentFailed("This disbursement is not paid through Stripe.")
     if disbursement.status != DisbursementStatus.APPROVED:
         raise PaymentFailed("Only an approved disbursement can be sent.")
-    if disbursement.amount_minor <= 0:
-        raise PaymentFailed("The amount must be more than zero.")
+    tranche = disbursement.tranche
+    if not 0 < disbursement.amount_minor <= tranche.amount_minor:
+        raise PaymentFailed("The amount must be more than zero and within its tranche.")
+    if disbursement.currency != tranche.award.currency:
+        raise PaymentFailed("The disbursement's currency is not the award's.")
     if destination(disbursement) is None:
         raise PaymentFailed("The group has no Stripe account ready to receive payments.")

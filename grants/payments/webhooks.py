@@ -29,13 +29,20 @@ def enabled() -> bool:
 
 
 def verify(payload: bytes, signature: str | None) -> stripe.Event:
-    """Check the Stripe-Signature header over the raw body; return the event."""
-    try:
-        return stripe.Webhook.construct_event(
-            payload, signature or "", current_app.config["STRIPE_WEBHOOK_SECRET"],
-            tolerance=TOLERANCE)
-    except (ValueError, stripe.SignatureVerificationError) as exc:
-        raise BadSignature from exc
+    """Check the Stripe-Signature header over the raw body; return the event.
+
+    STRIPE_WEBHOOK_SECRET may list several secrets, comma-separated: Stripe signs each
+    endpoint with its own, and Connect events (account.updated) need an endpoint of their
+    own, which may point at the same URL.
+    """
+    secrets = [s.strip() for s in current_app.config["STRIPE_WEBHOOK_SECRET"].split(",")]
+    for secret in filter(None, secrets):
+        try:
+            return stripe.Webhook.construct_event(payload, signature or "", secret,
+                                                  tolerance=TOLERANCE)
+        except (ValueError, stripe.SignatureVerificationError):
+            continue
+    raise BadSignature
 
 
 def apply(event: stripe.Event) -> bool:
