@@ -105,6 +105,10 @@ def defaults(instance_path: str) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        "STRIPE_MAX_NETWORK_RETRIES": _env_int("STRIPE_MAX_NETWORK_RETRIES", 2),
+        # Largest card donation, in major units of the fund's currency; and a rate limit.
+        "DONATION_MAX": _env_int("DONATION_MAX", 10_000),
+        "DONATION_LIMIT_PER_IP": os.environ.get("DONATION_LIMIT_PER_IP", "20 per hour"),
         # Days before a report is due that the group gets a content-free reminder.
         "REPORT_REMINDER_DAYS": _env_int("REPORT_REMINDER_DAYS", 14),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),

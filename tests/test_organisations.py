@@ -96,3 +96,16 @@ def test_only_admins_verify_intermediaries(app, client, auth, world):
     client.post(f"/orgs/{world.intermediary_org.id}/verify", data={"verified": "1"})
     with app.app_context():
         assert db.session.get(Organisation, world.intermediary_org.id).is_verified
+
+
+def test_the_owner_is_offered_a_stripe_account_only_when_stripe_is_on(app, client, auth, world):
+    url = f"/orgs/{world.org.id}"
+    auth.login(world.applicant)
+    assert f"/organisations/{world.org.id}/stripe" not in client.get(url).data.decode()
+    app.config["STRIPE_SECRET_KEY"] = "sk_test_x"
+    try:
+        assert f"/organisations/{world.org.id}/stripe" in client.get(url).data.decode()
+        auth.login(world.officer)  # officers never set up a group's account
+        assert f"/organisations/{world.org.id}/stripe" not in client.get(url).data.decode()
+    finally:
+        app.config["STRIPE_SECRET_KEY"] = None

@@ -65,8 +65,10 @@ def test_the_stylesheet_is_small(client):
 @pytest.mark.parametrize(("role", "shown", "hidden"), [
     ("applicant", {"/awards/"}, {"/review/", "/payments/", "/calls/manage"}),
     ("reviewer", {"/review/"}, {"/payments/", "/awards/"}),
-    ("officer", {"/review/", "/payments/", "/awards/", "/payments/countries"}, {"/admin/"}),
-    ("admin", {"/payments/countries", "/admin/users"}, {"/review/", "/payments/\""}),
+    ("officer", {"/review/", "/payments/", "/awards/", "/payments/countries", "/donations"},
+     {"/admin/"}),
+    ("admin", {"/payments/countries", "/admin/users", "/donations"},
+     {"/review/", "/payments/\""}),
 ])
 def test_the_menu_offers_what_each_role_may_open(client, auth, world, role, shown, hidden):
     auth.login(world.by_role(role))
@@ -76,3 +78,12 @@ def test_the_menu_offers_what_each_role_may_open(client, auth, world, role, show
         assert f'href="{href}' in menu, (role, href)
     for href in hidden:
         assert f'href="{href}' not in menu, (role, href)
+
+
+def test_anonymous_visitors_are_offered_to_donate_only_when_stripe_is_on(app, client):
+    assert 'href="/donate"' not in client.get("/").data.decode()
+    app.config["STRIPE_SECRET_KEY"] = "sk_test_x"
+    try:
+        assert 'href="/donate"' in client.get("/").data.decode()
+    finally:
+        app.config["STRIPE_SECRET_KEY"] = None
