@@ -81,6 +81,15 @@ class Permission(enum.Enum):
     MANAGE_COUNTRY_CONTEXT = "manage_country_context"
     CONNECT_STRIPE = "connect_stripe"
     VIEW_DONATIONS = "view_donations"
+    # intermediaries (regranting)
+    USE_REGRANTING = "use_regranting"
+    ENDORSE_APPLICATION = "endorse_application"
+    VIEW_REGRANTING = "view_regranting"
+    MANAGE_SUBGRANTS = "manage_subgrants"
+    VIEW_SUBGRANT = "view_subgrant"
+    VIEW_UPWARD_REPORT = "view_upward_report"
+    MANAGE_INTERMEDIARY_CALLS = "manage_intermediary_calls"
+    DECIDE_SUBGRANT_APPLICATION = "decide_subgrant_application"
 
 
 def _role(user) -> Role | None:
@@ -136,7 +145,14 @@ def _verify_org(user, org: Organisation) -> bool:
 
 def _view_call(user, call: Call) -> bool:
     # Open and closed calls are public; drafts only to those who manage calls.
-    return call.status != CallStatus.DRAFT or _role(user) in (Role.OFFICER, Role.ADMIN)
+    return call.status != CallStatus.DRAFT or _manage_calls(user, call)
+
+
+def _manage_calls(user, call: Call | None) -> bool:
+    # An intermediary's own call is set up by its staff alone (its applicants are theirs).
+    if call is not None and call.intermediary_id is not None:
+        return _intermediary_staff(user, call.intermediary_id)
+    return _role(user) in (Role.OFFICER, Role.ADMIN)
 
 
 def _apply(user, call: Call) -> bool:
@@ -283,6 +299,47 @@ def _message_application(user, application: Application) -> bool:
         ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
 
 
+# Intermediaries ------------------------------------------------------------------------------
+# An intermediary's staff see their own organisation's regranting only (tenant isolation);
+# the funder's officers see a regranting award's aggregate upward report, never its
+# sub-grantees.
+
+def _intermediary_staff(user, org_id: int | None) -> bool:
+    return _role(user) == Role.INTERMEDIARY and org_id is not None and _member_of_id(user, org_id)
+
+
+def _endorse(user, application: Application) -> bool:
+    return _intermediary_staff(user, application.intermediary_id) \
+        and application.status == ApplicationStatus.AWAITING_ENDORSEMENT
+
+
+def _is_regranting(award: Award) -> bool:
+    return award.regranting_minor is not None and award.approved_at is not None
+
+
+def _view_regranting(user, award: Award) -> bool:
+    return _is_regranting(award) and _intermediary_staff(user, award.organisation_id)
+
+
+def _manage_subgrants(user, award: Award) -> bool:
+    return _view_regranting(user, award) and award.status == AwardStatus.ACTIVE
+
+
+def _view_subgrant(user, sub_grant) -> bool:
+    return _intermediary_staff(user, sub_grant.intermediary_id)
+
+
+def _view_upward_report(user, award: Award) -> bool:
+    if _role(user) == Role.OFFICER:
+        return _is_regranting(award) and _award_officer(user, award)
+    return _view_regranting(user, award)
+
+
+def _decide_subgrant_application(user, application: Application) -> bool:
+    return _intermediary_staff(user, application.call.intermediary_id) \
+        and application.status in DECIDABLE_STATUSES
+
+
 STAFF_REVIEWERS = (Role.REVIEWER, Role.OFFICER)
 REVIEWABLE_STATUSES = frozenset({
     ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
@@ -306,7 +363,7 @@ _RULES: dict[Permission, Callable] = {
     Permission.EDIT_ORGANISATION: _edit_org,
     Permission.VERIFY_ORGANISATION: _verify_org,
     Permission.LIST_ALL_ORGANISATIONS: _has_role(Role.ADMIN, Role.OFFICER),
-    Permission.MANAGE_CALLS: _has_role(Role.OFFICER, Role.ADMIN),
+    Permission.MANAGE_CALLS: _manage_calls,
     Permission.VIEW_CALL: _view_call,
     Permission.APPLY_TO_CALL: _apply,
     Permission.LIST_ALL_APPLICATIONS: _has_role(Role.OFFICER),
@@ -334,6 +391,14 @@ _RULES: dict[Permission, Callable] = {
     Permission.MANAGE_COUNTRY_CONTEXT: _has_role(Role.ADMIN),
     Permission.CONNECT_STRIPE: _connect_stripe,
     Permission.VIEW_DONATIONS: _has_role(Role.OFFICER, Role.ADMIN),
+    Permission.USE_REGRANTING: _has_role(Role.INTERMEDIARY),
+    Permission.ENDORSE_APPLICATION: _endorse,
+    Permission.VIEW_REGRANTING: _view_regranting,
+    Permission.MANAGE_SUBGRANTS: _manage_subgrants,
+    Permission.VIEW_SUBGRANT: _view_subgrant,
+    Permission.VIEW_UPWARD_REPORT: _view_upward_report,
+    Permission.MANAGE_INTERMEDIARY_CALLS: _manage_subgrants,
+    Permission.DECIDE_SUBGRANT_APPLICATION: _decide_subgrant_application,
 }
 
 

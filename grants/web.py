@@ -158,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     from grants.auth.views import bp as auth_bp
     from grants.awards.views import bp as awards_bp
     from grants.funds.views import bp as funds_bp
+    from grants.intermediaries.views import bp as intermediaries_bp
     from grants.main.views import bp as main_bp
     from grants.messages.views import bp as messages_bp
     from grants.organisations.views import bp as orgs_bp
@@ -166,7 +167,8 @@ def register_blueprints(app: Flask) -> None:
     from grants.review.views import bp as review_bp
 
     for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp, calls_bp,
-               applications_bp, messages_bp, review_bp, awards_bp, payments_bp, stripe_bp):
+               applications_bp, messages_bp, review_bp, awards_bp, payments_bp, stripe_bp,
+               intermediaries_bp):
         app.register_blueprint(bp)
 
 

@@ -29,12 +29,14 @@ from grants.models import (
     Organisation,
     OrgKind,
     PaymentRoute,
+    RegrantType,
     Report,
     ReportKind,
     ReportRequirement,
     ReportStatus,
     Review,
     Role,
+    SubGrant,
     SupportType,
     Tranche,
     TrancheStatus,
@@ -180,6 +182,37 @@ def report(requirement: ReportRequirement, by: User, *,
     return r
 
 
+def regranting_award(intermediary_org: Organisation, fund_: Fund, officer: User, *,
+                     amount_minor: int = 500_000, regranting_minor: int = 400_000,
+                     regrant_type: RegrantType = RegrantType.TRANSFER_TO_INTERMEDIARY,
+                     status: AwardStatus = AwardStatus.ACTIVE) -> Award:
+    """An active award to an intermediary, of which `regranting_minor` may be sub-granted
+    (no tranches: the workspace needs none)."""
+    from datetime import date
+
+    a = Award(reference=f"AW-RG-{next(_seq):04d}", organisation_id=intermediary_org.id,
+              fund_id=fund_.id, amount_minor=amount_minor, currency=fund_.currency,
+              start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), years=1,
+              support_type=SupportType.PROJECT, regrant_type=regrant_type,
+              regranting_minor=regranting_minor, status=status,
+              decided_by_id=officer.id, approved_at=utcnow())
+    db.session.add(a)
+    db.session.flush()
+    return a
+
+
+def sub_grant(award_: Award, *, code: str | None = None, amount_minor: int = 50_000,
+              country: str = "KE", category: str = "programme", theme: str = "",
+              details: str | None = None) -> SubGrant:
+    s = SubGrant(award_id=award_.id, intermediary_id=award_.organisation_id,
+                 recipient_code=code or f"MOV-{next(_seq):03d}", country=country,
+                 amount_minor=amount_minor, currency=award_.currency, category=category,
+                 theme=theme, recipient_details=details)
+    db.session.add(s)
+    db.session.flush()
+    return s
+
+
 @dataclass
 class World:
     applicant: User
@@ -206,6 +239,10 @@ class World:
     pending_award: Award  # above the two-person threshold, first approved by `colleague`
     released: Tranche  # the award's first tranche, released for payment
     disbursement: Disbursement  # a scheduled bank transfer of part of it
+    regranting_award: Award  # to intermediary_org: 400,000 of 500,000 USD for regranting
+    sub_grant: SubGrant  # a coded sub-grant from it, identifying details encrypted
+    routed: Application  # the applicant's, sent through intermediary_org, not yet endorsed
+    other_sub_grant: SubGrant  # another intermediary's (its award closed): nobody here sees it
 
     def by_role(self, name: str) -> User | None:
         return None if name == "anon" else getattr(self, name)
@@ -229,7 +266,16 @@ def world() -> World:
     pending = award(application(core_call, other_org, by=stranger,
                                 status=ApplicationStatus.UNDER_REVIEW),
                     colleague, amount_minor=10_000_000)
+    intermediary_org = organisation(intermediary, kind=OrgKind.INTERMEDIARY, country="KE")
+    regranting = regranting_award(intermediary_org, the_fund, officer)
+    elsewhere = organisation(kind=OrgKind.INTERMEDIARY, country="GT")
     return World(
+        regranting_award=regranting,
+        sub_grant=sub_grant(regranting, details="Contact through the women's collective"),
+        routed=application(open_call, org, by=applicant, intermediary_id=intermediary_org.id,
+                           status=ApplicationStatus.AWAITING_ENDORSEMENT),
+        other_sub_grant=sub_grant(regranting_award(elsewhere, the_fund, officer,
+                                                   status=AwardStatus.CLOSED)),
         applicant=applicant, stranger=stranger, reviewer=reviewer,
         officer=officer, intermediary=intermediary, admin=user(Role.ADMIN),
         reviewed=reviewed, award=the_award, requirement=requirement,
@@ -238,7 +284,7 @@ def world() -> World:
         disbursement=disbursement(released, officer),
         target=user(),
         org=org, other_org=other_org,
-        intermediary_org=organisation(intermediary, kind=OrgKind.INTERMEDIARY, country="KE"),
+        intermediary_org=intermediary_org,
         fund=the_fund, call=open_call,
         draft_call=call(the_fund, status=CallStatus.DRAFT, title="Not yet open"),
         application=application(open_call, org, by=applicant),

@@ -13,6 +13,7 @@ from tests import (
     access_applications,
     access_awards,
     access_calls,
+    access_intermediaries,
     access_payments,
     access_review,
     access_stripe,
@@ -65,7 +66,7 @@ CORE = {
 
 MATRIX = {**CORE, **access_calls.ENTRIES, **access_applications.ENTRIES,
           **access_review.ENTRIES, **access_awards.ENTRIES, **access_payments.ENTRIES,
-          **access_stripe.ENTRIES}
+          **access_stripe.ENTRIES, **access_intermediaries.ENTRIES}
 CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 
 

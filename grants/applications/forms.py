@@ -158,6 +158,13 @@ class SendForm(FlaskForm):
     """The button that sends the application (the CSRF token is its content)."""
 
 
+class RouteForm(FlaskForm):
+    """How the application reaches the funder (IV.6); choices are passed in."""
+
+    route = RadioField(_l("How should your application reach the funder?"),
+                       validators=[DataRequired(_l("Choose one."))])
+
+
 # Presentation helpers: what the views show, built from what they pass in. -----------------
 
 @cache

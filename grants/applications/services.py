@@ -79,10 +79,28 @@ def count_words(text: str | None) -> int:
 
 
 def eligible_kinds(call: Call) -> list[OrgKind]:
+    """Kinds of group the call funds directly."""
     allowed = ((call.allow_registered, OrgKind.REGISTERED_NGO),
                (call.allow_unregistered, OrgKind.UNREGISTERED_GROUP),
                (call.allow_individuals, OrgKind.INDIVIDUAL_DEFENDER))
     return [kind for ok, kind in allowed if ok]
+
+
+ROUTABLE_KINDS = (OrgKind.UNREGISTERED_GROUP, OrgKind.INDIVIDUAL_DEFENDER)
+
+
+def applying_kinds(call: Call) -> list[OrgKind]:
+    """Kinds of group that may apply: those funded directly, and on a call with an
+    intermediary route (IV.6) unregistered groups and defenders through an intermediary."""
+    kinds = eligible_kinds(call)
+    if call.allow_intermediary_route and call.intermediary_id is None:
+        kinds += [k for k in ROUTABLE_KINDS if k not in kinds]
+    return kinds
+
+
+def needs_intermediary(application: Application) -> bool:
+    """The group can only be funded through an intermediary on this call."""
+    return application.organisation.kind not in eligible_kinds(application.call)
 
 
 def call_is_open(call: Call, now: datetime | None = None) -> bool:
@@ -120,7 +138,7 @@ def start_application(actor: User, call: Call, org: Organisation, *,
         raise ServiceError("This call is closed: it no longer takes applications.")
     if not is_member(actor, org):
         raise ServiceError("Choose one of your own groups.", field="organisation")
-    if org.kind not in eligible_kinds(call):
+    if org.kind not in applying_kinds(call):
         raise ServiceError("This call does not take applications from this kind of group.",
                            field="organisation")
     _check_language(language)
@@ -234,9 +252,13 @@ def _eligibility_problems(application: Application, now: datetime | None) -> lis
         found.append(Problem(REVIEW, "This application has already been sent."))
     if not accepts_sending(application, now):
         found.append(Problem(REVIEW, "This call is closed: it no longer takes applications."))
-    if application.organisation.kind not in eligible_kinds(application.call):
+    if application.organisation.kind not in applying_kinds(application.call):
         found.append(Problem(REVIEW, "This call does not take applications from this kind of "
                                      "group."))
+    elif needs_intermediary(application) and not (
+            application.intermediary_id or application.wants_intermediary_found):
+        found.append(Problem(REVIEW, "Choose an intermediary, or ask the funder to find one.",
+                             "route", missing=True))
     return found
 
 
@@ -333,7 +355,9 @@ def submit_application(actor: User, application: Application,
     if found:
         raise SubmissionRefused(found)
     application.amount_requested_minor = budget.totals(application.budget_lines).total
-    change_status(actor, application, ApplicationStatus.SUBMITTED)
+    routed = application.intermediary_id is not None and application.endorsed_at is None
+    change_status(actor, application, ApplicationStatus.AWAITING_ENDORSEMENT if routed
+                  else ApplicationStatus.SUBMITTED)
     application.submitted_at = application.submitted_at or now  # the first sending counts
     db.session.flush()
     audit.record(actor, "application.submitted", application, call_id=application.call_id,
@@ -384,7 +408,7 @@ def groups_for_call(actor: User, call: Call) -> list[Organisation]:
     """The actor's groups whose kind the call takes."""
     return list(db.session.scalars(
         sa.select(Organisation).join(Membership)
-        .where(Membership.user_id == actor.id, Organisation.kind.in_(eligible_kinds(call)))
+        .where(Membership.user_id == actor.id, Organisation.kind.in_(applying_kinds(call)))
         .order_by(Organisation.name)))
 
 
@@ -402,8 +426,10 @@ def applications_of(actor: User) -> list[Application]:
 
 
 def published_calls() -> list[Call]:
-    """Open and closed calls (not drafts), newest first: the officers' list filter."""
-    return list(db.session.scalars(sa.select(Call).where(Call.status != CallStatus.DRAFT)
+    """The funder's open and closed calls (not drafts, not intermediaries' own calls), newest
+    first: the officers' list filter."""
+    return list(db.session.scalars(sa.select(Call).where(Call.status != CallStatus.DRAFT,
+                                                         Call.intermediary_id.is_(None))
                                    .options(selectinload(Call.texts))
                                    .order_by(Call.created_at.desc())))
 
@@ -415,7 +441,8 @@ STAFF_STATUSES = tuple(s for s in ApplicationStatus if s not in (
 def sent_applications(call_id: int | None = None, status: str | None = None) -> sa.Select:
     """Sent applications for officers, newest first (drafts and withdrawn ones stay the
     group's own), optionally of one call and in one status."""
-    q = (sa.select(Application).where(Application.status.in_(STAFF_STATUSES))
+    q = (sa.select(Application).join(Call, Application.call_id == Call.id)
+         .where(Application.status.in_(STAFF_STATUSES), Call.intermediary_id.is_(None))
          .options(selectinload(Application.call).selectinload(Call.texts))
          .order_by(Application.submitted_at.desc(), Application.id.desc()))
     if call_id:

@@ -130,7 +130,7 @@ def start(call_id: int):
 
 
 def _start_form(call: Call, groups: list[Organisation]) -> forms.StartForm:
-    lang, kinds = g.get("lang", "en"), services.eligible_kinds(call)
+    lang, kinds = g.get("lang", "en"), services.applying_kinds(call)
     default = str(groups[0].id) if len(groups) == 1 else ("new" if not groups else None)
     languages = current_app.config["CALL_LANGUAGES"]
     form = forms.StartForm(organisation=default, language=lang if lang in languages else "en",
@@ -437,3 +437,4 @@ def delete(application_id: int):
             flash(_("The draft was deleted."), "success")
             return redirect(url_for(".index"))
     return render_template("applications/delete.html", application=application, form=form)
+from grants.applications import route_views  # noqa: E402, F401  (routes on the same blueprint)

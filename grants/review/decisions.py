@@ -14,10 +14,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from grants import notifications
+from grants.applications.routing import may_fund_directly
 from grants.applications.services import change_status
 from grants.awards import services as awards
 from grants.errors import ServiceError
 from grants.extensions import db
+from grants.intermediaries.subgrants import make_sub_grant
 from grants.messages.services import post_message
 from grants.models import (
     Application,
@@ -25,6 +27,9 @@ from grants.models import (
     Award,
     AwardStatus,
     Membership,
+    Organisation,
+    OrgKind,
+    RegrantType,
     Role,
     SupportType,
     User,
@@ -86,17 +91,29 @@ def request_more_info(actor: User, application: Application, message: str) -> No
 
 def approve(actor: User, application: Application, *, amount_minor: int, currency: str,
             start_date: date | None, years: int, support_type: SupportType,
-            conditions: str = "", now: datetime | None = None) -> Award:
+            conditions: str = "", now: datetime | None = None,
+            intermediary: Organisation | None = None,
+            regrant_type: RegrantType = RegrantType.TRANSFER_TO_INTERMEDIARY) -> Award:
     """Approve on these terms. Returns the award: active (and the application approved), or
-    waiting for a second officer when the amount is above the two-person threshold."""
+    waiting for a second officer when the amount is above the two-person threshold.
+
+    With `intermediary`, the award goes to it as a regranting award (all of it for
+    regranting) and, once active, carries a pass-through sub-grant to the group."""
     _lock(application)
     check_decider(actor, application)
+    check_route(application, intermediary)
     if db.session.scalar(sa.select(Award.id).where(Award.application_id == application.id)):
         raise ServiceError("This application already has an award; a second officer can "
                            "confirm it.")
     award = awards.create_award(actor, application, amount_minor=amount_minor,
                                 currency=currency, start_date=start_date, years=years,
                                 support_type=support_type, conditions=conditions, now=now)
+    if intermediary is not None:
+        award.organisation_id, award.regrant_type = intermediary.id, regrant_type
+        award.regranting_minor = amount_minor
+        db.session.flush()
+        audit.record(actor, "award.through_intermediary", award, intermediary_id=intermediary.id,
+                     regrant_type=regrant_type.value)
     if award.status == AwardStatus.ACTIVE:
         _approved(actor, application, award, now)
     elif application.status == ApplicationStatus.SUBMITTED:
@@ -116,8 +133,25 @@ def confirm_approval(actor: User, award: Award, now: datetime | None = None) -> 
     _approved(actor, application, award, now)
 
 
+def check_route(application: Application, intermediary: Organisation | None) -> None:
+    """Direct funding only for a kind of group the call funds; an intermediary must be a
+    verified one."""
+    if intermediary is None and not may_fund_directly(application):
+        raise ServiceError("This call funds this kind of group only through an intermediary: "
+                           "choose one.", "route")
+    if intermediary is not None and not (
+            intermediary.kind == OrgKind.INTERMEDIARY and intermediary.is_verified):
+        raise ServiceError("Choose a verified intermediary.", "route")
+
+
 def _approved(actor: User, application: Application, award: Award,
               now: datetime | None) -> None:
+    if award.regranting_minor is not None and award.organisation_id != application.organisation_id:
+        make_sub_grant(actor, award, recipient_code=application.code_name,
+                       amount_minor=award.regranting_minor, country=application.country,
+                       purpose=application.title[:300], category=_main_category(application),
+                       recipient_organisation_id=application.organisation_id,
+                       application=application, pass_through=True)
     change_status(actor, application, ApplicationStatus.APPROVED)
     application.decided_at = now or utcnow()
     db.session.flush()
@@ -143,6 +177,12 @@ def decline(actor: User, application: Application, message: str,
     db.session.flush()
     audit.record(actor, "application.declined", application,
                  cancelled_award_id=pending.id if pending else None)
+
+
+def _main_category(application: Application) -> str:
+    """The budget category with the most money, for the intermediary's aggregate report."""
+    lines = sorted(application.budget_lines, key=lambda line: -line.amount_minor)
+    return lines[0].category.value if lines else "other"
 
 
 def _group(application: Application) -> list[User]:

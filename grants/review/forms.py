@@ -28,6 +28,12 @@ SUPPORT_LABELS = {
     "project": _l("Project support"),
 }
 
+REGRANT_LABELS = {
+    "FRG020": _l("Transfer to an intermediary (FRG020)"),
+    "FRG010": _l("Common regrant (FRG010)"),
+    "FRG050": _l("Fiscal sponsor (FRG050)"),
+}
+
 
 def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
@@ -106,6 +112,15 @@ class ApproveForm(FlaskForm):
     conditions = TextAreaField(_l("Conditions (optional)"),
                                validators=[Optional(), Length(max=5000)], render_kw={"rows": 3},
                                description=_l("The group sees them with the award."))
+    # Only on applications that may go through an intermediary; choices passed in.
+    route = SelectField(_l("Fund the group"), validators=[Optional()],
+                        description=_l("Through an intermediary, the award goes to it and "
+                                       "passes on to the group as a sub-grant."))
+    regrant_type = SelectField(_l("Regrant type (360Giving)"),
+                               choices=options(REGRANT_LABELS.items()), default="FRG020")
+
+
+DIRECT = "direct"
 
 
 class DeclineForm(FlaskForm):

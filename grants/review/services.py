@@ -91,11 +91,14 @@ class Filters:
 def officer_queue(actor: User, f: Filters) -> sa.Select:
     """Sent applications still to decide, most urgent first: rapid response, then the
     earliest call deadline (rolling calls last), then the longest wait since sending.
-    Applications the officer declared a conflict on are left out."""
+    Applications the officer declared a conflict on are left out, and so are those sent to
+    an intermediary's own call (the intermediary decides them; the funder never sees them)
+    and routed ones the intermediary has not endorsed yet (not in QUEUE_STATUSES)."""
     conflicted = sa.select(Review.application_id).where(
         Review.reviewer_id == actor.id, Review.conflict_declared.is_(True))
     q = (sa.select(Application).join(Call, Application.call_id == Call.id)
-         .where(Application.status.in_(QUEUE_STATUSES), Application.id.not_in(conflicted))
+         .where(Application.status.in_(QUEUE_STATUSES), Application.id.not_in(conflicted),
+                Call.intermediary_id.is_(None))
          .options(selectinload(Application.call).selectinload(Call.texts)))
     q = _filtered(q, f, actor)
     return q.order_by(sa.case((Call.call_type == CallType.RAPID_RESPONSE, 0), else_=1),
@@ -130,7 +133,8 @@ def reviewer_queue(actor: User) -> list[Review]:
 
 def queue_countries() -> list[str]:
     return list(db.session.scalars(
-        sa.select(Application.country).where(Application.status.in_(QUEUE_STATUSES))
+        sa.select(Application.country).join(Call, Application.call_id == Call.id)
+        .where(Application.status.in_(QUEUE_STATUSES), Call.intermediary_id.is_(None))
         .distinct().order_by(Application.country)))
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
+from grants.applications import routing
 from grants.applications.calls.forms import type_label
 from grants.applications.forms import STATUS_LABELS
 from grants.applications.services import published_calls
@@ -21,6 +22,8 @@ from grants.models import (
     AwardStatus,
     Call,
     CallType,
+    Organisation,
+    RegrantType,
     Review,
     SupportType,
     User,
@@ -267,6 +270,8 @@ def decide(application_id: int):
     decision = posted.get("decision") if posted else None
     approve_form = (forms.ApproveForm(formdata=posted) if decision == "approve"
                     else _approve_defaults(application))
+    routes = _route_choices(application)
+    approve_form.route.choices = routes or [(forms.DIRECT, "")]
     decline_form = forms.DeclineForm(formdata=posted if decision == "decline" else None)
     if request.method == "POST" and decision == "approve" and approve_form.validate():
         done = _act(application, approve_form, lambda: _approve(application, approve_form))
@@ -278,16 +283,30 @@ def decide(application_id: int):
     return done or render_template(
         "review/decide.html", application=application, approve_form=approve_form,
         decline_form=decline_form, pending=decisions.pending_award(application),
-        threshold=_threshold(application.currency))
+        threshold=_threshold(application.currency), routes=bool(routes))
+
+
+def _route_choices(application: Application) -> list[tuple[str, str]]:
+    """Directly (where the call funds the group's kind) or through an intermediary: the one
+    the group chose, or one serving its country."""
+    if not (routing.offers_route(application) or application.intermediary_id):
+        return []
+    found = routing.intermediaries_for(application.country)
+    if application.intermediary and application.intermediary not in found:
+        found.insert(0, application.intermediary)
+    direct = [(forms.DIRECT, _("Directly"))] if routing.may_fund_directly(application) else []
+    return direct + [(str(o.id), _("Through %(name)s", name=o.name)) for o in found]
 
 
 def _approve_defaults(application: Application) -> forms.ApproveForm:
     """The terms the group asked for, to change or keep."""
     call = application.call
     support = "core" if call.call_type == CallType.CORE_SUPPORT else "project"
+    route = str(application.intermediary_id) if application.intermediary_id else forms.DIRECT
     return forms.ApproveForm(formdata=None, data={
         "amount": money.plain_amount(application.amount_requested_minor, application.currency),
-        "currency": application.currency, "years": call.max_years, "support_type": support})
+        "currency": application.currency, "years": call.max_years, "support_type": support,
+        "route": route, "regrant_type": "FRG020"})
 
 
 def _threshold(currency: str) -> str:
@@ -299,12 +318,22 @@ def _approve(application: Application, form: forms.ApproveForm) -> None:
     award = decisions.approve(
         current_user, application, amount_minor=amount, currency=form.currency.data,
         start_date=form.start_date.data, years=form.years.data or 0,
-        support_type=SupportType(form.support_type.data), conditions=form.conditions.data or "")
+        support_type=SupportType(form.support_type.data), conditions=form.conditions.data or "",
+        **_through(form))
     if award.status == AwardStatus.PENDING_APPROVAL:
         flash(_("Approved by you. Above %(limit)s a second officer must confirm it.",
                 limit=_threshold(award.currency)), "info")
     else:
         flash(_("The application is approved and the award is active."), "success")
+
+
+def _through(form: forms.ApproveForm) -> dict:
+    """The intermediary the officer chose (None: directly), checked by the service."""
+    chosen = form.route.data if form.route.data not in (None, "", forms.DIRECT) else None
+    org = db.session.get(Organisation, int(chosen)) if chosen and chosen.isdigit() else None
+    if chosen and org is None:
+        raise ServiceError(_("Choose one of the ways in the list."), "route")
+    return {"intermediary": org, "regrant_type": RegrantType(form.regrant_type.data)}
 
 
 def _act(application: Application, form, action):

@@ -1,0 +1,50 @@
+"""The group's choice of route on a call with an intermediary route (IV.6): directly,
+through an intermediary serving its country, or asking the funder to find one."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from grants.applications import forms, routing
+from grants.applications.services import REVIEW
+from grants.applications.views import _editable, bp
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.models import Application
+from grants.web import attach_error
+
+
+@bp.app_context_processor
+def _route_helpers():
+    return {"offers_route": routing.offers_route}
+
+
+def _choices(application: Application) -> list[tuple[str, str]]:
+    names = {str(o.id): o.name for o in routing.intermediaries_for(application.country)}
+    labels = {routing.DIRECT: _("Directly to the funder"),
+              routing.FIND: _("Through an intermediary the funder finds for us")}
+    return [(c, labels.get(c) or _("Through %(name)s", name=names[c]))
+            for c in routing.route_choices(application)]
+
+
+@bp.route("/<int:application_id>/route", methods=["GET", "POST"])
+def route(application_id: int):
+    application = _editable(application_id)
+    if not routing.offers_route(application):
+        return redirect(url_for(".step", application_id=application.id, number=REVIEW))
+    form = forms.RouteForm(data={"route": routing.current_choice(application)})
+    form.route.choices = _choices(application)
+    if form.validate_on_submit():
+        try:
+            routing.choose_route(current_user, application, form.route.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".step", application_id=application.id, number=REVIEW))
+    return render_template("applications/route.html", application=application, form=form,
+                           direct=not routing.needs_intermediary(application))

@@ -1,0 +1,1 @@
+"""The regranting workspace of intermediaries: pools, sub-grants, payments, upward reports."""

@@ -1,0 +1,191 @@
+"""The regranting workspace (/regranting): routed applications to endorse, pools per
+regranting award, sub-grants to coded groups, their payments, and the upward report.
+
+Each route loads, asks the policy (404: not to be seen, 403: not to be done), validates
+its form, calls a service, commits once and redirects. One intermediary's staff never
+learn that another's awards, sub-grants or applications exist (404)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from grants import money
+from grants.applications import routing
+from grants.countries import countries
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.intermediaries import forms, pool, report, subgrants
+from grants.models import Application, Award, Call, Organisation, PaymentRoute, SubGrant
+from grants.policy import Permission, can, require
+from grants.rescue import rescuable, rescued_formdata
+from grants.web import attach_error
+
+bp = Blueprint("intermediaries", __name__, url_prefix="/regranting")
+PAGE_SIZE = 25
+
+
+@bp.context_processor
+def _labels():
+    return {"route_labels": forms.ROUTE_LABELS, "category_labels": forms.BUDGET_LABELS,
+            "view_functions": current_app.view_functions}
+
+
+def _rescued() -> dict:
+    data = rescued_formdata() if request.method == "GET" else None
+    return {"formdata": data} if data else {}
+
+
+def my_org_ids() -> list[int]:
+    return [m.organisation_id for m in current_user.memberships]
+
+
+def load_award(award_id: int, permission: Permission = Permission.VIEW_REGRANTING) -> Award:
+    award = db.session.get(Award, award_id)
+    if award is None or not can(current_user, permission, award):
+        abort(404)
+    return award
+
+
+def _load_sub_grant(sub_grant_id: int) -> SubGrant:
+    grant = db.session.get(SubGrant, sub_grant_id)
+    if grant is None or not can(current_user, Permission.VIEW_SUBGRANT, grant):
+        abort(404)
+    return grant
+
+
+# The workspace ------------------------------------------------------------------------------
+
+@bp.route("/")
+def index():
+    require(Permission.USE_REGRANTING)
+    orgs = my_org_ids()
+    awards = db.paginate(pool.regranting_awards(orgs), per_page=PAGE_SIZE, error_out=False)
+    waiting = db.session.scalars(routing.awaiting_endorsement(orgs).limit(100)).all()
+    calls = db.session.scalars(sa.select(Call).where(Call.intermediary_id.in_(orgs))
+                               .order_by(Call.created_at.desc()).limit(50)).all()
+    return render_template("intermediaries/index.html", page=awards,
+                           pools=pool.pools(list(awards.items)), waiting=waiting, calls=calls)
+
+
+# Endorsing routed applications ----------------------------------------------------------------
+
+@bp.route("/applications/<int:application_id>/endorse", methods=["GET", "POST"])
+@rescuable
+def endorse(application_id: int):
+    application = db.session.get(Application, application_id)
+    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
+        abort(404)
+    require(Permission.ENDORSE_APPLICATION, application)
+    form = forms.EndorseForm(**_rescued())
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "endorse":
+                routing.endorse(current_user, application, form.note.data or "")
+            else:
+                routing.decline_endorsement(current_user, application, form.note.data or "")
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Endorsed: it goes on to the funder's review.")
+                  if form.decision.data == "endorse" else
+                  _("Declined: the group reads your message in the portal."), "success")
+            return redirect(url_for(".index"))
+    return render_template("intermediaries/endorse.html", application=application, form=form)
+
+
+# Pools and sub-grants -------------------------------------------------------------------------
+
+@bp.route("/awards/<int:award_id>")
+def award(award_id: int):
+    the_award = load_award(award_id)
+    page = db.paginate(subgrants.sub_grants_of(the_award), per_page=PAGE_SIZE,
+                       error_out=False)
+    return render_template("intermediaries/award.html", award=the_award,
+                           pool=pool.pool(the_award), page=page)
+
+
+def _org_themes(award: Award) -> list[tuple[str, str]]:
+    org = db.session.get(Organisation, award.organisation_id)
+    return [("", _("None"))] + [(t, t) for t in (org.themes or [])]
+
+
+@bp.route("/awards/<int:award_id>/sub-grants/new", methods=["GET", "POST"])
+@rescuable
+def new_sub_grant(award_id: int):
+    the_award = load_award(award_id)
+    require(Permission.MANAGE_SUBGRANTS, the_award)
+    form = forms.SubGrantForm(**_rescued())
+    form.country.choices = [("", "")] + list(countries(g.get("lang", "en")))
+    form.theme.choices = _org_themes(the_award)
+    if form.validate_on_submit():
+        try:
+            subgrants.make_sub_grant(
+                current_user, the_award, recipient_code=form.recipient_code.data,
+                amount_minor=money.to_minor(form.amount.data, the_award.currency,
+                                            field="amount"),
+                country=form.country.data, purpose=form.purpose.data or "",
+                category=form.category.data, theme=form.theme.data or "",
+                recipient_details=(form.recipient_details.data
+                                   if form.keep_details.data == "encrypted" else None))
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The sub-grant is made."), "success")
+            return redirect(url_for(".award", award_id=the_award.id))
+    return render_template("intermediaries/sub_grant_form.html", award=the_award, form=form,
+                           pool=pool.pool(the_award))
+
+
+@bp.route("/sub-grants/<int:sub_grant_id>")
+def sub_grant(sub_grant_id: int):
+    grant = _load_sub_grant(sub_grant_id)
+    return render_template("intermediaries/sub_grant.html", grant=grant,
+                           may_pay=can(current_user, Permission.MANAGE_SUBGRANTS, grant.award))
+
+
+@bp.route("/sub-grants/<int:sub_grant_id>/payments/new", methods=["GET", "POST"])
+@rescuable
+def record_payment(sub_grant_id: int):
+    grant = _load_sub_grant(sub_grant_id)
+    require(Permission.MANAGE_SUBGRANTS, grant.award)
+    form = forms.PaymentForm(**_rescued())
+    if form.validate_on_submit():
+        try:
+            subgrants.record_payment(
+                current_user, grant, route=PaymentRoute(form.route.data),
+                amount_minor=money.to_minor(form.amount.data, grant.currency, field="amount"),
+                paid_on=form.paid_on.data, reference=form.reference.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The payment is recorded."), "success")
+            return redirect(url_for(".sub_grant", sub_grant_id=grant.id))
+    return render_template("intermediaries/payment_form.html", grant=grant, form=form)
+
+
+# The upward report ----------------------------------------------------------------------------
+
+@bp.route("/awards/<int:award_id>/report")
+def upward_report(award_id: int):
+    the_award = load_award(award_id, Permission.VIEW_UPWARD_REPORT)
+    return render_template("intermediaries/report.html", award=the_award,
+                           report=report.upward_report(the_award), min_cell=report.MIN_CELL)

@@ -1,0 +1,279 @@
+"""The intermediary path through the test client on a real database: an unregistered group
+applies through an intermediary, which endorses or declines; the officer approves through
+the intermediary (an award to it with a pass-through sub-grant) or directly; the
+intermediary's workspace, its sub-grants and payments within the money rule; tenant
+isolation; and what the funder may and may not read."""
+
+from __future__ import annotations
+
+import html
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from grants.extensions import db
+from grants.models import (
+    Application,
+    ApplicationStatus,
+    AuditEvent,
+    Award,
+    Call,
+    Organisation,
+    OrgKind,
+    RegrantType,
+    Role,
+    SubGrant,
+    User,
+)
+from tests import factories
+
+DETAILS = "Ask for Rosa at the market stall, phone +254 700 111 222"
+
+
+@contextmanager
+def database(app):
+    with app.app_context():
+        yield db.session
+        db.session.commit()
+
+
+def _page(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return html.unescape(response.data.decode())
+
+
+def _status(app, application_id: int) -> ApplicationStatus:
+    with app.app_context():
+        return db.session.get(Application, application_id).status
+
+
+@pytest.fixture
+def routed(app, world):
+    """The intermediary verified and serving Colombia; a call that funds unregistered groups
+    only through an intermediary; the applicant's unregistered Colombian group's draft."""
+    with database(app):
+        org = db.session.get(Organisation, world.intermediary_org.id)
+        org.is_verified, org.accepts_routed_applications = True, True
+        org.serves_countries, org.themes = ["CO", "KE"], ["land defenders"]
+        call = factories.call(db.session.get(type(world.fund), world.fund.id), questions=0,
+                              allow_intermediary_route=True, allow_unregistered=False,
+                              allow_individuals=False)
+        draft = factories.application(call, db.session.get(Organisation, world.org.id),
+                                      by=db.session.get(User, world.applicant.id),
+                                      amount_requested_minor=0)
+        ids = {"application": draft.id, "call": call.id, "code": draft.code_name}
+    return ids
+
+
+def _send_through_intermediary(client, auth, world, routed) -> None:
+    auth.login(world.applicant)
+    url = f"/applications/{routed['application']}"
+    page = _page(client.get(f"{url}/step/5"))
+    assert "Choose an intermediary, or ask the funder to find one." in page
+    assert client.post(f"{url}/submit").status_code == 200  # refused: no route yet
+    choices = _page(client.get(f"{url}/route"))
+    assert "Directly to the funder" not in choices  # the call funds such groups only via one
+    assert client.post(f"{url}/route",
+                       data={"route": str(world.intermediary_org.id)}).status_code == 302
+    assert client.post(f"{url}/submit").status_code == 302
+
+
+def test_a_group_applies_through_an_intermediary_endorsed_then_approved(
+        app, client, auth, world, routed):
+    _send_through_intermediary(client, auth, world, routed)
+    assert _status(app, routed["application"]) == ApplicationStatus.AWAITING_ENDORSEMENT
+
+    auth.login(world.officer)  # not in the funder's queue before the intermediary endorses
+    assert routed["code"] not in _page(client.get("/review/"))
+
+    auth.login(world.intermediary)
+    assert routed["code"] in _page(client.get("/regranting/"))
+    r = client.post(f"/regranting/applications/{routed['application']}/endorse",
+                    data={"decision": "endorse", "note": "We know them: a land collective."})
+    assert r.status_code == 302
+    assert _status(app, routed["application"]) == ApplicationStatus.SUBMITTED
+
+    auth.login(world.officer)
+    assert routed["code"] in _page(client.get("/review/"))
+    url = f"/review/applications/{routed['application']}/decide"
+    terms = {"decision": "approve", "amount": "1,000", "currency": "USD",
+             "start_date": "2027-01-01", "years": "1", "support_type": "project",
+             "regrant_type": "FRG020"}
+    refused = client.post(url, data={**terms, "route": "direct"})
+    assert "Not a valid choice" in _page(refused)  # not offered: the call needs one
+    with app.app_context():
+        assert db.session.scalar(sa.select(Award.id).where(
+            Award.application_id == routed["application"])) is None
+    assert client.post(url, data={**terms, "route": str(world.intermediary_org.id)}) \
+        .status_code == 302
+
+    with app.app_context():
+        award = db.session.scalar(sa.select(Award).where(
+            Award.application_id == routed["application"]))
+        assert (award.organisation_id, award.regrant_type, award.regranting_minor) == (
+            world.intermediary_org.id, RegrantType.TRANSFER_TO_INTERMEDIARY, 100_000)
+        grant = db.session.scalar(sa.select(SubGrant).where(SubGrant.award_id == award.id))
+        assert (grant.recipient_code, grant.recipient_organisation_id, grant.pass_through,
+                grant.amount_minor, grant.intermediary_id) == (
+            routed["code"], world.org.id, True, 100_000, world.intermediary_org.id)
+        award_id = award.id
+    assert _status(app, routed["application"]) == ApplicationStatus.APPROVED
+
+    auth.login(world.intermediary)
+    pool = _page(client.get(f"/regranting/awards/{award_id}"))
+    assert routed["code"] in pool and "pass-through" in pool
+
+
+def test_the_intermediary_declines_and_the_group_reads_why(app, client, auth, world, routed):
+    _send_through_intermediary(client, auth, world, routed)
+    auth.login(world.intermediary)
+    url = f"/regranting/applications/{routed['application']}/endorse"
+    assert "Write a message to the group." in _page(client.post(
+        url, data={"decision": "decline", "note": ""}))
+    assert client.post(url, data={"decision": "decline",
+                                  "note": "We do not work in your region yet."}).status_code == 302
+    assert _status(app, routed["application"]) == ApplicationStatus.DECLINED
+    assert client.post(url, data={"decision": "endorse"}).status_code == 403  # answered
+    auth.login(world.applicant)
+    assert "We do not work in your region yet." in _page(
+        client.get(f"/applications/{routed['application']}"))
+
+
+def test_the_officer_may_fund_the_group_directly_where_the_call_allows(
+        app, client, auth, world, routed):
+    with database(app):
+        db.session.get(Call, routed["call"]).allow_unregistered = True
+    _send_through_intermediary_direct_allowed(client, auth, world, routed)
+    auth.login(world.intermediary)
+    client.post(f"/regranting/applications/{routed['application']}/endorse",
+                data={"decision": "endorse"})
+    auth.login(world.officer)
+    page = _page(client.get(f"/review/applications/{routed['application']}/decide"))
+    assert "Directly" in page and world.intermediary_org.name in page
+    terms = {"decision": "approve", "amount": "500", "currency": "USD", "route": "direct",
+             "start_date": "2027-01-01", "years": "1", "support_type": "project"}
+    assert client.post(f"/review/applications/{routed['application']}/decide",
+                       data=terms).status_code == 302
+    with app.app_context():
+        award = db.session.scalar(sa.select(Award).where(
+            Award.application_id == routed["application"]))
+        assert (award.organisation_id, award.regranting_minor) == (world.org.id, None)
+        assert db.session.scalar(sa.select(sa.func.count(SubGrant.id)).where(
+            SubGrant.award_id == award.id)) == 0
+
+
+def _send_through_intermediary_direct_allowed(client, auth, world, routed) -> None:
+    auth.login(world.applicant)
+    url = f"/applications/{routed['application']}"
+    assert "Directly to the funder" in _page(client.get(f"{url}/route"))
+    client.post(f"{url}/route", data={"route": str(world.intermediary_org.id)})
+    assert client.post(f"{url}/submit").status_code == 302
+
+
+def test_routing_is_offered_only_to_intermediaries_serving_the_country(
+        app, client, auth, world, routed):
+    with database(app):
+        far = factories.organisation(kind=OrgKind.INTERMEDIARY, country="PH", name="Far Fund",
+                                     is_verified=True, accepts_routed_applications=True,
+                                     serves_countries=["PH"])
+        far_id = far.id
+    auth.login(world.applicant)
+    url = f"/applications/{routed['application']}/route"
+    assert "Far Fund" not in _page(client.get(url))
+    assert "Not a valid choice" in _page(client.post(url, data={"route": str(far_id)}))
+    with app.app_context():
+        assert db.session.get(Application, routed["application"]).intermediary_id is None
+
+
+# The workspace: sub-grants, payments, the money rule -------------------------------------------
+
+def _sub_grant(client, award_id: int, code: str, amount: str, **extra):
+    data = {"recipient_code": code, "amount": amount, "country": "KE",
+            "category": "programme", "theme": "", "keep_details": "none", **extra}
+    return client.post(f"/regranting/awards/{award_id}/sub-grants/new", data=data)
+
+
+def test_sub_grants_stay_within_the_pool_and_payments_within_each_grant(
+        app, client, auth, world):
+    auth.login(world.intermediary)
+    award_id = world.regranting_award.id  # 4,000 for regranting; 500 already sub-granted
+    assert _sub_grant(client, award_id, "MOV-A", "3,000").status_code == 302
+    refused = _page(_sub_grant(client, award_id, "MOV-B", "600"))
+    assert "Only $500.00 is left to sub-grant" in refused
+    assert "code" in _page(_sub_grant(client, award_id, "MOV-A", "10")).lower()  # taken
+    assert _sub_grant(client, award_id, "mov-b", "500",
+                      keep_details="encrypted", recipient_details=DETAILS).status_code == 302
+    with app.app_context():
+        grant = db.session.scalar(sa.select(SubGrant).where(
+            SubGrant.award_id == award_id, SubGrant.recipient_code == "MOV-B"))
+        raw = db.session.execute(sa.text("SELECT recipient_details FROM sub_grants WHERE id = :i"),
+                                 {"i": grant.id}).scalar()
+        assert grant.recipient_details == DETAILS and DETAILS.encode() not in bytes(raw)
+        unkept = db.session.scalar(sa.select(SubGrant).where(SubGrant.recipient_code == "MOV-A"))
+        assert unkept.recipient_details is None
+        grant_id = grant.id
+    pool = _page(client.get(f"/regranting/awards/{award_id}"))
+    assert "$4,000.00" in pool and "$0.00" in pool  # all sub-granted, none left
+
+    pay = f"/regranting/sub-grants/{grant_id}/payments/new"
+    assert client.post(pay, data={"amount": "300", "route": "mobile_money",
+                                  "paid_on": "2026-03-01"}).status_code == 302
+    assert "Only $200.00 of MOV-B" in _page(client.post(pay, data={
+        "amount": "250", "route": "trusted_partner", "paid_on": "2026-03-02"}))
+    assert client.post(pay, data={"amount": "200", "route": "trusted_partner",
+                                  "paid_on": "2026-03-02"}).status_code == 302
+    with app.app_context():
+        grant = db.session.get(SubGrant, grant_id)
+        assert grant.paid_minor == 50_000 == sum(p.amount_minor for p in grant.payments)
+        logged = " ".join(str(e.details) for e in db.session.scalars(sa.select(AuditEvent)))
+        assert "Rosa" not in logged and "MOV-B" not in logged
+
+
+def test_the_funder_reads_the_upward_report_never_a_sub_grantee(app, client, auth, world):
+    with database(app):
+        award = db.session.get(Award, world.regranting_award.id)
+        for i in range(5):
+            factories.sub_grant(award, code=f"KE-{i}", amount_minor=40_000, country="KE",
+                                theme="land defenders")
+        factories.sub_grant(award, code="UG-1", amount_minor=70_000, country="UG",
+                            category="psychosocial", details=DETAILS)
+    auth.login(world.officer)
+    report = _page(client.get(f"/regranting/awards/{world.regranting_award.id}/report"))
+    assert "Groups funded" in report and ">7<" in report
+    assert "fewer than 5" in report and "not shown" in report
+    assert "$700.00" not in report  # UG's single grant is never shown
+    # the world's MOV sub-grant (KE, programme) joins the 5 KE ones: 6 groups, $2,500.00
+    assert "$2,500.00" not in report  # KE would reveal UG by subtraction: suppressed too
+    for secret in ("KE-0", "UG-1", world.sub_grant.recipient_code, "Rosa", "Contact"):
+        assert secret not in report
+    for url in (f"/regranting/sub-grants/{world.sub_grant.id}",
+                f"/regranting/awards/{world.regranting_award.id}",
+                f"/regranting/sub-grants/{world.sub_grant.id}/payments/new"):
+        assert client.get(url).status_code == 404
+    auth.login(world.intermediary)
+    own = _page(client.get(f"/regranting/awards/{world.regranting_award.id}/report"))
+    assert "UG-1" not in own and "fewer than 5" in own
+
+
+def test_another_intermediary_sees_none_of_it(app, client, auth, world):
+    with app.app_context():
+        staff = factories.user(Role.INTERMEDIARY)
+        factories.organisation(staff, kind=OrgKind.INTERMEDIARY, country="GT")
+        db.session.commit()
+        db.session.refresh(staff)
+    auth.login(staff)
+    page = _page(client.get("/regranting/"))
+    assert world.regranting_award.reference not in page and world.routed.code_name not in page
+    urls = [f"/regranting/awards/{world.regranting_award.id}",
+            f"/regranting/awards/{world.regranting_award.id}/sub-grants/new",
+            f"/regranting/awards/{world.regranting_award.id}/report",
+            f"/regranting/sub-grants/{world.sub_grant.id}",
+            f"/regranting/sub-grants/{world.sub_grant.id}/payments/new",
+            f"/regranting/applications/{world.routed.id}/endorse",
+            f"/applications/{world.routed.id}"]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data={}).status_code in (404, 405), url
+    auth.login(world.intermediary)  # and the world's intermediary not the other's
+    assert client.get(f"/regranting/sub-grants/{world.other_sub_grant.id}").status_code == 404
