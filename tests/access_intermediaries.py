@@ -32,3 +32,11 @@ ENTRIES: dict = {
     "intermediaries.record_payment": ("GET", SUB_GRANT, _for(intermediary=200)),
     "intermediaries.upward_report": ("GET", AWARD, _for(intermediary=200, officer=200)),
 }
+ENTRIES.update({
+    # intermediary_org's own call and the applicant's application to it: the funder's
+    # officers never learn they exist; the group sees its own application but decides nothing.
+    "intermediaries.new_call": ("GET", AWARD, _for(intermediary=200)),
+    "intermediaries.call_applications": ("GET", {"call_id": "own_call"}, _for(intermediary=200)),
+    "intermediaries.decide": ("GET", {"application_id": "own_call_application"},
+                              _for(intermediary=200, applicant=403)),
+})

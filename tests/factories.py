@@ -243,6 +243,8 @@ class World:
     sub_grant: SubGrant  # a coded sub-grant from it, identifying details encrypted
     routed: Application  # the applicant's, sent through intermediary_org, not yet endorsed
     other_sub_grant: SubGrant  # another intermediary's (its award closed): nobody here sees it
+    own_call: Call  # intermediary_org's own short call on regranting_award (closed)
+    own_call_application: Application  # the applicant's, sent to own_call: the intermediary's
 
     def by_role(self, name: str) -> User | None:
         return None if name == "anon" else getattr(self, name)
@@ -269,7 +271,12 @@ def world() -> World:
     intermediary_org = organisation(intermediary, kind=OrgKind.INTERMEDIARY, country="KE")
     regranting = regranting_award(intermediary_org, the_fund, officer)
     elsewhere = organisation(kind=OrgKind.INTERMEDIARY, country="GT")
+    own_call = call(the_fund, status=CallStatus.CLOSED, title="Small grants", questions=0,
+                    intermediary_id=intermediary_org.id, regranting_award_id=regranting.id)
     return World(
+        own_call=own_call,
+        own_call_application=application(own_call, org, by=applicant,
+                                         status=ApplicationStatus.SUBMITTED),
         regranting_award=regranting,
         sub_grant=sub_grant(regranting, details="Contact through the women's collective"),
         routed=application(open_call, org, by=applicant, intermediary_id=intermediary_org.id,

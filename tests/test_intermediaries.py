@@ -277,3 +277,112 @@ def test_another_intermediary_sees_none_of_it(app, client, auth, world):
         assert client.post(url, data={}).status_code in (404, 405), url
     auth.login(world.intermediary)  # and the world's intermediary not the other's
     assert client.get(f"/regranting/sub-grants/{world.other_sub_grant.id}").status_code == 404
+
+
+# The intermediary's own short call ------------------------------------------------------------
+
+def test_an_intermediary_runs_its_own_call_and_makes_three_coded_sub_grants(
+        app, client, auth, world):
+    auth.login(world.intermediary)
+    award_id = world.regranting_award.id
+    r = client.post(f"/regranting/awards/{award_id}/calls/new", data={
+        "title": "Small grants for land defenders", "description": "Up to 1,000.",
+        "amount_min": "100", "amount_max": "1,000"})
+    assert r.status_code == 302
+    with app.app_context():
+        call = db.session.scalar(sa.select(Call).where(Call.regranting_award_id == award_id,
+                                                       Call.id != world.own_call.id))
+        assert (call.intermediary_id, len(call.questions)) == (world.intermediary_org.id, 2)
+        call_id = call.id
+    assert client.post(f"/calls/{call_id}/open").status_code == 302  # the calls machinery
+    auth.login(world.officer)
+    assert client.get(f"/calls/{call_id}/edit").status_code == 403  # not the funder's call
+    auth.login(world.applicant)
+    assert client.get(f"/applications/new/{call_id}").status_code == 200
+
+    with database(app):
+        db.session.get(Organisation, world.intermediary_org.id).themes = ["land defenders"]
+        call = db.session.get(Call, call_id)
+        apps = [factories.application(call, factories.organisation(country=c),
+                                      status=ApplicationStatus.SUBMITTED,
+                                      amount_requested_minor=80_000)
+                for c in ("KE", "KE", "UG", "TZ")]
+        ids = [a.id for a in apps]
+        codes = [a.code_name for a in apps]
+
+    auth.login(world.officer)  # the funder sees none of it
+    assert not any(code in _page(client.get("/review/")) for code in codes)
+    assert not any(code in _page(client.get("/applications/")) for code in codes)
+    assert client.get(f"/applications/{ids[0]}").status_code == 404
+    assert client.get(f"/regranting/calls/{call_id}/applications").status_code == 404
+
+    auth.login(world.intermediary)
+    listing = _page(client.get(f"/regranting/calls/{call_id}/applications"))
+    assert all(code in listing for code in codes)
+    for application_id in ids[:3]:
+        assert client.post(f"/regranting/applications/{application_id}/decide", data={
+            "decision": "approve", "amount": "800", "category": "in_country_protection",
+            "theme": "land defenders"}).status_code == 302
+    assert client.post(f"/regranting/applications/{ids[3]}/decide", data={
+        "decision": "decline", "message": "Our pool is spent this round."}).status_code == 302
+    with app.app_context():
+        grants = db.session.scalars(sa.select(SubGrant).where(
+            SubGrant.application_id.in_(ids)).order_by(SubGrant.id)).all()
+        assert [(g.recipient_code, g.amount_minor, g.pass_through, g.theme) for g in grants] == [
+            (code, 80_000, False, "land defenders") for code in codes[:3]]
+        assert db.session.scalar(sa.select(sa.func.count(Award.id)).where(
+            Award.application_id.in_(ids))) == 0  # sub-grants, never awards
+        assert db.session.get(Application, ids[3]).status == ApplicationStatus.DECLINED
+    pool = _page(client.get(f"/regranting/awards/{award_id}"))
+    assert "$2,900.00" in pool  # 500 before + 3 x 800 sub-granted
+
+
+def test_above_the_threshold_the_pass_through_waits_for_the_second_officer(
+        app, client, auth, world, routed):
+    _send_through_intermediary(client, auth, world, routed)
+    auth.login(world.intermediary)
+    client.post(f"/regranting/applications/{routed['application']}/endorse",
+                data={"decision": "endorse"})
+    with app.app_context():
+        colleague = factories.user(Role.OFFICER)
+        db.session.commit()
+        db.session.refresh(colleague)
+    auth.login(world.officer)
+    assert client.post(f"/review/applications/{routed['application']}/decide", data={
+        "decision": "approve", "amount": "25,000", "currency": "USD", "years": "1",
+        "start_date": "2027-01-01", "support_type": "project", "regrant_type": "FRG050",
+        "route": str(world.intermediary_org.id)}).status_code == 302
+
+    def grants() -> list[SubGrant]:
+        with app.app_context():
+            award = db.session.scalar(sa.select(Award).where(
+                Award.application_id == routed["application"]))
+            assert award.regrant_type == RegrantType.FISCAL_SPONSOR
+            return db.session.scalars(sa.select(SubGrant).where(
+                SubGrant.award_id == award.id)).all(), award.id
+
+    assert grants()[0] == []  # nothing passes on before the award is whole
+    auth.login(colleague)
+    assert client.post(f"/review/awards/{grants()[1]}/confirm").status_code == 302
+    (grant,), _award_id = grants()
+    assert (grant.pass_through, grant.amount_minor) == (True, 2_500_000)
+
+
+def test_the_service_refuses_direct_funding_the_call_does_not_offer(app, world, routed):
+    from grants.errors import ServiceError
+    from grants.review import decisions
+
+    with app.app_context():
+        application = db.session.get(Application, routed["application"])
+        application.status = ApplicationStatus.SUBMITTED
+        with pytest.raises(ServiceError, match="only through an intermediary"):
+            decisions.approve(db.session.get(User, world.officer.id), application,
+                              amount_minor=10_000, currency="USD", start_date=None, years=1,
+                              support_type=factories.SupportType.PROJECT)
+        unverified = factories.organisation(kind=OrgKind.INTERMEDIARY)
+        with pytest.raises(ServiceError, match="verified intermediary"):
+            decisions.approve(db.session.get(User, world.officer.id), application,
+                              amount_minor=10_000, currency="USD", start_date=None, years=1,
+                              support_type=factories.SupportType.PROJECT,
+                              intermediary=unverified)
+        db.session.rollback()

@@ -43,7 +43,7 @@ def _labels():
             "view_functions": current_app.view_functions}
 
 
-def _rescued() -> dict:
+def rescued() -> dict:
     data = rescued_formdata() if request.method == "GET" else None
     return {"formdata": data} if data else {}
 
@@ -89,7 +89,7 @@ def endorse(application_id: int):
     if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
         abort(404)
     require(Permission.ENDORSE_APPLICATION, application)
-    form = forms.EndorseForm(**_rescued())
+    form = forms.EndorseForm(**rescued())
     if form.validate_on_submit():
         try:
             if form.decision.data == "endorse":
@@ -119,7 +119,7 @@ def award(award_id: int):
                            pool=pool.pool(the_award), page=page)
 
 
-def _org_themes(award: Award) -> list[tuple[str, str]]:
+def org_themes(award: Award) -> list[tuple[str, str]]:
     org = db.session.get(Organisation, award.organisation_id)
     return [("", _("None"))] + [(t, t) for t in (org.themes or [])]
 
@@ -129,9 +129,9 @@ def _org_themes(award: Award) -> list[tuple[str, str]]:
 def new_sub_grant(award_id: int):
     the_award = load_award(award_id)
     require(Permission.MANAGE_SUBGRANTS, the_award)
-    form = forms.SubGrantForm(**_rescued())
+    form = forms.SubGrantForm(**rescued())
     form.country.choices = [("", "")] + list(countries(g.get("lang", "en")))
-    form.theme.choices = _org_themes(the_award)
+    form.theme.choices = org_themes(the_award)
     if form.validate_on_submit():
         try:
             subgrants.make_sub_grant(
@@ -165,7 +165,7 @@ def sub_grant(sub_grant_id: int):
 def record_payment(sub_grant_id: int):
     grant = _load_sub_grant(sub_grant_id)
     require(Permission.MANAGE_SUBGRANTS, grant.award)
-    form = forms.PaymentForm(**_rescued())
+    form = forms.PaymentForm(**rescued())
     if form.validate_on_submit():
         try:
             subgrants.record_payment(
@@ -189,3 +189,6 @@ def upward_report(award_id: int):
     the_award = load_award(award_id, Permission.VIEW_UPWARD_REPORT)
     return render_template("intermediaries/report.html", award=the_award,
                            report=report.upward_report(the_award), min_cell=report.MIN_CELL)
+
+
+from grants.intermediaries import call_views  # noqa: E402, F401  (routes on the same blueprint)

@@ -121,7 +121,8 @@ def _show(call: Call, *, refused: list[str] | None = None, status: int = 200):
 @bp.route("/manage")
 def manage():
     require(Permission.MANAGE_CALLS)
-    q = _with_children(sa.select(Call)).order_by(Call.created_at.desc(), Call.id.desc())
+    q = (_with_children(sa.select(Call)).where(Call.intermediary_id.is_(None))
+         .order_by(Call.created_at.desc(), Call.id.desc()))  # intermediaries run their own
     status = request.args.get("status") or None
     if status in CallStatus._value2member_map_:
         q = q.where(Call.status == CallStatus(status))
@@ -160,7 +161,8 @@ def _call_form(call: Call | None) -> forms.CallForm:
     form.call_type.choices = [(t.value, forms.type_label(t)) for t in types]
     form.languages.choices = _language_choices()
     form.main_language.choices = [("", _("The first language ticked")), *_language_choices()]
-    if call is None or call.status == CallStatus.DRAFT:
+    if (call is None or call.status == CallStatus.DRAFT) and not (
+            call is not None and call.intermediary_id):  # its award's fund, for good
         form.fund_id.choices = _fund_choices(call)
     else:
         del form.fund_id

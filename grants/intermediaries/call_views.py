@@ -1,0 +1,101 @@
+"""The intermediary's own short calls: set one up from a regranting award, list its
+applications, and decide each (a sub-grant, or a decline the group reads). Only the
+intermediary's staff see any of it; everyone else gets 404."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from grants import money
+from grants.applications.calls.services import end_of_day
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.intermediaries import calls, forms
+from grants.intermediaries.views import PAGE_SIZE, bp, load_award, org_themes, rescued
+from grants.models import Application, Award, Call
+from grants.policy import Permission, can, require
+from grants.rescue import rescuable
+from grants.web import attach_error
+
+
+@bp.route("/awards/<int:award_id>/calls/new", methods=["GET", "POST"])
+@rescuable
+def new_call(award_id: int):
+    award = load_award(award_id)
+    require(Permission.MANAGE_INTERMEDIARY_CALLS, award)
+    form = forms.CallForm(**rescued())
+    if form.validate_on_submit():
+        try:
+            call = calls.create_call(
+                current_user, award, title=form.title.data,
+                description=form.description.data or "", amount_min=form.amount_min.data,
+                amount_max=form.amount_max.data, closes_at=end_of_day(form.closes_on.data))
+        except ServiceError as exc:
+            db.session.rollback()
+            for error in getattr(exc, "errors", [exc]):
+                attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your call is set up as a draft: check its questions, then open it."),
+                  "success")
+            return redirect(url_for("calls.show", call_id=call.id))
+    return render_template("intermediaries/call_form.html", award=award, form=form)
+
+
+def _own_call(call_id: int) -> Call:
+    call = db.session.get(Call, call_id)
+    if call is None or call.intermediary_id is None \
+            or not can(current_user, Permission.MANAGE_CALLS, call):
+        abort(404)
+    return call
+
+
+@bp.route("/calls/<int:call_id>/applications")
+def call_applications(call_id: int):
+    call = _own_call(call_id)
+    page = db.paginate(calls.applications_of(call), per_page=PAGE_SIZE, error_out=False)
+    return render_template("intermediaries/call_applications.html", call=call, page=page,
+                           text=call.text("en"))
+
+
+@bp.route("/applications/<int:application_id>/decide", methods=["GET", "POST"])
+@rescuable
+def decide(application_id: int):
+    application = db.session.get(Application, application_id)
+    if application is None or application.call.intermediary_id is None \
+            or not can(current_user, Permission.VIEW_APPLICATION, application):
+        abort(404)
+    require(Permission.DECIDE_SUBGRANT_APPLICATION, application)
+    award = db.session.get(Award, application.call.regranting_award_id)
+    form = forms.SubGrantDecisionForm(**(rescued() or _defaults(application)))
+    form.theme.choices = org_themes(award)
+    if form.validate_on_submit():
+        try:
+            _decide(application, award, form)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved: the group is told there is news."), "success")
+            return redirect(url_for(".call_applications", call_id=application.call_id))
+    return render_template("intermediaries/decide.html", application=application, form=form,
+                           award=award)
+
+
+def _defaults(application: Application) -> dict:
+    if request.method == "POST":
+        return {}
+    return {"data": {"amount": money.plain_amount(application.amount_requested_minor,
+                                                  application.currency)}}
+
+
+def _decide(application: Application, award: Award, form: forms.SubGrantDecisionForm) -> None:
+    if form.decision.data == "decline":
+        calls.decline(current_user, application, form.message.data or "")
+        return
+    amount = money.to_minor(form.amount.data or "", award.currency, field="amount")
+    calls.approve(current_user, application, amount_minor=amount,
+                  category=form.category.data, theme=form.theme.data or "")
