@@ -1,4 +1,4 @@
-"""`flask --app grants ...` commands: demo data, accounts, the audit chain."""
+"""`flask --app grants ...` commands: demo data, accounts, the audit chain, reminders, keys."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(remind_reports_command)
+    app.cli.add_command(keys_group)
 
 
 @click.command("demo")
@@ -96,3 +97,43 @@ def remind_reports_command():
     count = remind(utcnow(), current_app.config["REPORT_REMINDER_DAYS"])
     db.session.commit()
     click.echo(f"Reminders sent for {count} report(s).")
+
+
+@click.group("keys", cls=AppGroup)
+def keys_group():
+    """Field-encryption keys: status, a new key, rotation."""
+
+
+@keys_group.command("new")
+@click.argument("key_id")
+def keys_new(key_id: str):
+    """Print a new key line for DATA_KEYS (put it first to make it the current key)."""
+    from grants.config import new_data_key
+
+    click.echo(new_data_key(key_id))
+
+
+@keys_group.command("status")
+def keys_status():
+    """How many stored values each key encrypts, per column."""
+    from grants.models.types import keyring
+    from grants.security import keys
+
+    click.echo(f"Current key: {keyring().current_id}")
+    counts = keys.status()
+    for column, tally in counts.items():
+        click.echo(f"{column}: " + ", ".join(f"{k}={n}" for k, n in sorted(tally.items())))
+    if not counts:
+        click.echo("No encrypted values stored yet.")
+
+
+@keys_group.command("rotate")
+@click.option("--batch", default=500, show_default=True, help="Rows per committed batch.")
+def keys_rotate(batch: int):
+    """Re-encrypt every value under the current key (resumable: run it again to go on)."""
+    from grants.models.types import keyring
+    from grants.security import keys
+
+    click.echo(f"Re-encrypting under key {keyring().current_id!r}...")
+    done = keys.rotate(batch, progress=lambda column, n: n and click.echo(f"  {column}: {n}"))
+    click.echo(f"Done: {sum(done.values())} value(s) in {len(done)} column(s) re-encrypted.")

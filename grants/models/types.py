@@ -68,6 +68,8 @@ class EncryptedText(TypeDecorator):
 class EncryptedBytes(EncryptedText):
     """Binary content (an uploaded file) encrypted at rest."""
 
+    cache_ok = True  # its only state, the context string, is a fine cache key
+
     def _dump(self, value) -> bytes:
         return bytes(value)
 
@@ -77,6 +79,8 @@ class EncryptedBytes(EncryptedText):
 
 class EncryptedJSON(EncryptedText):
     """A JSON value (list or dict) encrypted at rest."""
+
+    cache_ok = True
 
     def _dump(self, value) -> bytes:
         return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
