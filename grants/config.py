@@ -92,6 +92,8 @@ def defaults(instance_path: str) -> dict:
         "TOTP_LIMIT": os.environ.get("TOTP_LIMIT", "5 per 5 minutes"),
         "REGISTER_LIMIT_PER_IP": os.environ.get("REGISTER_LIMIT_PER_IP", "20 per hour"),
         "DEMO_COMMANDS": env != "production",
+        # Where the quick-exit button leaves for: a neutral, common site.
+        "QUICK_EXIT_URL": os.environ.get("QUICK_EXIT_URL", "https://www.wikipedia.org/"),
         # Approvals above this amount (major units; per currency, "*" for the rest) need a
         # second program officer: "20000" or "USD=20000,EUR=20000,KES=2500000,*=20000".
         "TWO_PERSON_ABOVE": _amounts(os.environ.get("TWO_PERSON_ABOVE", "20000")),

@@ -27,6 +27,7 @@ CORE = {
     "static": ("GET", {"filename": "site.css"}, everyone(200)),
     "main.home": ("GET", {}, everyone(200)),
     "main.healthz": ("GET", {}, everyone(200)),
+    "main.quick_exit": ("GET", {}, everyone(303)),
     "main.set_language": ("POST", {}, everyone(302)),
     "auth.login": ("GET", {}, {**everyone(302), "anon": 200}),
     "auth.register": ("GET", {}, {**everyone(302), "anon": 200}),

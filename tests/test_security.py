@@ -162,3 +162,20 @@ def test_create_app_refuses_production_defaults(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(config.ConfigError):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_quick_exit_ends_the_session_and_leaves_without_javascript(app, client, auth, world):
+    auth.login(world.applicant)
+    page = client.get("/").data.decode()
+    assert 'class="quick-exit" href="/exit"' in page
+    r = client.get("/exit")
+    assert r.status_code == 303 and r.headers["Location"] == app.config["QUICK_EXIT_URL"]
+    assert '"cookies"' in r.headers["Clear-Site-Data"]
+    r = client.get("/applications/")
+    assert r.status_code == 302 and "/auth/login" in r.headers["Location"]  # session ended
+
+
+def test_staff_pages_carry_no_quick_exit(client, auth, world):
+    assert 'class="quick-exit"' in client.get("/").data.decode()  # visitors have it
+    auth.login(world.officer)
+    assert 'class="quick-exit"' not in client.get("/").data.decode()

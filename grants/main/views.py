@@ -1,4 +1,4 @@
-"""The home page for each kind of user, the language chooser and a health check."""
+"""The home page for each kind of user, the language chooser, quick exit, a health check."""
 
 from __future__ import annotations
 
@@ -35,6 +35,21 @@ def set_language():
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="Lax",
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/exit")
+@public
+def quick_exit():
+    """Leave at once for a neutral site: the session ends on the server, the browser is
+    asked to forget this site's pages and cookies. A plain link, so it works without
+    JavaScript (static/quick-exit.js also replaces the history entry where it can)."""
+    from grants.auth import sessions
+
+    sessions.end()
+    db.session.commit()
+    response = redirect(current_app.config["QUICK_EXIT_URL"], code=303)
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
 
 
