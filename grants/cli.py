@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(remind_reports_command)
     app.cli.add_command(keys_group)
+    app.cli.add_command(purge_command)
 
 
 @click.command("demo")
@@ -137,3 +138,20 @@ def keys_rotate(batch: int):
     click.echo(f"Re-encrypting under key {keyring().current_id!r}...")
     done = keys.rotate(batch, progress=lambda column, n: n and click.echo(f"  {column}: {n}"))
     click.echo(f"Done: {sum(done.values())} value(s) in {len(done)} column(s) re-encrypted.")
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what is due without changing anything.")
+@with_appcontext
+def purge_command(dry_run: bool):
+    """Delete or erase what is past its retention period (run daily, e.g. from cron)."""
+    from grants.security.retention import purge
+
+    report = purge(current_app.config["RETENTION_DAYS"], dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for what, count in report.counts.items():
+        click.echo(f"{what}: {count}")
+    click.echo("Dry run: nothing changed." if dry_run else "Purge done.")

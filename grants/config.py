@@ -35,6 +35,15 @@ def _amounts(raw: str) -> dict[str, str]:
     return out
 
 
+def _days(raw: str) -> dict[str, int]:
+    """Parse "declined=365,idle_drafts=180" into {kind: days}."""
+    out = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        kind, _, days = part.partition("=")
+        out[kind.strip()] = int(days)
+    return out
+
+
 def _read_or_create(path: Path, make) -> str:
     """Return the file's content, creating it once (mode 0600) if absent."""
     if path.exists():
@@ -92,6 +101,9 @@ def defaults(instance_path: str) -> dict:
         "TOTP_LIMIT": os.environ.get("TOTP_LIMIT", "5 per 5 minutes"),
         "REGISTER_LIMIT_PER_IP": os.environ.get("REGISTER_LIMIT_PER_IP", "20 per hour"),
         "DEMO_COMMANDS": env != "production",
+        # Retention periods in days (see grants/security/retention.py); unnamed kinds keep
+        # their defaults: declined=365, idle_drafts=180, closed_awards=730, sessions=30.
+        "RETENTION_DAYS": _days(os.environ.get("RETENTION_DAYS", "")),
         # Where the quick-exit button leaves for: a neutral, common site.
         "QUICK_EXIT_URL": os.environ.get("QUICK_EXIT_URL", "https://www.wikipedia.org/"),
         # Approvals above this amount (major units; per currency, "*" for the rest) need a
