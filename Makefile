@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app grants
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install db demo lint clean
+.PHONY: run test install db demo lint check audit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ test: db
 
 lint: install
 	$(BIN)/ruff check grants tests
+
+# Static checks CI runs: ruff, and bandit failing on any finding of medium or high severity.
+check: lint
+	$(BIN)/bandit -q -r grants --severity-level medium
+
+# Known vulnerabilities in the installed dependencies. Needs PyPI's JSON API or OSV, which
+# this project's CI machines cannot reach; run it where they can.
+audit: install
+	$(BIN)/pip-audit --skip-editable --strict
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-DEV_SECRET_FILE = "secret_key"  # noqa: S105 (a file name)
+DEV_SECRET_FILE = "secret_key"  # noqa: S105 (a file name)  # nosec B105
 DEV_DATA_KEYS_FILE = "data_keys"
 
 
