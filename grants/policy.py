@@ -38,6 +38,7 @@ from grants.models import (
 class Permission(enum.Enum):
     # accounts and administration
     MANAGE_USERS = "manage_users"
+    DELETE_OWN_ACCOUNT = "delete_own_account"
     VIEW_AUDIT = "view_audit"
     MANAGE_FUNDS = "manage_funds"
     VIEW_FUNDS = "view_funds"
@@ -354,6 +355,8 @@ WITHDRAWABLE_STATUSES = frozenset({
 
 _RULES: dict[Permission, Callable] = {
     Permission.MANAGE_USERS: _has_role(Role.ADMIN),
+    # Applicants erase their own account; staff accounts are closed by an admin.
+    Permission.DELETE_OWN_ACCOUNT: _has_role(Role.APPLICANT),
     Permission.VIEW_AUDIT: _has_role(Role.ADMIN),
     Permission.MANAGE_FUNDS: _has_role(Role.ADMIN),
     Permission.VIEW_FUNDS: _has_role(Role.ADMIN, Role.OFFICER),

@@ -39,6 +39,8 @@ CORE = {
     "account.two_factor": ("GET", {}, signed_in(200)),
     "account.disable_two_factor": ("POST", {}, signed_in(302)),
     "account.end_other_sessions": ("POST", {}, signed_in(302)),
+    # An empty form is shown again (200); staff accounts are closed by an admin.
+    "account.delete": ("GET", {}, {**only(("applicant", "stranger"))}),
     "organisations.index": ("GET", {}, signed_in(200)),
     "organisations.create": ("GET", {}, only(("applicant", "stranger", "admin"))),
     "organisations.show": ("GET", {"org_id": "org"}, {

@@ -8,11 +8,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.auth import services, sessions, totp
-from grants.auth.forms import ChangePasswordForm, ConfirmForm, DisableTwoFactorForm, TwoFactorForm
+from grants.auth.erasure import delete_own_account
+from grants.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    DisableTwoFactorForm,
+    TwoFactorForm,
+)
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import UserSession
 from grants.models.types import utcnow
+from grants.policy import Permission, require
 from grants.security.ratelimit import RateLimited
 from grants.web import attach_error
 
@@ -95,3 +103,24 @@ def end_other_sessions():
         db.session.commit()
         flash(_("%(count)d other sessions ended.", count=count), "success")
     return redirect(url_for("account.overview"))
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete():
+    """An applicant deletes their account and unsent drafts (staff are closed by admins)."""
+    require(Permission.DELETE_OWN_ACCOUNT)
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            delete_own_account(current_user._get_current_object(), form.password.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            sessions.end()
+            db.session.commit()
+            flash(_("Your account is deleted."), "success")
+            response = redirect(url_for("main.home"))
+            response.headers["Clear-Site-Data"] = '"cache", "storage"'
+            return response
+    return render_template("account/delete.html", form=form)

@@ -76,6 +76,14 @@ class DisableTwoFactorForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
+    confirm = BooleanField(_l("I understand: my account and my unsent drafts are deleted "
+                              "for good."),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
 class ConfirmForm(FlaskForm):
     """A button-only form (the CSRF token is its content)."""
 
