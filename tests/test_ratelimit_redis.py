@@ -53,7 +53,7 @@ def test_two_workers_share_the_counts_in_redis():
     def worker(attempts: int) -> int:
         out = subprocess.run(  # noqa: S603 (our own interpreter and script)
             [sys.executable, "-c", WORKER, REDIS_URL, key, str(attempts)],
-                             capture_output=True, text=True, timeout=60, check=True)
+            capture_output=True, text=True, timeout=60, check=True)
         return int(out.stdout.strip().splitlines()[-1])
 
     assert worker(3) == 3  # the first worker: 3 of 5 used
