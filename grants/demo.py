@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from grants.auth import services as accounts
 from grants.awards import services as awards
 from grants.extensions import db
+from grants.intermediaries import demo as intermediaries_demo
 from grants.models import (
     Application,
     ApplicationAnswer,
@@ -48,10 +49,11 @@ from grants.models import (
 )
 from grants.models.types import utcnow
 
-DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (documented demo accounts)
+DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (documented demo accounts)  # nosec B105
 USERS = [
     ("admin", Role.ADMIN), ("officer", Role.OFFICER), ("officer2", Role.OFFICER),
     ("reviewer", Role.REVIEWER), ("intermediary", Role.INTERMEDIARY),
+    ("intermediary2", Role.INTERMEDIARY),
     ("applicant", Role.APPLICANT), ("ngo", Role.APPLICANT),
 ]
 
@@ -73,6 +75,7 @@ def load_demo() -> bool:
     _in_review(submitted, users)
     _more_applications(calls, orgs, users)
     _awards(calls, orgs, users)
+    intermediaries_demo.load(users, orgs["regional"], calls["protection"], _awarded)
     db.session.flush()
     return True
 

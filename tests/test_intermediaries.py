@@ -100,6 +100,7 @@ def test_a_group_applies_through_an_intermediary_endorsed_then_approved(
     terms = {"decision": "approve", "amount": "1,000", "currency": "USD",
              "start_date": "2027-01-01", "years": "1", "support_type": "project",
              "regrant_type": "FRG020"}
+    assert "We know them: a land collective." in _page(client.get(url))  # the endorsement
     refused = client.post(url, data={**terms, "route": "direct"})
     assert "Not a valid choice" in _page(refused)  # not offered: the call needs one
     with app.app_context():
@@ -385,4 +386,26 @@ def test_the_service_refuses_direct_funding_the_call_does_not_offer(app, world, 
                               amount_minor=10_000, currency="USD", start_date=None, years=1,
                               support_type=factories.SupportType.PROJECT,
                               intermediary=unverified)
+        db.session.rollback()
+
+
+def test_the_demo_has_two_intermediaries_a_pool_and_a_routed_application(app):
+    from grants import demo
+    from grants.intermediaries import pool, report
+
+    with app.app_context():
+        assert demo.load_demo()
+        intermediaries = db.session.scalars(sa.select(Organisation).where(
+            Organisation.kind == OrgKind.INTERMEDIARY, Organisation.name.in_(
+                ("Regional Solidarity Fund", "Andean Defenders Network")))).all()
+        assert len({o.country for o in intermediaries}) == 2
+        award = db.session.scalar(sa.select(Award).where(Award.reference == "AW-REGR-K05R"))
+        figures = pool.pool(award)
+        assert (figures.regranting, figures.sub_granted, figures.paid_out) == (
+            2_000_000, 1_600_000, 900_000)
+        text = report.as_text(report.upward_report(award))
+        assert "Groups funded: 7" in text and "KE-LAND" not in text
+        routed = db.session.scalar(sa.select(Application).where(
+            Application.code_name == "GR-MTAA-K06E"))
+        assert routed.status == ApplicationStatus.AWAITING_ENDORSEMENT
         db.session.rollback()
