@@ -28,6 +28,7 @@ CORE = {
     "main.home": ("GET", {}, everyone(200)),
     "main.healthz": ("GET", {}, everyone(200)),
     "main.quick_exit": ("GET", {}, everyone(303)),
+    "main.safety": ("GET", {}, everyone(200)),
     "main.set_language": ("POST", {}, everyone(302)),
     "auth.login": ("GET", {}, {**everyone(302), "anon": 200}),
     "auth.register": ("GET", {}, {**everyone(302), "anon": 200}),

@@ -87,3 +87,9 @@ def test_anonymous_visitors_are_offered_to_donate_only_when_stripe_is_on(app, cl
         assert 'href="/donate"' in client.get("/").data.decode()
     finally:
         app.config["STRIPE_SECRET_KEY"] = None
+
+
+def test_every_page_links_to_the_safety_advice(client):
+    assert 'href="/safety"' in client.get("/calls/").data.decode()
+    page = client.get("/safety").data.decode()
+    assert "accessnow.org/help" in page and "securityinabox.org" in page

@@ -38,6 +38,13 @@ def set_language():
     return response
 
 
+@bp.route("/safety")
+@public
+def safety():
+    """Staying safe while applying: plain advice and where to get expert help."""
+    return render_template("main/safety.html")
+
+
 @bp.route("/exit")
 @public
 def quick_exit():
