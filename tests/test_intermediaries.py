@@ -272,7 +272,11 @@ def test_another_intermediary_sees_none_of_it(app, client, auth, world):
             f"/regranting/sub-grants/{world.sub_grant.id}",
             f"/regranting/sub-grants/{world.sub_grant.id}/payments/new",
             f"/regranting/applications/{world.routed.id}/endorse",
-            f"/applications/{world.routed.id}"]
+            f"/applications/{world.routed.id}",
+            f"/regranting/awards/{world.regranting_award.id}/calls/new",
+            f"/regranting/calls/{world.own_call.id}/applications",
+            f"/regranting/applications/{world.own_call_application.id}/decide",
+            f"/applications/{world.own_call_application.id}"]
     for url in urls:
         assert client.get(url).status_code == 404, url
         assert client.post(url, data={}).status_code in (404, 405), url

@@ -56,17 +56,7 @@ def make_sub_grant(actor: User, award: Award, *, recipient_code: str, amount_min
     _check_award(award)
     _check_fields(country=country, category=category, purpose=purpose,
                   details=recipient_details)
-    if amount_minor <= 0:
-        raise ServiceError("Enter an amount above zero.", "amount")
-    if db.session.scalar(sa.select(SubGrant.id).where(SubGrant.award_id == award.id,
-                                                      SubGrant.recipient_code == code)):
-        raise ServiceError("This award already has a sub-grant with this code.",
-                           "recipient_code")
-    left = award.regranting_minor - pools.sub_granted(award)
-    if amount_minor > left:
-        raise ServiceError(
-            f"Only {money.format_money(left, award.currency)} is left to sub-grant from "
-            f"{award.reference}; this sub-grant would pass it.", "amount")
+    _check_room(award, code, amount_minor)
     grant = SubGrant(
         award_id=award.id, intermediary_id=award.organisation_id, recipient_code=code,
         recipient_organisation_id=recipient_organisation_id,
@@ -81,6 +71,21 @@ def make_sub_grant(actor: User, award: Award, *, recipient_code: str, amount_min
                  amount_minor=amount_minor, currency=award.currency,
                  pass_through=pass_through, details_kept=grant.recipient_details is not None)
     return grant
+
+
+def _check_room(award: Award, code: str, amount_minor: int) -> None:
+    """Under the award's lock: the code is free and the amount fits what is left."""
+    if amount_minor <= 0:
+        raise ServiceError("Enter an amount above zero.", "amount")
+    if db.session.scalar(sa.select(SubGrant.id).where(SubGrant.award_id == award.id,
+                                                      SubGrant.recipient_code == code)):
+        raise ServiceError("This award already has a sub-grant with this code.",
+                           "recipient_code")
+    left = award.regranting_minor - pools.sub_granted(award)
+    if amount_minor > left:
+        raise ServiceError(
+            f"Only {money.format_money(left, award.currency)} is left to sub-grant from "
+            f"{award.reference}; this sub-grant would pass it.", "amount")
 
 
 def _check_award(award: Award) -> None:

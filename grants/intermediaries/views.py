@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from grants import money
 from grants.applications import routing
@@ -75,6 +76,7 @@ def index():
     awards = db.paginate(pool.regranting_awards(orgs), per_page=PAGE_SIZE, error_out=False)
     waiting = db.session.scalars(routing.awaiting_endorsement(orgs).limit(100)).all()
     calls = db.session.scalars(sa.select(Call).where(Call.intermediary_id.in_(orgs))
+                               .options(selectinload(Call.texts))
                                .order_by(Call.created_at.desc()).limit(50)).all()
     return render_template("intermediaries/index.html", page=awards,
                            pools=pool.pools(list(awards.items)), waiting=waiting, calls=calls)
