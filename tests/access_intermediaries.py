@@ -39,4 +39,8 @@ ENTRIES.update({
     "intermediaries.call_applications": ("GET", {"call_id": "own_call"}, _for(intermediary=200)),
     "intermediaries.decide": ("GET", {"application_id": "own_call_application"},
                               _for(intermediary=200, applicant=403)),
+    # What intermediary_org serves: its owner edits it; officers and admins see the
+    # organisation but do not rewrite it.
+    "intermediaries.profile": ("GET", {"org_id": "intermediary_org"},
+                               _for(intermediary=200, officer=403, admin=403)),
 })

@@ -413,3 +413,25 @@ def test_the_demo_has_two_intermediaries_a_pool_and_a_routed_application(app):
             Application.code_name == "GR-MTAA-K06E"))
         assert routed.status == ApplicationStatus.AWAITING_ENDORSEMENT
         db.session.rollback()
+
+
+def test_the_intermediary_says_what_it_serves_and_groups_are_offered_it(
+        app, client, auth, world, routed):
+    with database(app):
+        db.session.get(Organisation, world.intermediary_org.id).serves_countries = ["KE"]
+    auth.login(world.applicant)
+    route = f"/applications/{routed['application']}/route"
+    assert world.intermediary_org.name not in _page(client.get(route))  # not serving CO now
+    auth.login(world.intermediary)
+    url = f"/regranting/organisations/{world.intermediary_org.id}/profile"
+    assert "Not a country code: XX." in _page(client.post(url, data={
+        "serves_countries": "KE, co, XX", "themes": "", "accepts_routed": "yes"}))
+    assert client.post(url, data={"serves_countries": "KE, co", "accepts_routed": "yes",
+                                  "themes": "land defenders\nwomen defenders\n"}
+                       ).status_code == 302
+    with app.app_context():
+        org = db.session.get(Organisation, world.intermediary_org.id)
+        assert (org.serves_countries, org.themes) == (["KE", "CO"],
+                                                      ["land defenders", "women defenders"])
+    auth.login(world.applicant)
+    assert world.intermediary_org.name in _page(client.get(route))

@@ -1,6 +1,7 @@
 """The intermediary's own short calls: set one up from a regranting award, list its
 applications, and decide each (a sub-grant, or a decline the group reads). Only the
-intermediary's staff see any of it; everyone else gets 404."""
+intermediary's staff see any of it; everyone else gets 404. Also the page where its
+owners say which countries and themes it serves."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from grants.applications.calls.services import end_of_day
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.intermediaries import calls, forms
+from grants.intermediaries.profile import update_profile
 from grants.intermediaries.views import PAGE_SIZE, bp, load_award, org_themes, rescued
-from grants.models import Application, Award, Call
+from grants.models import Application, Award, Call, Organisation, OrgKind
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
 from grants.web import attach_error
@@ -99,3 +101,37 @@ def _decide(application: Application, award: Award, form: forms.SubGrantDecision
     amount = money.to_minor(form.amount.data or "", award.currency, field="amount")
     calls.approve(current_user, application, amount_minor=amount,
                   category=form.category.data, theme=form.theme.data or "")
+
+
+# What the intermediary serves -------------------------------------------------------------
+
+@bp.route("/organisations/<int:org_id>/profile", methods=["GET", "POST"])
+@rescuable
+def profile(org_id: int):
+    org = db.session.get(Organisation, org_id)
+    if org is None or org.kind != OrgKind.INTERMEDIARY \
+            or not can(current_user, Permission.VIEW_ORGANISATION, org):
+        abort(404)
+    require(Permission.EDIT_ORGANISATION, org)
+    form = forms.ProfileForm(**(rescued() or _current(org)))
+    if form.validate_on_submit():
+        try:
+            update_profile(current_user, org, countries=form.serves_countries.data or "",
+                           themes=(form.themes.data or "").splitlines(),
+                           accepts_routed=form.accepts_routed.data == "yes")
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".index"))
+    return render_template("intermediaries/profile.html", org=org, form=form)
+
+
+def _current(org: Organisation) -> dict:
+    if request.method == "POST":
+        return {}
+    return {"data": {"serves_countries": ", ".join(org.serves_countries or []),
+                     "themes": "\n".join(org.themes or []),
+                     "accepts_routed": "yes" if org.accepts_routed_applications else "no"}}

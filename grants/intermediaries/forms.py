@@ -97,3 +97,16 @@ class SubGrantDecisionForm(FlaskForm):
                             render_kw={"rows": 4},
                             description=_l("Needed when you decline; the group reads it in the "
                                            "portal."))
+
+
+class ProfileForm(FlaskForm):
+    """What the intermediary serves, so groups can choose it (IV.6)."""
+
+    serves_countries = StringField(
+        _l("Countries you serve"), validators=[Length(max=400)],
+        description=_l("Two-letter country codes separated by commas, for example KE, UG, TZ."))
+    themes = TextAreaField(_l("Themes, one per line"), validators=[Length(max=2000)],
+                           render_kw={"rows": 4})
+    accepts_routed = RadioField(_l("Do you accept applications routed to you?"),
+                                choices=options([("yes", _l("Yes")), ("no", _l("No"))]),
+                                validators=[DataRequired(_l("Choose yes or no."))])
