@@ -84,6 +84,7 @@ class Permission(enum.Enum):
     VIEW_DONATIONS = "view_donations"
     # intermediaries (regranting)
     USE_REGRANTING = "use_regranting"
+    MAKE_REGRANTING_AWARD = "make_regranting_award"
     ENDORSE_APPLICATION = "endorse_application"
     VIEW_REGRANTING = "view_regranting"
     MANAGE_SUBGRANTS = "manage_subgrants"
@@ -395,6 +396,7 @@ _RULES: dict[Permission, Callable] = {
     Permission.CONNECT_STRIPE: _connect_stripe,
     Permission.VIEW_DONATIONS: _has_role(Role.OFFICER, Role.ADMIN),
     Permission.USE_REGRANTING: _has_role(Role.INTERMEDIARY),
+    Permission.MAKE_REGRANTING_AWARD: _has_role(Role.OFFICER),
     Permission.ENDORSE_APPLICATION: _endorse,
     Permission.VIEW_REGRANTING: _view_regranting,
     Permission.MANAGE_SUBGRANTS: _manage_subgrants,

@@ -43,4 +43,6 @@ ENTRIES.update({
     # organisation but do not rewrite it.
     "intermediaries.profile": ("GET", {"org_id": "intermediary_org"},
                                _for(intermediary=200, officer=403, admin=403)),
+    # Officers make regranting awards to intermediaries; nobody else.
+    "intermediaries.new_award": ("GET", {}, only(("officer",))),
 })

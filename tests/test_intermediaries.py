@@ -435,3 +435,33 @@ def test_the_intermediary_says_what_it_serves_and_groups_are_offered_it(
                                                       ["land defenders", "women defenders"])
     auth.login(world.applicant)
     assert world.intermediary_org.name in _page(client.get(route))
+
+
+def test_the_funder_makes_a_regranting_award_confirmed_by_a_second_officer(
+        app, client, auth, world):
+    with app.app_context():
+        db.session.get(Organisation, world.intermediary_org.id).is_verified = True
+        colleague = factories.user(Role.OFFICER)
+        db.session.commit()
+        db.session.refresh(colleague)
+    auth.login(world.officer)
+    terms = {"intermediary": world.intermediary_org.id, "fund": world.fund.id,
+             "amount": "30,000", "regranting": "30,001", "regrant_type": "FRG010",
+             "start_date": "2027-01-01", "years": "2"}
+    assert "at most the award" in _page(client.post("/regranting/awards/new", data=terms))
+    r = client.post("/regranting/awards/new", data={**terms, "regranting": "25,000"})
+    assert r.status_code == 302
+    award_id = int(r.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        award = db.session.get(Award, award_id)
+        assert (award.organisation_id, award.regrant_type, award.regranting_minor,
+                award.status.value, len(award.tranches)) == (
+            world.intermediary_org.id, RegrantType.COMMON_REGRANT, 2_500_000,
+            "pending_approval", 2)
+        assert sum(t.amount_minor for t in award.tranches) == 3_000_000
+    auth.login(world.intermediary)
+    assert client.get(f"/regranting/awards/{award_id}").status_code == 404  # not yet whole
+    auth.login(colleague)
+    assert client.post(f"/review/awards/{award_id}/confirm").status_code == 302
+    auth.login(world.intermediary)
+    assert "$25,000.00" in _page(client.get(f"/regranting/awards/{award_id}"))

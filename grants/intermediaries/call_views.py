@@ -13,10 +13,10 @@ from grants import money
 from grants.applications.calls.services import end_of_day
 from grants.errors import ServiceError
 from grants.extensions import db
-from grants.intermediaries import calls, forms
+from grants.intermediaries import awarding, calls, forms
 from grants.intermediaries.profile import update_profile
 from grants.intermediaries.views import PAGE_SIZE, bp, load_award, org_themes, rescued
-from grants.models import Application, Award, Call, Organisation, OrgKind
+from grants.models import Application, Award, Call, Fund, Organisation, OrgKind, RegrantType
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
 from grants.web import attach_error
@@ -135,3 +135,38 @@ def _current(org: Organisation) -> dict:
     return {"data": {"serves_countries": ", ".join(org.serves_countries or []),
                      "themes": "\n".join(org.themes or []),
                      "accepts_routed": "yes" if org.accepts_routed_applications else "no"}}
+
+
+# The funder's regranting award ------------------------------------------------------------
+
+@bp.route("/awards/new", methods=["GET", "POST"])
+@rescuable
+def new_award():
+    require(Permission.MAKE_REGRANTING_AWARD)
+    form = forms.RegrantingAwardForm(**rescued())
+    form.intermediary.choices = [(o.id, o.name) for o in awarding.verified_intermediaries()]
+    form.fund.choices = [(f.id, f"{f.name} ({f.currency})") for f in awarding.active_funds()]
+    if form.validate_on_submit():
+        try:
+            award = _make_award(form)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The regranting award is made.") if award.approved_at else
+                  _("Above the two-person limit: a second officer confirms it on the award's "
+                    "page."), "success")
+            return redirect(url_for("awards.show", award_id=award.id))
+    return render_template("intermediaries/award_form.html", form=form)
+
+
+def _make_award(form: forms.RegrantingAwardForm) -> Award:
+    fund = db.session.get(Fund, form.fund.data)
+    return awarding.make_regranting_award(
+        current_user, db.session.get(Organisation, form.intermediary.data), fund,
+        amount_minor=money.to_minor(form.amount.data, fund.currency, field="amount"),
+        regranting_minor=money.to_minor(form.regranting.data, fund.currency,
+                                        field="regranting"),
+        start_date=form.start_date.data, years=form.years.data,
+        regrant_type=RegrantType(form.regrant_type.data), conditions=form.conditions.data)

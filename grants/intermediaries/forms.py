@@ -110,3 +110,31 @@ class ProfileForm(FlaskForm):
     accepts_routed = RadioField(_l("Do you accept applications routed to you?"),
                                 choices=options([("yes", _l("Yes")), ("no", _l("No"))]),
                                 validators=[DataRequired(_l("Choose yes or no."))])
+
+
+REGRANT_LABELS = {
+    "FRG010": _l("Common regrant (FRG010)"),
+    "FRG020": _l("Transfer to an intermediary (FRG020)"),
+    "FRG050": _l("Fiscal sponsor (FRG050)"),
+}
+
+
+class RegrantingAwardForm(FlaskForm):
+    """The funder's regranting award to an intermediary; choices are passed in."""
+
+    intermediary = SelectField(_l("Intermediary"), coerce=int,
+                               validators=[DataRequired(_l("Choose an intermediary."))])
+    fund = SelectField(_l("Fund"), coerce=int, validators=[DataRequired(_l("Choose a fund."))])
+    amount = StringField(_l("Amount of the award"), validators=[
+        DataRequired(_l("Enter an amount.")), Length(max=24)], render_kw=DECIMAL)
+    regranting = StringField(_l("Of which to sub-grant"), validators=[
+        DataRequired(_l("Enter an amount.")), Length(max=24)], render_kw=DECIMAL,
+        description=_l("The rest may cover the intermediary's own costs."))
+    regrant_type = RadioField(_l("Regrant type (360Giving)"),
+                              choices=options(REGRANT_LABELS.items()), default="FRG010")
+    start_date = DateField(_l("Start date"), validators=[Optional()],
+                           description=_l("For example 2027-01-31."))
+    years = SelectField(_l("Duration in years"), coerce=int,
+                        choices=options((n, str(n)) for n in range(1, 6)), default=1)
+    conditions = TextAreaField(_l("Conditions (optional)"),
+                               validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})

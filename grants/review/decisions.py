@@ -19,6 +19,7 @@ from grants.applications.services import change_status
 from grants.awards import services as awards
 from grants.errors import ServiceError
 from grants.extensions import db
+from grants.intermediaries.pool import lock as lock_award
 from grants.intermediaries.subgrants import make_sub_grant
 from grants.messages.services import post_message
 from grants.models import (
@@ -125,8 +126,9 @@ def approve(actor: User, application: Application, *, amount_minor: int, currenc
 def confirm_approval(actor: User, award: Award, now: datetime | None = None) -> None:
     """The second officer's approval: the award becomes active, the application approved."""
     application = award.application
-    if application is None:
-        raise ServiceError("This award was not made from an application.")
+    if application is None:  # a regranting award made directly (grants.intermediaries)
+        awards.activate(actor, lock_award(award), now)
+        return
     _lock(application)
     check_decider(actor, application)
     awards.activate(actor, award, now)  # refuses the officer who made the first approval

@@ -365,6 +365,9 @@ def confirm_approval(award_id: int):
     except ServiceError as exc:
         return _refused(exc.message)
     db.session.commit()
+    if award.application_id is None:
+        flash(_("Approval confirmed: the award is active."), "success")
+        return redirect(url_for("awards.show", award_id=award.id))
     flash(_("Approval confirmed: the award is active and the group is told there is news."),
           "success")
     return redirect(url_for(".application", application_id=award.application_id))
