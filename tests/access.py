@@ -16,3 +16,11 @@ def signed_in(status, **overrides):
 
 def only(allowed: tuple[str, ...], ok=200, denied=403):
     return {r: (LOGIN if r == "anon" else ok if r in allowed else denied) for r in ROLES}
+
+
+def own_scripts_only(page: str) -> bool:
+    """Every <script> on the page is one of the portal's own static files, none inline."""
+    import re
+
+    tags = re.findall(r"<script\b[^>]*>", page)
+    return all(re.search(r'\ssrc="/static/[\w.-]+\.js"', tag) for tag in tags)
