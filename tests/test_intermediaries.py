@@ -465,3 +465,13 @@ def test_the_funder_makes_a_regranting_award_confirmed_by_a_second_officer(
     assert client.post(f"/review/awards/{award_id}/confirm").status_code == 302
     auth.login(world.intermediary)
     assert "$25,000.00" in _page(client.get(f"/regranting/awards/{award_id}"))
+
+
+def test_the_funder_reaches_the_upward_report_from_the_award_page(app, client, auth, world):
+    auth.login(world.officer)
+    page = client.get(f"/awards/{world.regranting_award.id}").data.decode()
+    assert f"/regranting/awards/{world.regranting_award.id}/report" in page
+    assert 'href="/regranting/awards/new"' in client.get("/awards/").data.decode()
+    auth.login(world.applicant)  # a grantee's own award is no regranting award
+    assert "/regranting/" not in client.get(f"/awards/{world.award.id}").data.decode()
+    assert 'href="/regranting/awards/new"' not in client.get("/awards/").data.decode()
