@@ -48,6 +48,7 @@ from grants.models import (
     User,
 )
 from grants.models.types import utcnow
+from grants.payments import demo as payments_demo
 
 DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (documented demo accounts)  # nosec B105
 USERS = [
@@ -76,6 +77,8 @@ def load_demo() -> bool:
     _more_applications(calls, orgs, users)
     _awards(calls, orgs, users)
     intermediaries_demo.load(users, orgs["regional"], calls["protection"], _awarded)
+    db.session.flush()
+    payments_demo.load(users)
     db.session.flush()
     return True
 

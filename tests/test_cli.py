@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from grants.extensions import db
-from grants.models import Application, Award, Call, CallStatus, User
+from grants.models import Application, Award, Call, CallStatus, Disbursement, User
 
 
 def test_demo_loads_once_and_every_demo_user_can_log_in(app, runner):
@@ -22,6 +22,12 @@ def test_demo_loads_once_and_every_demo_user_can_log_in(app, runner):
         for award in awards:  # every demo award keeps the money rule
             assert sum(t.amount_minor for t in award.tranches) == award.amount_minor
             assert sum(line.amount_minor for line in award.budget_lines) == award.amount_minor
+        payments = {d.status.value for d in db.session.scalars(sa.select(Disbursement))}
+        assert payments == {"paid", "sent", "scheduled"}
+        for award in awards:  # paid and in flight never above what was released
+            committed = sum(d.amount_minor for t in award.tranches for d in db.session.scalars(
+                sa.select(Disbursement).where(Disbursement.tranche_id == t.id)))
+            assert committed <= award.amount_minor
         statuses = set(db.session.scalars(sa.select(Application.status)))
         assert {s.value for s in statuses} >= {"draft", "submitted", "withdrawn", "approved",
                                                "under_review"}
