@@ -104,6 +104,8 @@ def defaults(instance_path: str) -> dict:
         # Retention periods in days (see grants/security/retention.py); unnamed kinds keep
         # their defaults: declined=365, idle_drafts=180, closed_awards=730, sessions=30.
         "RETENTION_DAYS": _days(os.environ.get("RETENTION_DAYS", "")),
+        # How long an officer's reveal of a high-risk application's details lasts.
+        "REVEAL_HOURS": _env_int("REVEAL_HOURS", 8),
         # Where the quick-exit button leaves for: a neutral, common site.
         "QUICK_EXIT_URL": os.environ.get("QUICK_EXIT_URL", "https://www.wikipedia.org/"),
         # Approvals above this amount (major units; per currency, "*" for the rest) need a

@@ -33,6 +33,7 @@ from grants.models import (
     TrancheStatus,
     User,
 )
+from grants.security import reveal
 
 
 class Permission(enum.Enum):
@@ -57,6 +58,7 @@ class Permission(enum.Enum):
     LIST_ALL_APPLICATIONS = "list_all_applications"
     VIEW_APPLICATION = "view_application"
     VIEW_APPLICATION_SENSITIVE = "view_application_sensitive"
+    REVEAL_APPLICATION = "reveal_application"
     EDIT_APPLICATION = "edit_application"
     WITHDRAW_APPLICATION = "withdraw_application"
     DELETE_APPLICATION = "delete_application"
@@ -123,9 +125,10 @@ def _view_org(user, org: Organisation) -> bool:
 
 
 def _view_org_sensitive(user, org: Organisation) -> bool:
-    # Contact and identity details: the group itself and program officers, not admins.
+    # Contact and identity details: the group itself and program officers, not admins;
+    # an officer reveals a group at high risk first (grants/security/reveal.py).
     if _role(user) == Role.OFFICER:
-        return True
+        return not reveal.org_at_high_risk(org) or reveal.org_revealed(user, org)
     return _role(user) is not None and is_member(user, org)
 
 
@@ -201,7 +204,16 @@ def _view_application(user, application: Application) -> bool:
 
 def _view_application_sensitive(user, application: Application) -> bool:
     # Threats and safe contacts: the group and its officers; reviewers score the proposal.
-    return _role(user) != Role.REVIEWER and _view_application(user, application)
+    # An officer reveals a high-risk application first, which is logged.
+    if _role(user) == Role.REVIEWER or not _view_application(user, application):
+        return False
+    if _role(user) == Role.OFFICER:
+        return not reveal.needs_reveal(application) or reveal.revealed(user, application)
+    return True
+
+
+def _reveal(user, application: Application) -> bool:
+    return _role(user) == Role.OFFICER and _view_application(user, application)
 
 
 def _view_review_queue(user, obj) -> bool:
@@ -373,6 +385,7 @@ _RULES: dict[Permission, Callable] = {
     Permission.LIST_ALL_APPLICATIONS: _has_role(Role.OFFICER),
     Permission.VIEW_APPLICATION: _view_application,
     Permission.VIEW_APPLICATION_SENSITIVE: _view_application_sensitive,
+    Permission.REVEAL_APPLICATION: _reveal,
     Permission.EDIT_APPLICATION: _edit_application,
     Permission.WITHDRAW_APPLICATION: _withdraw_application,
     Permission.DELETE_APPLICATION: _delete_application,

@@ -27,6 +27,10 @@ ENTRIES: dict = {
     "applications.submit": ("POST", {"application_id": "application"}, OWN_DRAFT),
     "applications.sent": ("GET", {"application_id": "submitted"}, SENT),
     "applications.show": ("GET", {"application_id": "submitted"}, SENT),
+    # Officers open a sent application's sensitive details, saying why; the group already
+    # sees its own (403); nobody else learns it exists.
+    "applications.reveal": ("POST", {"application_id": "submitted"},
+                            _for(applicant=403, officer=302)),
     "applications.document": ("GET", {"application_id": "submitted", "document_id": 999999},
                               _for()),
     "applications.delete_document": ("POST", {"application_id": "application",

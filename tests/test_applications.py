@@ -135,8 +135,19 @@ def test_the_journey_from_a_call_to_an_officer(app, client, auth, world):
     auth.login(world.officer)
     assert code in client.get("/applications/").data.decode()
     page = client.get(f"/applications/{app_id}").data.decode()
-    assert "Nuestra respuesta." in page and "Locks" in page and SECRET in page
+    assert "Nuestra respuesta." in page and "Locks" in page
     assert "español" in page  # the officer sees the language it is written in
+    # At high risk, the threats stay hidden until the officer says why they need them.
+    assert SECRET not in page and "Sensitive details are hidden" in page
+    r = client.post(f"/applications/{app_id}/reveal", data={})
+    assert SECRET not in client.get(r.headers["Location"]).data.decode()
+    client.post(f"/applications/{app_id}/reveal", data={"reason": "decide"})
+    assert SECRET in client.get(f"/applications/{app_id}").data.decode()
+    with app.app_context():
+        event = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "application.revealed")).one()
+        assert (event.actor_id, event.object_id, event.details) == (
+            world.officer.id, app_id, {"reason": "decide"})
 
 
 def test_anonymous_visitors_log_in_and_come_back_to_the_call(client, world):

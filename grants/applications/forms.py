@@ -17,6 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -235,3 +236,15 @@ def start_choices(form: StartForm, *, groups, kinds, languages, countries) -> St
     form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
     form.country.choices = [("", gettext("Choose a country")), *countries]
     return form
+
+
+class RevealForm(FlaskForm):
+    """Why an officer opens a high-risk application's sensitive details (logged)."""
+
+    reason = RadioField(_l("Why do you need them?"), choices=[
+        SelectChoice("decide", _l("To assess or decide on the request")),
+        SelectChoice("contact", _l("To contact the group")),
+        SelectChoice("payment", _l("To arrange a payment")),
+        SelectChoice("safety", _l("Because of a safety concern")),
+        SelectChoice("other", _l("Another part of my work on this request"))],
+        validators=[DataRequired(message=_l("Choose why you need these details."))])

@@ -370,8 +370,27 @@ def _staff_index():
 def show(application_id: int):
     application = _load(application_id)
     thread_ready = "messages.post_to_application" in current_app.view_functions
+    hidden = (can(current_user, Permission.REVEAL_APPLICATION, application)
+              and not can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application))
     return render_template("applications/show.html", editable=False, thread_ready=thread_ready,
+                           reveal_form=forms.RevealForm() if hidden else None,
                            **_summary(application))
+
+
+@bp.route("/<int:application_id>/reveal", methods=["POST"])
+def reveal(application_id: int):
+    """Open a high-risk application's sensitive details, saying why (logged)."""
+    application = _load(application_id)
+    require(Permission.REVEAL_APPLICATION, application)
+    form = forms.RevealForm()
+    if form.validate_on_submit():
+        from grants.security import reveal as revealing
+
+        revealing.reveal(current_user, application, form.reason.data)
+        db.session.commit()
+    else:
+        flash(_("Choose why you need these details."), "error")
+    return redirect(url_for(".show", application_id=application.id))
 
 
 def _document(application: Application, document_id: int) -> ApplicationDocument:
