@@ -179,3 +179,11 @@ def test_staff_pages_carry_no_quick_exit(client, auth, world):
     assert 'class="quick-exit"' in client.get("/").data.decode()  # visitors have it
     auth.login(world.officer)
     assert 'class="quick-exit"' not in client.get("/").data.decode()
+
+
+def test_a_session_survives_a_change_of_address(app, client, auth, world):
+    """Mobile and Tor users change IP mid-session: that alone must not log them out."""
+    auth.login(world.applicant)
+    for address in ("10.0.0.7", "192.0.2.44", "2001:db8::1"):
+        r = client.get("/account/", environ_overrides={"REMOTE_ADDR": address})
+        assert r.status_code == 200, address
