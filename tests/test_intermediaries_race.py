@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from grants import create_app
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.intermediaries import pool, subgrants
@@ -30,34 +29,22 @@ from grants.models import (
     User,
 )
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL
+from tests.race import POSTGRES_ONLY, row_counts, second_app
 
-pytestmark = pytest.mark.skipif(
-    not (TEST_DATABASE_URL or "").startswith("postgres"),
-    reason="PostgreSQL only: SQLite has a single writer, so there is no race to lose")
+pytestmark = POSTGRES_ONLY
 
 THREADS = 20
 REGRANTING = 100_000  # the pool
 AMOUNT = 7_000  # at most 14 sub-grants of this fit
 PAYMENT = 3_000  # a 20,000 sub-grant takes at most 6 of these
-_KEYS = ("TESTING", "SECRET_KEY", "DATA_KEYS", "SQLALCHEMY_DATABASE_URI",
-         "RATELIMIT_STORAGE_URI", "ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM",
-         "WTF_CSRF_ENABLED")
 
 
 @pytest.fixture
 def race_app(app):
-    config = {key: app.config[key] for key in _KEYS}
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": THREADS + 2, "max_overflow": 0}
-    other = create_app(config)
-    yield other
-    with other.app_context():
-        db.engine.dispose()
+    """The same portal on the same database, with an engine of its own."""
+    with second_app(app, THREADS + 2) as other:
+        yield other
 
-
-def _row_counts() -> dict[str, int]:
-    return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
-            for t in db.metadata.sorted_tables}
 
 
 def _setup() -> tuple[int, int, int]:
@@ -111,7 +98,7 @@ def _race(race_app, action) -> list[bool]:
 
 def test_concurrent_sub_grants_and_payments_never_pass_the_pool(race_app):
     with race_app.app_context():
-        before = _row_counts()
+        before = row_counts()
         first_event = (db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0) + 1
         award_id, staff_id, officer_id = _setup()
     try:
@@ -151,4 +138,4 @@ def test_concurrent_sub_grants_and_payments_never_pass_the_pool(race_app):
     finally:
         with race_app.app_context():
             _teardown(award_id, [staff_id, officer_id], first_event)
-            assert _row_counts() == before
+            assert row_counts() == before

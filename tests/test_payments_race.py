@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from grants import create_app
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -34,34 +33,21 @@ from grants.models import (
 )
 from grants.payments import ledger
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL
+from tests.race import POSTGRES_ONLY, row_counts, second_app
 
-pytestmark = pytest.mark.skipif(
-    not (TEST_DATABASE_URL or "").startswith("postgres"),
-    reason="PostgreSQL only: SQLite has a single writer, so there is no race to lose")
+pytestmark = POSTGRES_ONLY
 
 THREADS = 24
 AMOUNT = 7_000  # the tranche is 100,000: at most 14 of these fit
 OFFICERS = 4
-_KEYS = ("TESTING", "SECRET_KEY", "DATA_KEYS", "SQLALCHEMY_DATABASE_URI",
-         "RATELIMIT_STORAGE_URI", "ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM",
-         "WTF_CSRF_ENABLED")
 
 
 @pytest.fixture
 def race_app(app):
     """The same portal on the same database, with an engine of its own."""
-    config = {key: app.config[key] for key in _KEYS}
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": THREADS + 2, "max_overflow": 0}
-    other = create_app(config)
-    yield other
-    with other.app_context():
-        db.engine.dispose()
+    with second_app(app, THREADS + 2) as other:
+        yield other
 
-
-def _row_counts() -> dict[str, int]:
-    return {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
-            for t in db.metadata.sorted_tables}
 
 
 def _setup() -> tuple[int, list[int]]:
@@ -113,7 +99,7 @@ def _attempt(race_app, barrier: threading.Barrier, tranche_id: int, officer_id: 
 
 def test_concurrent_scheduling_never_commits_more_than_the_tranche(race_app):
     with race_app.app_context():
-        before = _row_counts()
+        before = row_counts()
         first_event = (db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0) + 1
         tranche_id, officer_ids = _setup()
     try:
@@ -135,7 +121,7 @@ def test_concurrent_scheduling_never_commits_more_than_the_tranche(race_app):
     finally:
         with race_app.app_context():
             _teardown(tranche_id, officer_ids, first_event)
-            assert _row_counts() == before  # nothing of the race is left behind
+            assert row_counts() == before  # nothing of the race is left behind
 
 
 def test_the_race_app_does_not_share_the_tests_transaction(app, race_app):
