@@ -111,6 +111,12 @@ def defaults(instance_path: str) -> dict:
         # Approvals above this amount (major units; per currency, "*" for the rest) need a
         # second program officer: "20000" or "USD=20000,EUR=20000,KES=2500000,*=20000".
         "TWO_PERSON_ABOVE": _amounts(os.environ.get("TWO_PERSON_ABOVE", "20000")),
+        # Rapid response (issue 7): one officer may approve an emergency request up to this
+        # amount (same format); above it the two-person rule applies. The follow-up
+        # check-in of an emergency award falls due this many days after the decision.
+        "RAPID_SINGLE_OFFICER_ABOVE": _amounts(
+            os.environ.get("RAPID_SINGLE_OFFICER_ABOVE", "8000")),
+        "RAPID_FOLLOW_UP_DAYS": _env_int("RAPID_FOLLOW_UP_DAYS", 90),
         # Disbursements above this amount need a second officer's approval (same format).
         "DISBURSEMENT_TWO_PERSON_ABOVE": _amounts(
             os.environ.get("DISBURSEMENT_TWO_PERSON_ABOVE", "10000")),

@@ -22,6 +22,7 @@ from grants.models import (
     AwardStatus,
     Call,
     CallStatus,
+    CallType,
     Disbursement,
     Membership,
     Organisation,
@@ -94,6 +95,9 @@ class Permission(enum.Enum):
     VIEW_UPWARD_REPORT = "view_upward_report"
     MANAGE_INTERMEDIARY_CALLS = "manage_intermediary_calls"
     DECIDE_SUBGRANT_APPLICATION = "decide_subgrant_application"
+    # rapid response (issue 7)
+    FILE_RAPID_REQUEST = "file_rapid_request"
+    INVITE_TO_CALL = "invite_to_call"
 
 
 def _role(user) -> Role | None:
@@ -165,7 +169,10 @@ def _apply(user, call: Call) -> bool:
 
 
 def _applicant_side(user, application: Application) -> bool:
-    return _role(user) == Role.APPLICANT and is_member(user, application.organisation)
+    # A request filed for a defender belongs to the partner that filed it, intermediaries too.
+    partner = application.on_behalf and _role(user) == Role.INTERMEDIARY
+    return (_role(user) == Role.APPLICANT or partner) \
+        and is_member(user, application.organisation)
 
 
 def assignment(user, application: Application) -> Review | None:
@@ -354,6 +361,32 @@ def _decide_subgrant_application(user, application: Application) -> bool:
         and application.status in DECIDABLE_STATUSES
 
 
+# Rapid response --------------------------------------------------------------------------------
+# A defender files for themselves (as an applicant); a trusted partner organisation (a
+# registered NGO or an intermediary) may file for a defender, recorded as on their behalf.
+
+PARTNER_KINDS = frozenset({OrgKind.REGISTERED_NGO, OrgKind.INTERMEDIARY})
+
+
+def _file_rapid(user, call: Call) -> bool:
+    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) \
+        and call.status == CallStatus.OPEN and call.call_type == CallType.RAPID_RESPONSE \
+        and call.intermediary_id is None
+
+
+def may_file_for_others(user, org: Organisation) -> bool:
+    """A member of a partner organisation may file a request on a defender's behalf."""
+    return org.kind in PARTNER_KINDS and is_member(user, org)
+
+
+def _invite(user, application: Application) -> bool:
+    """An officer who sees an emergency request that was approved may invite its group to a
+    longer-term call."""
+    return _role(user) == Role.OFFICER and application.rapid_category is not None \
+        and application.status == ApplicationStatus.APPROVED \
+        and not _conflicted(user, application)
+
+
 STAFF_REVIEWERS = (Role.REVIEWER, Role.OFFICER)
 REVIEWABLE_STATUSES = frozenset({
     ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
@@ -417,6 +450,8 @@ _RULES: dict[Permission, Callable] = {
     Permission.VIEW_UPWARD_REPORT: _view_upward_report,
     Permission.MANAGE_INTERMEDIARY_CALLS: _manage_subgrants,
     Permission.DECIDE_SUBGRANT_APPLICATION: _decide_subgrant_application,
+    Permission.FILE_RAPID_REQUEST: _file_rapid,
+    Permission.INVITE_TO_CALL: _invite,
 }
 
 

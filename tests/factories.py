@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pyotp
 
@@ -29,6 +30,7 @@ from grants.models import (
     Organisation,
     OrgKind,
     PaymentRoute,
+    RapidCategory,
     RegrantType,
     Report,
     ReportKind,
@@ -245,6 +247,8 @@ class World:
     other_sub_grant: SubGrant  # another intermediary's (its award closed): nobody here sees it
     own_call: Call  # intermediary_org's own short call on regranting_award (closed)
     own_call_application: Application  # the applicant's, sent to own_call: the intermediary's
+    rapid_call: Call  # an open rapid-response call of `fund`
+    rapid_request: Application  # filed by `intermediary` for a defender, on its clock
 
     def by_role(self, name: str) -> User | None:
         return None if name == "anon" else getattr(self, name)
@@ -273,7 +277,14 @@ def world() -> World:
     elsewhere = organisation(kind=OrgKind.INTERMEDIARY, country="GT")
     own_call = call(the_fund, status=CallStatus.CLOSED, title="Small grants", questions=0,
                     intermediary_id=intermediary_org.id, regranting_award_id=regranting.id)
+    rapid_call = call(the_fund, call_type=CallType.RAPID_RESPONSE, closes_at=None, questions=0,
+                      title="Rapid response")
     return World(
+        rapid_call=rapid_call,
+        rapid_request=application(
+            rapid_call, intermediary_org, by=intermediary, status=ApplicationStatus.SUBMITTED,
+            rapid_category=RapidCategory.IN_COUNTRY, on_behalf=True, defender_alias="D-1",
+            rapid_due_at=utcnow() + timedelta(hours=the_fund.rapid_response_target_hours)),
         own_call=own_call,
         own_call_application=application(own_call, org, by=applicant,
                                          status=ApplicationStatus.SUBMITTED),

@@ -15,6 +15,7 @@ from tests import (
     access_calls,
     access_intermediaries,
     access_payments,
+    access_rapid,
     access_review,
     access_stripe,
 )
@@ -70,7 +71,7 @@ CORE = {
 
 MATRIX = {**CORE, **access_calls.ENTRIES, **access_applications.ENTRIES,
           **access_review.ENTRIES, **access_awards.ENTRIES, **access_payments.ENTRIES,
-          **access_stripe.ENTRIES, **access_intermediaries.ENTRIES}
+          **access_stripe.ENTRIES, **access_intermediaries.ENTRIES, **access_rapid.ENTRIES}
 CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 
 

@@ -33,6 +33,7 @@ from grants.models import (
     ApplicationStatus,
     Call,
     CallStatus,
+    CallType,
     Organisation,
     OrgKind,
     Role,
@@ -109,6 +110,8 @@ def start(call_id: int):
         not_yet = call.opens_at is not None and call.opens_at > utcnow()
         return render_template("applications/closed.html", call=call, not_yet=not_yet,
                                call_text=call.text(g.lang))
+    if call.call_type == CallType.RAPID_RESPONSE:  # its own one-page request
+        return redirect(url_for(".rapid_request", call_id=call.id))
     require(Permission.APPLY_TO_CALL, call)
     orgs = services.groups_for_call(current_user, call)
     form = _start_form(call, orgs)
@@ -456,4 +459,7 @@ def delete(application_id: int):
             flash(_("The draft was deleted."), "success")
             return redirect(url_for(".index"))
     return render_template("applications/delete.html", application=application, form=form)
-from grants.applications import route_views  # noqa: E402, F401  (routes on the same blueprint)
+
+
+# Routes on the same blueprint, in their own modules.
+from grants.applications import rapid_views, route_views  # noqa: E402, F401

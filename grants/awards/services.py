@@ -40,6 +40,12 @@ DEFAULT_QUESTIONS = (
     "Is there anything you want us to know or to do differently?",
 )
 MAX_REPORT_QUESTIONS = 3
+FOLLOW_UP_TITLE = "Follow-up check-in"
+FOLLOW_UP_QUESTIONS = (
+    "How are you, and the people close to you?",
+    "Was the support enough for what happened?",
+    "What do you need now?",
+)
 
 
 def add_years(day: date, years: int) -> date:
@@ -70,6 +76,12 @@ def two_person_threshold(currency: str) -> int:
 
 def needs_second_approval(amount_minor: int, currency: str) -> bool:
     return amount_minor > two_person_threshold(currency)
+
+
+def rapid_single_officer_limit(currency: str) -> int:
+    """One officer may approve an emergency request up to this amount (minor units)."""
+    limits = current_app.config["RAPID_SINGLE_OFFICER_ABOVE"]
+    return money.to_minor(limits.get(currency, limits.get("*", "0")), currency)
 
 
 def check_terms(*, amount_minor: int, currency: str, start_date: date | None, years: int,
@@ -112,6 +124,42 @@ def create_award(actor: User, application: Application, *, amount_minor: int, cu
                  amount_minor=amount_minor, currency=currency, years=years,
                  status=award.status.value)
     return award
+
+
+def create_emergency_award(actor: User, application: Application, *, amount_minor: int,
+                           currency: str, now: datetime | None = None) -> Award:
+    """The award for an approved rapid-response request: one year, one tranche due at once,
+    no yearly report but one follow-up check-in (Section IV.5, after the crisis). Above the
+    rapid single-officer limit it waits for a second officer."""
+    now = now or utcnow()
+    today = now.date()
+    check_terms(amount_minor=amount_minor, currency=currency, start_date=today, years=1)
+    pending = amount_minor > rapid_single_officer_limit(currency)
+    award = Award(
+        reference="AW-" + application.code_name.removeprefix("GR-"),
+        application_id=application.id, organisation_id=application.organisation_id,
+        fund_id=application.call.fund_id, amount_minor=amount_minor, currency=currency,
+        start_date=today, end_date=end_date(today, 1), years=1, support_type=SupportType.PROJECT,
+        status=AwardStatus.PENDING_APPROVAL if pending else AwardStatus.ACTIVE,
+        decided_by_id=actor.id, approved_at=None if pending else now)
+    db.session.add(award)
+    follow_up = current_app.config["RAPID_FOLLOW_UP_DAYS"]
+    award.report_requirements = [ReportRequirement(
+        kind=ReportKind.CONVERSATION, title=FOLLOW_UP_TITLE,
+        due_date=today + timedelta(days=follow_up), questions=list(FOLLOW_UP_QUESTIONS))]
+    award.tranches = [Tranche(sequence=1, due_date=today, amount_minor=amount_minor,
+                              currency=currency)]
+    award.budget_lines = scaled_budget(application, award)
+    db.session.flush()
+    audit.record(actor, "award.created", award, application_id=application.id,
+                 amount_minor=amount_minor, currency=currency, years=1,
+                 status=award.status.value, emergency=True)
+    return award
+
+
+def follow_up_of(award: Award) -> ReportRequirement | None:
+    """An emergency award's follow-up check-in requirement."""
+    return next((r for r in award.report_requirements if r.title == FOLLOW_UP_TITLE), None)
 
 
 def default_requirements(award: Award) -> list[ReportRequirement]:

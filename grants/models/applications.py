@@ -36,6 +36,16 @@ class RiskLevel(enum.StrEnum):
     HIGH = "high"
 
 
+class RapidCategory(enum.StrEnum):
+    """What a rapid-response request is for (Section IV.5); in-country first (IV.4)."""
+
+    IN_COUNTRY = "in_country"  # security measures, digital, legal, medical, psychosocial
+    RELOCATION = "relocation"  # temporary; asks why in-country protection is not enough
+    DEPENDANTS = "dependants"
+    RETURN = "return"  # return after relocation
+    RECOVERY = "recovery"  # after-crisis recovery
+
+
 class BudgetCategory(enum.StrEnum):
     CORE_OPERATING = "core_operating"
     PROGRAMME = "programme"
@@ -117,12 +127,32 @@ class Application(db.Model):
     assigned_officer_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # A rapid-response request (issue 7). `on_behalf`: a partner organisation (this
+    # application's organisation) filed it for a defender it names only by an alias.
+    rapid_category: Mapped[RapidCategory | None] = mapped_column(enum_column(RapidCategory))
+    on_behalf: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    defender_alias: Mapped[str | None] = mapped_column(EncryptedText("applications.defender_alias"))
+    needs_now: Mapped[str | None] = mapped_column(EncryptedText("applications.needs_now"))
+    # The language they wrote in, as they name it (any language, free text).
+    written_in: Mapped[str | None] = mapped_column(EncryptedText("applications.written_in"))
+    relocation_justification: Mapped[str | None] = mapped_column(
+        EncryptedText("applications.relocation_justification")
+    )
+    gender_risk: Mapped[str | None] = mapped_column(EncryptedText("applications.gender_risk"))
+    # The decision target, fixed at sending from the fund's rapid_response_target_hours.
+    rapid_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The longer-term call an officer invited the group to after an emergency award, and
+    # on the draft that invitation opened, the emergency request it follows.
+    invited_to_call_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))
+    follows_application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    call: Mapped[Call] = relationship()  # noqa: F821
+    call: Mapped[Call] = relationship(foreign_keys=[call_id])  # noqa: F821
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])  # noqa: F821
     intermediary: Mapped[Organisation | None] = relationship(  # noqa: F821
         foreign_keys=[intermediary_id]

@@ -42,7 +42,7 @@ from grants.security import audit
 MESSAGE_MAX_CHARS = 10_000
 
 
-def _lock(application: Application) -> None:
+def lock(application: Application) -> None:
     """Serialise two decisions on one application (PostgreSQL; SQLite has one writer)."""
     db.session.execute(sa.select(Application.id).where(Application.id == application.id)
                        .with_for_update())
@@ -67,7 +67,7 @@ def pending_award(application: Application) -> Award | None:
         Award.status == AwardStatus.PENDING_APPROVAL))
 
 
-def _message(text: str | None, field: str, missing: str) -> str:
+def clean_message(text: str | None, field: str, missing: str) -> str:
     cleaned = (text or "").replace("\r\n", "\n").strip()
     if not cleaned:
         raise ServiceError(missing, field)
@@ -79,9 +79,9 @@ def _message(text: str | None, field: str, missing: str) -> str:
 def request_more_info(actor: User, application: Application, message: str) -> None:
     """Send the application back to the group with a question. Their text stays as it is;
     when they send it again it returns to the queue."""
-    _lock(application)
+    lock(application)
     check_decider(actor, application)
-    text = _message(message, "message", "Write what you need to know.")
+    text = clean_message(message, "message", "Write what you need to know.")
     if pending_award(application) is not None:
         raise ServiceError("An approval of this application is waiting for a second officer.")
     change_status(actor, application, ApplicationStatus.MORE_INFO_REQUESTED, text)
@@ -100,7 +100,7 @@ def approve(actor: User, application: Application, *, amount_minor: int, currenc
 
     With `intermediary`, the award goes to it as a regranting award (all of it for
     regranting) and, once active, carries a pass-through sub-grant to the group."""
-    _lock(application)
+    lock(application)
     check_decider(actor, application)
     check_route(application, intermediary)
     if db.session.scalar(sa.select(Award.id).where(Award.application_id == application.id)):
@@ -116,7 +116,7 @@ def approve(actor: User, application: Application, *, amount_minor: int, currenc
         audit.record(actor, "award.through_intermediary", award, intermediary_id=intermediary.id,
                      regrant_type=regrant_type.value)
     if award.status == AwardStatus.ACTIVE:
-        _approved(actor, application, award, now)
+        approved(actor, application, award, now)
     elif application.status == ApplicationStatus.SUBMITTED:
         change_status(actor, application, ApplicationStatus.UNDER_REVIEW)
     db.session.flush()
@@ -129,10 +129,14 @@ def confirm_approval(actor: User, award: Award, now: datetime | None = None) -> 
     if application is None:  # a regranting award made directly (grants.intermediaries)
         awards.activate(actor, lock_award(award), now)
         return
-    _lock(application)
+    lock(application)
     check_decider(actor, application)
     awards.activate(actor, award, now)  # refuses the officer who made the first approval
-    _approved(actor, application, award, now)
+    if application.rapid_category is not None:
+        from grants.review.rapid import ready_to_pay  # rapid builds on this module
+
+        ready_to_pay(actor, award, now=now)
+    approved(actor, application, award, now)
 
 
 def check_route(application: Application, intermediary: Organisation | None) -> None:
@@ -146,7 +150,7 @@ def check_route(application: Application, intermediary: Organisation | None) -> 
         raise ServiceError("Choose a verified intermediary.", "route")
 
 
-def _approved(actor: User, application: Application, award: Award,
+def approved(actor: User, application: Application, award: Award,
               now: datetime | None) -> None:
     if award.regranting_minor is not None and award.organisation_id != application.organisation_id:
         make_sub_grant(actor, award, recipient_code=application.code_name,
@@ -167,9 +171,9 @@ def decline(actor: User, application: Application, message: str,
             now: datetime | None = None) -> None:
     """Decline with a message the group reads in the portal; an approval still waiting for
     a second officer is cancelled with it."""
-    _lock(application)
+    lock(application)
     check_decider(actor, application)
-    text = _message(message, "message", "Write a message to the applicant.")
+    text = clean_message(message, "message", "Write a message to the applicant.")
     pending = pending_award(application)
     if pending is not None:
         pending.status = AwardStatus.CANCELLED

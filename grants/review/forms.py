@@ -137,3 +137,31 @@ class RubricForm(FlaskForm):
         _l("Criteria, one per line"), render_kw={"rows": 6},
         validators=[DataRequired(_l("Give at least one criterion."))],
         description=_l("Reviewers score each from 1 (weak) to 5 (strong). Keep it to a few."))
+
+
+ROUTE_LABELS = {
+    "bank_transfer": _l("Bank transfer"),
+    "mobile_money": _l("Mobile money"),
+    "trusted_partner": _l("Through a trusted partner (cash or goods)"),
+}
+
+
+class RapidApproveForm(FlaskForm):
+    """Approving an emergency request: the amount, and how the money goes (ready to send)."""
+
+    amount = StringField(_l("Amount"), validators=[DataRequired(_l("Enter the amount.")),
+                                                    Length(max=20)],
+                         render_kw={"inputmode": "decimal"})
+    currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))
+    route = SelectField(_l("How the money goes"), choices=options(ROUTE_LABELS.items()))
+    route_detail = StringField(
+        _l("Mobile-money provider, or the trusted partner who hands it over"),
+        validators=[Optional(), Length(max=300)], render_kw={"dir": "auto"},
+        description=_l("Not needed for a bank transfer; account details go on the payment."))
+
+
+class InviteForm(FlaskForm):
+    call = SelectField(_l("Longer-term call"), coerce=int, validate_choice=False)
+    message = TextAreaField(
+        _l("Message to the group"), render_kw={"rows": 4, "dir": "auto"},
+        validators=[DataRequired(_l("Write a few words to the group.")), Length(max=10_000)])

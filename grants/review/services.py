@@ -89,8 +89,9 @@ class Filters:
 
 
 def officer_queue(actor: User, f: Filters) -> sa.Select:
-    """Sent applications still to decide, most urgent first: rapid response, then the
-    earliest call deadline (rolling calls last), then the longest wait since sending.
+    """Sent applications still to decide, most urgent first: rapid response by time left on
+    its decision clock, then the earliest call deadline (rolling calls last), then the
+    longest wait since sending.
     Applications the officer declared a conflict on are left out, and so are those sent to
     an intermediary's own call (the intermediary decides them; the funder never sees them)
     and routed ones the intermediary has not endorsed yet (not in QUEUE_STATUSES)."""
@@ -101,9 +102,12 @@ def officer_queue(actor: User, f: Filters) -> sa.Select:
                 Call.intermediary_id.is_(None))
          .options(selectinload(Application.call).selectinload(Call.texts)))
     q = _filtered(q, f, actor)
-    return q.order_by(sa.case((Call.call_type == CallType.RAPID_RESPONSE, 0), else_=1),
-                      sa.case((Call.closes_at.is_(None), 1), else_=0), Call.closes_at,
-                      Application.submitted_at, Application.id)
+    rapid = sa.case((Call.call_type == CallType.RAPID_RESPONSE, 0), else_=1)
+    # Rapid-response requests by time left on their clock (its target fixed at sending).
+    due = sa.case((Call.call_type == CallType.RAPID_RESPONSE,
+                   sa.func.coalesce(Application.rapid_due_at, Application.submitted_at)))
+    return q.order_by(rapid, due, sa.case((Call.closes_at.is_(None), 1), else_=0),
+                      Call.closes_at, Application.submitted_at, Application.id)
 
 
 def _filtered(q: sa.Select, f: Filters, actor: User) -> sa.Select:

@@ -266,6 +266,8 @@ def request_info(application_id: int):
 def decide(application_id: int):
     application = _load(application_id)
     require(Permission.DECIDE_APPLICATION, application)
+    if application.rapid_category is not None:  # decided on its own short page
+        return redirect(url_for(".rapid_decide", application_id=application.id))
     posted = request.form if request.method == "POST" else _rescued().get("formdata")
     decision = posted.get("decision") if posted else None
     approve_form = (forms.ApproveForm(formdata=posted) if decision == "approve"
@@ -397,3 +399,6 @@ def rubric(call_id: int):
             return redirect(url_for(".rubric", call_id=call.id))
     return render_template("review/rubric.html", call=call, form=form,
                            default=not call.review_criteria)
+
+
+from grants.review import rapid_views  # noqa: E402, F401  (routes on the same blueprint)

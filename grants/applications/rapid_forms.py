@@ -1,0 +1,80 @@
+"""The rapid-response request form and its labels; choices are passed in by the view."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from grants.applications.rapid import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
+from grants.money import CURRENCIES
+
+AUTO = {"dir": "auto"}  # any language, either direction
+CATEGORY_LABELS = {
+    "in_country": _l("Protection where they are: security measures, digital security, "
+                     "legal support, medical care, psychosocial support"),
+    "relocation": _l("Temporary relocation"),
+    "dependants": _l("Support for dependants"),
+    "return": _l("Returning home after relocation"),
+    "recovery": _l("Recovery after the crisis"),
+}
+LINE_LABELS = {
+    "protection_security": _l("Security measures"),
+    "digital_security": _l("Digital security"),
+    "in_country_protection": _l("Legal support or medical care"),
+    "psychosocial": _l("Psychosocial support"),
+    "relocation": _l("Travel and a safe place to stay"),
+    "dependants_support": _l("Care costs: childcare, dependants"),
+    "other": _l("Other"),
+}
+
+
+def options(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _text(label, limit: int = TEXT_MAX, description: str = "", rows: int = 4):
+    return TextAreaField(label, validators=[Optional(), Length(max=limit)],
+                         description=description, render_kw={**AUTO, "rows": rows})
+
+
+class RapidForm(FlaskForm):
+    organisation = SelectField(_l("Filed by"), validate_choice=False)
+    on_behalf = BooleanField(_l("We are a partner organisation filing for a defender"))
+    defender_alias = StringField(
+        _l("A name or code for the defender"), validators=[Optional(), Length(max=80)],
+        description=_l("Only what we need to tell them apart. It is kept encrypted."),
+        render_kw=AUTO)
+    category = RadioField(_l("What is the support for?"), validate_choice=False,
+                          choices=options(CATEGORY_LABELS.items()))
+    relocation_justification = _text(
+        _l("For relocation: why is protection where they are not enough?"),
+        description=_l("We fund protection in the defender's own country first."))
+    what_happened = _text(_l("What happened?"), rows=5)
+    needs_now = _text(_l("What is needed now?"))
+    currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES),
+                           validate_choice=False)
+    safe_contact = StringField(_l("How and when is it safe to reach them?"),
+                               validators=[Optional(), Length(max=SHORT_MAX)],
+                               description=_l("For example: Signal, after 6 pm, never call."),
+                               render_kw=AUTO)
+    written_in = StringField(_l("Which language is this written in?"),
+                             validators=[Optional(), Length(max=80)], render_kw=AUTO)
+    gender_risk = _text(
+        _l("Optional: are any of the risks tied to gender or sexual orientation?"),
+        description=_l("Answer only if you want to. It helps us fund the right protection."))
+
+
+LINE_CHOICES = options([("", _l("Choose"))]
+                        + [(c.value, LINE_LABELS[c.value]) for c in LINE_CATEGORIES])
+for _n in range(1, MAX_LINES + 1):
+    setattr(RapidForm, f"line{_n}_category", SelectField(
+        _l("Line %(n)d: for", n=_n), choices=LINE_CHOICES, validate_choice=False))
+    setattr(RapidForm, f"line{_n}_description", StringField(
+        _l("Line %(n)d: what", n=_n), validators=[Optional(), Length(max=SHORT_MAX)],
+        render_kw=AUTO))
+    setattr(RapidForm, f"line{_n}_amount", StringField(
+        _l("Line %(n)d: amount", n=_n), validators=[Optional(), Length(max=20)],
+        render_kw={"inputmode": "decimal"}))

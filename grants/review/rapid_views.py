@@ -1,0 +1,141 @@
+"""The officer's page of a rapid-response request (issue 7): read it, watch its clock,
+approve (money ready to send) or decline on the same page; afterwards see the award, the
+payment and the follow-up, and invite the group to a longer-term call."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from grants import money
+from grants.applications.forms import BUDGET_LABELS
+from grants.applications.rapid_forms import CATEGORY_LABELS
+from grants.awards.services import follow_up_of, rapid_single_officer_limit
+from grants.errors import ServiceError
+from grants.extensions import db
+from grants.models import Application, Award, AwardStatus, Call, PaymentRoute
+from grants.payments.routes import RouteDetails
+from grants.policy import Permission, can, require
+from grants.review import decisions, forms, rapid
+from grants.review.views import _load, bp
+from grants.web import attach_error
+
+
+@bp.app_context_processor
+def _rapid_helpers():
+    return {"rapid_clock": rapid.clock, "rapid_category_labels": CATEGORY_LABELS,
+            "rapid_line_labels": BUDGET_LABELS}
+
+
+def _rapid(application_id: int) -> Application:
+    application = _load(application_id)
+    if application.rapid_category is None:
+        abort(404)
+    require(Permission.ASSIGN_REVIEW, application)
+    return application
+
+
+def _approve_form(application: Application, posted) -> forms.RapidApproveForm:
+    return forms.RapidApproveForm(formdata=posted, data=None if posted else {
+        "amount": money.plain_amount(application.amount_requested_minor, application.currency),
+        "currency": application.currency, "route": "bank_transfer"})
+
+
+def _details(form: forms.RapidApproveForm) -> RouteDetails:
+    detail = (form.route_detail.data or "").strip()
+    if form.route.data == "mobile_money":
+        return RouteDetails(provider=detail)
+    return RouteDetails(partner=detail, handed_over="cash" if detail else "")
+
+
+def _approve(application: Application, form: forms.RapidApproveForm) -> None:
+    amount = money.to_minor(form.amount.data, form.currency.data, field="amount")
+    try:
+        award = rapid.approve_rapid(current_user, application, amount_minor=amount,
+                                    currency=form.currency.data,
+                                    route=PaymentRoute(form.route.data), details=_details(form))
+    except ServiceError as exc:
+        if exc.field in ("provider", "partner"):
+            exc.field = "route_detail"
+        raise
+    if award.status == AwardStatus.PENDING_APPROVAL:
+        flash(_("Approved by you. Above %(limit)s a second officer must confirm it.",
+                limit=_limit(award.currency)), "info")
+    else:
+        flash(_("Approved: the award is active and the payment is ready to send."), "success")
+
+
+def _limit(currency: str) -> str:
+    return money.format_money(rapid_single_officer_limit(currency), currency)
+
+
+@bp.route("/applications/<int:application_id>/rapid", methods=["GET", "POST"])
+def rapid_decide(application_id: int):
+    application = _rapid(application_id)
+    posted = request.form if request.method == "POST" else None
+    decision = posted.get("decision") if posted else None
+    approve_form = _approve_form(application, posted if decision == "approve" else None)
+    decline_form = forms.DeclineForm(formdata=posted if decision == "decline" else None)
+    form = approve_form if decision == "approve" else decline_form
+    if posted is not None and decision in ("approve", "decline"):
+        require(Permission.DECIDE_APPLICATION, application)
+        if form.validate():
+            try:
+                if decision == "approve":
+                    _approve(application, approve_form)
+                else:
+                    decisions.decline(current_user, application, decline_form.message.data)
+            except ServiceError as exc:
+                db.session.rollback()
+                attach_error(form, exc)
+            else:
+                db.session.commit()
+                return redirect(url_for(".rapid_decide", application_id=application.id))
+    return _page(application, approve_form, decline_form)
+
+
+def _page(application: Application, approve_form, decline_form, invite_form=None):
+    award = db.session.query(Award).filter_by(application_id=application.id).one_or_none()
+    invite_form = invite_form or forms.InviteForm(formdata=None)
+    invite_form.call.choices = forms.options(
+        (c.id, _call_title(c)) for c in rapid.invitable_calls())
+    return render_template(
+        "rapid/decide.html", application=application, award=award,
+        approve_form=approve_form, decline_form=decline_form, invite_form=invite_form,
+        clock=rapid.clock(application), limit=_limit(application.currency),
+        pending=decisions.pending_award(application),
+        follow_up=follow_up_of(award) if award else None,
+        payment=rapid.first_payment(application), decided_in=rapid.time_to_decision(application),
+        paid_in=rapid.time_to_payment(application),
+        sensitive=can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application),
+        invited=db.session.get(Call, application.invited_to_call_id)
+        if application.invited_to_call_id else None)
+
+
+def _call_title(call: Call) -> str:
+    text = call.text(g.get("lang", "en"))
+    return text.title if text else str(call.id)
+
+
+@bp.route("/applications/<int:application_id>/invite", methods=["POST"])
+def rapid_invite(application_id: int):
+    application = _rapid(application_id)
+    require(Permission.INVITE_TO_CALL, application)
+    form = forms.InviteForm()
+    form.call.choices = forms.options((c.id, str(c.id)) for c in rapid.invitable_calls())
+    if form.validate_on_submit():
+        call = db.session.get(Call, form.call.data)
+        try:
+            if call is None:
+                raise ServiceError(_("Choose an open call from the list."), "call")
+            rapid.invite(current_user, application, call, form.message.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Invitation sent: a draft on that call waits for the group."), "success")
+            return redirect(url_for(".rapid_decide", application_id=application.id))
+    return _page(application, _approve_form(application, None),
+                 forms.DeclineForm(formdata=None), form), 400
