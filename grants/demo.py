@@ -49,6 +49,7 @@ from grants.models import (
 )
 from grants.models.types import utcnow
 from grants.payments import demo as payments_demo
+from grants.review import demo as rapid_demo
 
 DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (documented demo accounts)  # nosec B105
 USERS = [
@@ -79,6 +80,7 @@ def load_demo() -> bool:
     intermediaries_demo.load(users, orgs["regional"], calls["protection"], _awarded)
     db.session.flush()
     payments_demo.load(users)
+    rapid_demo.load(users, orgs, calls["rapid"])
     db.session.flush()
     return True
 

@@ -257,3 +257,18 @@ def test_the_queue_marks_requests_past_target(app, client, auth, world):
     page = client.get("/review/").get_data(as_text=True)
     assert "Past target by 4 h" in page
     assert _codes(page)[0] == world.rapid_request.code_name
+
+
+def test_the_demo_holds_requests_at_every_point_of_their_clock(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        requests = list(db.session.scalars(sa.select(Application).where(
+            Application.rapid_category.is_not(None))))
+        clocks = [rapid.clock(a) for a in requests]
+        left = sorted(c.hours_left for c in clocks if c)
+        assert len(left) == 3 and left[0] < 0 and 0 < left[1] < 72 / 2 + 1 and left[2] > 60
+        [paid] = [a for a in requests if a.decided_at]
+        assert rapid.time_to_payment(paid)[1] == timedelta(days=3)
+        award = db.session.scalar(sa.select(Award).where(Award.application_id == paid.id))
+        assert award.report_requirements[0].title == "Follow-up check-in"
+        assert sum(a.on_behalf for a in requests) == 2
