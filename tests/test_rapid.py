@@ -97,6 +97,8 @@ def test_partner_files_for_a_defender_it_tops_the_queue_and_one_officer_approves
         assert events and SECRET not in str([e.details for e in events])
         code, app_id = a.code_name, a.id
     assert response.headers["Location"].endswith(f"/applications/{app_id}")
+    page = client.get(f"/applications/{app_id}").get_data(as_text=True)
+    assert "We answer by" in page and "Maria (D-7)" in page and "Decide on" not in page
 
     auth.login(world.officer)
     page = client.get("/review/").get_data(as_text=True)
