@@ -274,3 +274,18 @@ def test_the_demo_holds_requests_at_every_point_of_their_clock(app, runner):
         award = db.session.scalar(sa.select(Award).where(Award.application_id == paid.id))
         assert award.report_requirements[0].title == "Follow-up check-in"
         assert sum(a.on_behalf for a in requests) == 2
+
+
+def test_an_officer_declines_on_the_same_page_and_the_clock_stops(app, client, auth, world):
+    auth.login(world.officer)
+    url = f"/review/applications/{world.rapid_request.id}/rapid"
+    decide = client.get(f"/review/applications/{world.rapid_request.id}/decide")
+    assert decide.headers["Location"].endswith(url)  # the long decision page sends here
+    response = client.post(url, data={"decision": "decline", "message": ""})
+    assert response.status_code == 200 and "Write a message" in response.get_data(as_text=True)
+    response = client.post(url, data={"decision": "decline",
+                                      "message": "We cannot fund relocation abroad."})
+    assert response.status_code == 302
+    with app.app_context():
+        a = db.session.get(Application, world.rapid_request.id)
+        assert a.status == ApplicationStatus.DECLINED and rapid.clock(a) is None
