@@ -183,6 +183,11 @@ def test_relocation_without_justification_is_refused_and_nothing_typed_is_lost(
         assert a.relocation_justification.startswith("The police")
 
 
+def test_open_rapid_calls_for_the_menu(app, world):
+    with app.app_context():
+        assert [c.id for c in filing.open_calls()] == [world.rapid_call.id]
+
+
 def test_only_a_partner_organisation_files_for_someone_else(app, world):
     with database(app):
         applicant = db.session.get(User, world.applicant.id)

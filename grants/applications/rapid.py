@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
 from grants import money
 from grants.applications.services import (
     applying_kinds,
@@ -29,6 +31,7 @@ from grants.models import (
     BudgetCategory,
     BudgetLine,
     Call,
+    CallStatus,
     CallType,
     Organisation,
     RapidCategory,
@@ -73,6 +76,14 @@ class Request:
     gender_risk: str = ""
     on_behalf: bool = False
     defender_alias: str = ""
+
+
+def open_calls() -> list[Call]:
+    """Open rapid-response calls of the funder (for the menu's "Rapid response" link)."""
+    calls = db.session.scalars(sa.select(Call).where(
+        Call.call_type == CallType.RAPID_RESPONSE, Call.status == CallStatus.OPEN,
+        Call.intermediary_id.is_(None)).order_by(Call.id))
+    return [c for c in calls if call_is_open(c)]
 
 
 def is_rapid(application: Application) -> bool:
