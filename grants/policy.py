@@ -368,7 +368,10 @@ def _decide_subgrant_application(user, application: Application) -> bool:
 PARTNER_KINDS = frozenset({OrgKind.REGISTERED_NGO, OrgKind.INTERMEDIARY})
 
 
-def _file_rapid(user, call: Call) -> bool:
+def _file_rapid(user, call: Call | None) -> bool:
+    # Without a call: whether this user files emergency requests at all (the menu asks).
+    if call is None:
+        return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY)
     return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) \
         and call.status == CallStatus.OPEN and call.call_type == CallType.RAPID_RESPONSE \
         and call.intermediary_id is None

@@ -63,11 +63,12 @@ def test_the_stylesheet_is_small(client):
 
 
 @pytest.mark.parametrize(("role", "shown", "hidden"), [
-    ("applicant", {"/awards/"}, {"/review/", "/payments/", "/calls/manage"}),
+    ("applicant", {"/awards/", "/applications/rapid/"}, {"/review/", "/payments/",
+                                                          "/calls/manage"}),
     ("reviewer", {"/review/"}, {"/payments/", "/awards/", "/regranting/"}),
     ("intermediary", {"/regranting/"}, {"/review/", "/payments/"}),
     ("officer", {"/review/", "/payments/", "/awards/", "/payments/countries", "/donations"},
-     {"/admin/"}),
+     {"/admin/", "/applications/rapid/"}),
     ("admin", {"/payments/countries", "/admin/users", "/donations"},
      {"/review/", "/payments/\""}),
 ])
