@@ -46,13 +46,20 @@ def _post_endpoints(app) -> list[str]:
 # Routes that answer 404 while Stripe is off (as in the matrix): fuzzed with it on, as the
 # role that may then use them. Starting a payment is called by donate.js, not a <form>.
 STRIPE_ON = {"stripe.create_intent": "anon", "stripe.onboard": "applicant"}
-FIELDS = {"stripe.create_intent": {"amount": ["10", "10.00", "0.5"]}}
+# Where the matrix lets nobody through with its arguments (a document or question that does
+# not exist, a request already invited), the role that passes the checks before that.
+ROLE = {**STRIPE_ON, "applications.delete_document": "applicant",
+        "calls.delete_question": "officer", "calls.move_question": "officer",
+        "review.rapid_invite": "officer"}
+# Forms not on a page: donate.js posts the amount; the language menu is in the layout.
+FIELDS = {"stripe.create_intent": {"amount": ["10", "10.00", "0.5"]},
+          "main.set_language": {"lang": ["en", "es", "fr", "ar"], "next": ["/", "//evil"]}}
 
 
 def _role_for(endpoint: str) -> str:
     """A role the matrix lets through: one shown the page (200), else one sent on (302)."""
-    if endpoint in STRIPE_ON:
-        return STRIPE_ON[endpoint]
+    if endpoint in ROLE:
+        return ROLE[endpoint]
     expected = MATRIX[endpoint][2]
     for ok, signed_in in ((200, False), (302, True), (302, False)):
         for role in ROLES:
@@ -223,8 +230,19 @@ def _open_requirement(world) -> int:
         ReportRequirement.id != world.requirement.id).order_by(ReportRequirement.id))
 
 
-# world.requirement already has its report: the form is for one that has none.
-ARGS = {"awards.send_report": {"award_id": "award", "requirement_id": _open_requirement}}
+def _draft_question(world) -> int:
+    """A question of the draft call, which officers may still remove or move."""
+    from grants.models import CallQuestion
+
+    return db.session.scalar(sa.select(CallQuestion.id).where(
+        CallQuestion.call_id == world.draft_call.id).order_by(CallQuestion.id))
+
+
+# world.requirement already has its report: the form is for one that has none. The matrix
+# asks about questions that do not exist; here they are real ones.
+QUESTION = {"call_id": "draft_call", "qid": _draft_question}
+ARGS = {"awards.send_report": {"award_id": "award", "requirement_id": _open_requirement},
+        "calls.delete_question": QUESTION, "calls.move_question": QUESTION}
 
 
 def _case_url(app, world, endpoint: str, args: dict) -> str:
