@@ -8,6 +8,7 @@ import traceback
 import sqlalchemy as sa
 from flask import (
     Flask,
+    abort,
     current_app,
     flash,
     g,
@@ -118,6 +119,14 @@ def register_security(app: Flask) -> None:
     headers.init_app(app)
 
     @app.before_request
+    def _refuse_nul_bytes():
+        # Nobody types a NUL byte, and PostgreSQL cannot hold one in text (psycopg raises,
+        # a 500): refuse the request before a form, a query or the audit log sees it.
+        if _has_nul(request.args) or _has_nul(request.form) or any(
+                "\x00" in (f.filename or "") for f in request.files.values()):
+            abort(400)
+
+    @app.before_request
     def _require_login():
         g.lang = _select_locale()
         if request.endpoint is None or request.endpoint == "static":
@@ -135,6 +144,10 @@ def register_security(app: Flask) -> None:
                 and request.endpoint not in SETUP_ENDPOINTS):
             return redirect(url_for("account.two_factor"))
         return None
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
 
 
 def _rescue(view, user_id: int) -> str | None:
