@@ -141,7 +141,7 @@ AWKWARD = ["", " ", "\t\n ", "0", "-1", "1e308", "NaN", "inf", "-0", "1.005", "�
            "<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd", "%00", "{{7*7}}",
            "\U0001f600" * 3, "true", "on", "none", "null",
            "x" * 100_001]
-TEXT = st.one_of(
+PLAIN = st.one_of(
     st.sampled_from(AWKWARD),
     st.text(max_size=40),  # any code point but surrogates, control characters included
     st.integers().map(str),
@@ -152,6 +152,15 @@ TEXT = st.one_of(
     # Past every length limit (answers stop at 100,000 characters), yet cheap to post.
     st.builds(lambda s, n: s * n, st.text(min_size=1, max_size=4), st.integers(100, 2_000)),
 )
+# Half the values carry an awkward character inside otherwise plain text, so that it gets
+# past "required", number and length checks to the service and the database. NUL weighs
+# most: PostgreSQL cannot store it.
+NASTY = st.sampled_from(["\x00"] * 4 + ["\x07", "\r\n", "\u202e", "\u200f", "\ufeff",
+                                        "\u0301", "\U0001f469\u200d\U0001f4bb", "%", "'",
+                                        "\\", "<", "&#0;"])
+TEXT = st.one_of(PLAIN, st.builds(lambda a, c, b: a + c + b,
+                                  st.one_of(st.sampled_from(["", "Fuzz", "12", "2025-01-01"]),
+                                            PLAIN), NASTY, st.sampled_from(["", "text", "34"])))
 FILENAMES = st.one_of(
     st.sampled_from(["report.pdf", "../../etc/passwd", "..\\..\\boot.ini", "/etc/shadow",
                      "", ".", "..", "a" * 5000 + ".pdf", "x.pdf\x00.exe", "ملف.docx",
@@ -178,15 +187,29 @@ def _field_values(values: list, *, uploads: bool) -> st.SearchStrategy:
     return st.lists(one, max_size=3)
 
 
+def _plausible(values: list) -> list:
+    """A value the page itself offers (the current one, an option), or some plain text."""
+    known = [v for v in values if v is not FILE]
+    return known[:1] if known else [] if FILE in values else ["Fuzz 12"]
+
+
 def _form_data(fields: dict, *, uploads: bool = False) -> st.SearchStrategy:
-    """Some of the form's fields (each repeated 0-3 times) and random extra keys."""
+    """Either some of the form's fields with any values, or the form as the page offers it
+    with one or two fields changed (which gets past validation to the service), plus
+    random extra keys."""
     per_field = {name: _field_values(values, uploads=uploads) for name, values in fields.items()}
+    anything = st.fixed_dictionaries({}, optional=per_field)
+    if fields:
+        base = {name: _plausible(values) for name, values in fields.items()}
+        changed = st.dictionaries(st.sampled_from(sorted(fields)), st.none(), min_size=1,
+                                  max_size=2).flatmap(lambda names: st.fixed_dictionaries(
+                                      {name: per_field[name] for name in names}))
+        anything = st.one_of(anything, changed.map(lambda c: {**base, **c}))
     extra = st.dictionaries(st.one_of(st.text(max_size=20), st.sampled_from(
         ["csrf_token", "next", "go", "id", "user_id", "rows-0-amount", "rows-999-year",
          "q_1", "amount", "status"])), st.lists(TEXT, max_size=2), max_size=3)
     return st.builds(lambda known, more: MultiDict([(k, v) for k, vs in {**more, **known}.items()
-                                                    for v in vs]),
-                     st.fixed_dictionaries({}, optional=per_field), extra)
+                                                    for v in vs]), anything, extra)
 
 
 # --- running one example --------------------------------------------------------------
