@@ -158,9 +158,12 @@ PLAIN = st.one_of(
 NASTY = st.sampled_from(["\x00"] * 4 + ["\x07", "\r\n", "\u202e", "\u200f", "\ufeff",
                                         "\u0301", "\U0001f469\u200d\U0001f4bb", "%", "'",
                                         "\\", "<", "&#0;"])
-TEXT = st.one_of(PLAIN, st.builds(lambda a, c, b: a + c + b,
-                                  st.one_of(st.sampled_from(["", "Fuzz", "12", "2025-01-01"]),
-                                            PLAIN), NASTY, st.sampled_from(["", "text", "34"])))
+TEXT = st.one_of(
+    st.builds(lambda a, c, b: a + c + b,
+              st.one_of(st.sampled_from(["", "Fuzz", "12", "2025-01-01"]), PLAIN), NASTY,
+              st.sampled_from(["", "text", "34"])),
+    PLAIN,
+)
 FILENAMES = st.one_of(
     st.sampled_from(["report.pdf", "../../etc/passwd", "..\\..\\boot.ini", "/etc/shadow",
                      "", ".", "..", "a" * 5000 + ".pdf", "x.pdf\x00.exe", "ملف.docx",
