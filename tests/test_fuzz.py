@@ -24,7 +24,7 @@ from grants.extensions import db
 from grants.security import ratelimit
 from tests.access import ROLES
 from tests.conftest import Auth
-from tests.conftest_stripe import WEBHOOK_SECRET, fake_stripe, sign, stripe_on  # noqa: F401
+from tests.conftest_stripe import fake_stripe, stripe_on  # noqa: F401  (fixtures)
 from tests.test_authorization_matrix import MATRIX, _client_as, _url
 
 EXAMPLES = settings(max_examples=200, deadline=None, database=None,
