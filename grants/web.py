@@ -147,7 +147,9 @@ def register_security(app: Flask) -> None:
 
 
 def _has_nul(values) -> bool:
-    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+    # A multipart part whose name is mangled (a line break in it) comes with no name.
+    return any("\x00" in (key or "") or "\x00" in value
+               for key, value in values.items(multi=True))
 
 
 def _rescue(view, user_id: int) -> str | None:

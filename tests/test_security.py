@@ -92,6 +92,8 @@ def test_a_nul_byte_is_refused_before_it_reaches_the_database(client, data):
     # password recovery and an organisation's edit page).
     assert client.post("/auth/login", data=data).status_code == 400
     assert client.get("/auth/login?next=/%00").status_code == 400
+    mangled = client.post("/auth/login", data={"\r": "\x00"}, content_type="multipart/form-data")
+    assert mangled.status_code == 400
 
 
 @pytest.mark.parametrize("path", ["/orgs/999999", "/orgs/abc", "/nowhere", "/funds/0/edit"])
