@@ -20,7 +20,6 @@ from grants.models import (
     Application,
     Award,
     AwardStatus,
-    Call,
     CallType,
     Organisation,
     RegrantType,
@@ -375,30 +374,4 @@ def confirm_approval(award_id: int):
     return redirect(url_for(".application", application_id=award.application_id))
 
 
-# The rubric of a call --------------------------------------------------------------------------
-
-@bp.route("/calls/<int:call_id>/rubric", methods=["GET", "POST"])
-@rescuable
-def rubric(call_id: int):
-    call = db.session.get(Call, call_id)
-    if call is None or not can(current_user, Permission.VIEW_CALL, call):
-        abort(404)
-    require(Permission.MANAGE_CALLS, call)
-    defaults = {} if request.method == "POST" else {"data": {
-        "criteria": "\n".join(services.criteria(call))}}
-    form = forms.RubricForm(**(_rescued() or defaults))
-    if form.validate_on_submit():
-        try:
-            services.set_rubric(current_user, call, form.criteria.data.splitlines())
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The scoring rubric is saved."), "success")
-            return redirect(url_for(".rubric", call_id=call.id))
-    return render_template("review/rubric.html", call=call, form=form,
-                           default=not call.review_criteria)
-
-
-from grants.review import rapid_views  # noqa: E402, F401  (routes on the same blueprint)
+from grants.review import rapid_views, rubric_views  # noqa: E402, F401  (same blueprint)
