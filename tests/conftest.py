@@ -7,6 +7,7 @@ Set TEST_DATABASE_URL to run on PostgreSQL (its public schema is dropped and reb
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import flask_migrate
 import pytest
@@ -118,6 +119,34 @@ def _transaction(app, request):
         if not shared:
             connection.close()
             db.engines[None] = engine
+
+
+@pytest.fixture
+def outbox(app):
+    """Notices are kept in memory for the test to read instead of being logged."""
+    app.config["MAIL_BACKEND"] = "memory"
+    box = app.extensions.setdefault("grants.outbox", [])
+    box.clear()
+    yield box
+    app.config["MAIL_BACKEND"] = "log"
+    box.clear()
+
+
+@contextmanager
+def count_queries(app):
+    """The SQL statements the test's connection runs inside the block."""
+    with app.app_context():
+        connection = db.engines[None]
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(connection, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", before)
 
 
 @pytest.fixture

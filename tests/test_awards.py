@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import io
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -30,6 +29,7 @@ from grants.models import (
     User,
 )
 from tests import factories
+from tests.conftest import count_queries
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 SECRET = "The militia came to our office in March"
@@ -64,16 +64,6 @@ def _make_grant(app, world, *, years: int = 3, amount: int = 300_000,
 @pytest.fixture
 def grant(app, world) -> Grant:
     return _make_grant(app, world)
-
-
-@pytest.fixture
-def outbox(app):
-    app.config["MAIL_BACKEND"] = "memory"
-    box = app.extensions.setdefault("grants.outbox", [])
-    box.clear()
-    yield box
-    app.config["MAIL_BACKEND"] = "log"
-    box.clear()
 
 
 def _get(app, model, id_):
@@ -508,29 +498,13 @@ def test_the_officer_list_is_paginated(app, client, auth, world, monkeypatch):
 
 def test_changes_lock_the_award_row(app, client, auth, world, grant):
     auth.login(world.officer)
-    with _count_queries(app) as statements:
+    with count_queries(app) as statements:
         client.post(f"{grant.url}/extend", data={"end_date": "2029-06-30"})
         _release(client, grant, 1)
     with app.app_context():
         dialect = db.session.get_bind().dialect.name
     locks = [s for s in statements if s.startswith("SELECT awards.") and "FOR UPDATE" in s]
     assert len(locks) == (2 if dialect == "postgresql" else 0)  # SQLite: a single writer
-
-
-@contextmanager
-def _count_queries(app):
-    with app.app_context():
-        connection = db.engines[None]
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(connection, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", before)
 
 
 def test_the_award_page_reads_a_fixed_number_of_times(app, client, auth, world):
@@ -543,9 +517,9 @@ def test_the_award_page_reads_a_fixed_number_of_times(app, client, auth, world):
         db.session.commit()
     auth.login(world.officer)
     client.get(small.url)  # warm up whatever a first request loads once
-    with _count_queries(app) as one_year:
+    with count_queries(app) as one_year:
         _page(client, small.url)
-    with _count_queries(app) as three_years:
+    with count_queries(app) as three_years:
         _page(client, large.url)
     assert len(three_years) == len(one_year)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 import sqlalchemy as sa
 
 from grants.extensions import db
@@ -19,16 +18,6 @@ CANARY = "CANARY7Q"  # each field gets its own, to name the one that leaked
 
 def _marker(field: str) -> str:
     return f"{CANARY}-{field}"
-
-
-@pytest.fixture
-def outbox(app):
-    app.config["MAIL_BACKEND"] = "memory"
-    box = app.extensions.setdefault("grants.outbox", [])
-    box.clear()
-    yield box
-    app.config["MAIL_BACKEND"] = "log"
-    box.clear()
 
 
 class Trail:

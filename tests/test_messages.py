@@ -9,16 +9,6 @@ from grants.extensions import db
 from grants.models import Membership, Message
 
 
-@pytest.fixture
-def outbox(app):
-    app.config["MAIL_BACKEND"] = "memory"
-    box = app.extensions.setdefault("grants.outbox", [])
-    box.clear()
-    yield box
-    app.config["MAIL_BACKEND"] = "log"
-    box.clear()
-
-
 def _url(world) -> str:
     return f"/applications/{world.submitted.id}/messages"
 

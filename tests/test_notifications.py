@@ -9,16 +9,6 @@ from grants.extensions import db
 from tests import factories
 
 
-@pytest.fixture
-def outbox(app):
-    app.config["MAIL_BACKEND"] = "memory"
-    box = app.extensions.setdefault("grants.outbox", [])
-    box.clear()
-    yield box
-    app.config["MAIL_BACKEND"] = "log"
-    box.clear()
-
-
 def test_a_notice_says_only_that_there_is_news(app, outbox):
     with app.test_request_context():
         user = factories.user()

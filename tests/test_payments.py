@@ -6,7 +6,6 @@ masked, country context and the routes suggested, and the pages officers and gro
 from __future__ import annotations
 
 import html
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -28,6 +27,7 @@ from grants.models import (
 )
 from grants.payments import ledger, routes
 from tests import factories
+from tests.conftest import count_queries
 
 S = DisbursementStatus
 ACCOUNT = "CO12 3456 7890 1234 4821"
@@ -39,16 +39,6 @@ def ctx(app):
     """A request context (notices link to the portal) whose session is the test's."""
     with app.test_request_context():
         yield
-
-
-@pytest.fixture
-def outbox(app):
-    app.config["MAIL_BACKEND"] = "memory"
-    box = app.extensions.setdefault("grants.outbox", [])
-    box.clear()
-    yield box
-    app.config["MAIL_BACKEND"] = "log"
-    box.clear()
 
 
 def _officer(world) -> User:
@@ -382,38 +372,22 @@ def _user(app, user_id):
 
 def test_the_ledger_reads_a_fixed_number_of_times_and_pages(app, client, auth, world):
     auth.login(world.officer)
-    with _count_queries(app) as few:
+    with count_queries(app) as few:
         _page(client, "/payments/")
     with app.app_context():
         for _ in range(29):
             factories.disbursement(_tranche(world), _officer(world), amount_minor=100)
         db.session.commit()
-    with _count_queries(app) as many:
+    with count_queries(app) as many:
         page = _page(client, "/payments/")
     assert len(many) == len(few)
     assert "Page 1 of 2" in page and "30 payments" in page
     assert "Page 2 of 2" in _page(client, "/payments/?page=2")
 
 
-@contextmanager
-def _count_queries(app):
-    with app.app_context():
-        connection = db.engines[None]
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(connection, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", before)
-
-
 def test_every_transition_locks_the_tranche_on_postgresql(app, client, auth, world):
     auth.login(world.officer)
-    with _count_queries(app) as statements:
+    with count_queries(app) as statements:
         client.post(f"/payments/tranches/{world.released.id}/schedule",
                     data={"route": "bank_transfer", "amount": "5"})
         client.post(f"/payments/{world.disbursement.id}/approve")

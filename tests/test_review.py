@@ -35,16 +35,6 @@ SECRET = "Men followed our coordinator home on 3 May"
 CONFLICT_NOTE = "My sister works with this group"
 
 
-@pytest.fixture
-def outbox(app):
-    app.config["MAIL_BACKEND"] = "memory"
-    box = app.extensions.setdefault("grants.outbox", [])
-    box.clear()
-    yield box
-    app.config["MAIL_BACKEND"] = "log"
-    box.clear()
-
-
 @contextmanager
 def database(app):
     with app.app_context():
