@@ -98,6 +98,18 @@ class Permission(enum.Enum):
     # rapid response (issue 7)
     FILE_RAPID_REQUEST = "file_rapid_request"
     INVITE_TO_CALL = "invite_to_call"
+    # portfolio reporting, exports and the defenders' voice (issue 8)
+    VIEW_PORTFOLIO = "view_portfolio"
+    EXPORT_DATA = "export_data"
+    EXPORT_OPEN_DATA = "export_open_data"
+    SET_PUBLICATION = "set_publication"
+    VIEW_CONSULTATIONS = "view_consultations"
+    MANAGE_CONSULTATIONS = "manage_consultations"
+    ANSWER_SURVEY = "answer_survey"
+    VIEW_SURVEY_RESULTS = "view_survey_results"
+    VIEW_DIRECTORY = "view_directory"
+    # security keys (WebAuthn) as a second factor
+    MANAGE_SECURITY_KEYS = "manage_security_keys"
 
 
 def _role(user) -> Role | None:
@@ -390,6 +402,32 @@ def _invite(user, application: Application) -> bool:
         and not _conflicted(user, application)
 
 
+# Reporting and the defenders' voice ------------------------------------------------------------
+# Portfolio figures and consultations are for the funder's staff; the survey belongs to the
+# group it was offered to; the peer directory to grantees who opted in themselves.
+
+def _answer_survey(user, invitation) -> bool:
+    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) and not invitation.closed \
+        and _member_of_id(user, invitation.organisation_id)
+
+
+def directory_organisations(user) -> list[int]:
+    """Ids of `user`'s organisations that are grantees (an approved award) and opted in."""
+    org_ids = [m.organisation_id for m in user.memberships]
+    if not org_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Organisation.id).where(
+            Organisation.id.in_(org_ids), Organisation.directory_opt_in.is_(True),
+            sa.exists().where(Award.organisation_id == Organisation.id,
+                              Award.approved_at.is_not(None)))))
+
+
+def _view_directory(user, obj) -> bool:
+    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) \
+        and bool(directory_organisations(user))
+
+
 STAFF_REVIEWERS = (Role.REVIEWER, Role.OFFICER)
 REVIEWABLE_STATUSES = frozenset({
     ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
@@ -455,6 +493,16 @@ _RULES: dict[Permission, Callable] = {
     Permission.DECIDE_SUBGRANT_APPLICATION: _decide_subgrant_application,
     Permission.FILE_RAPID_REQUEST: _file_rapid,
     Permission.INVITE_TO_CALL: _invite,
+    Permission.VIEW_PORTFOLIO: _has_role(Role.OFFICER, Role.ADMIN),
+    Permission.EXPORT_DATA: _has_role(Role.OFFICER),
+    Permission.EXPORT_OPEN_DATA: _has_role(Role.OFFICER, Role.ADMIN),
+    Permission.SET_PUBLICATION: _manage_award,
+    Permission.VIEW_CONSULTATIONS: _has_role(Role.OFFICER, Role.ADMIN),
+    Permission.MANAGE_CONSULTATIONS: _has_role(Role.OFFICER),
+    Permission.ANSWER_SURVEY: _answer_survey,
+    Permission.VIEW_SURVEY_RESULTS: _has_role(Role.OFFICER, Role.ADMIN),
+    Permission.VIEW_DIRECTORY: _view_directory,
+    Permission.MANAGE_SECURITY_KEYS: lambda user, obj: _role(user) is not None,
 }
 
 

@@ -13,11 +13,15 @@ from tests import (
     access_applications,
     access_awards,
     access_calls,
+    access_exports,
     access_intermediaries,
     access_payments,
     access_rapid,
+    access_reporting,
     access_review,
+    access_security,
     access_stripe,
+    access_voice,
 )
 from tests.access import LOGIN, ROLES, everyone, only, signed_in
 
@@ -71,7 +75,9 @@ CORE = {
 
 MATRIX = {**CORE, **access_calls.ENTRIES, **access_applications.ENTRIES,
           **access_review.ENTRIES, **access_awards.ENTRIES, **access_payments.ENTRIES,
-          **access_stripe.ENTRIES, **access_intermediaries.ENTRIES, **access_rapid.ENTRIES}
+          **access_stripe.ENTRIES, **access_intermediaries.ENTRIES, **access_rapid.ENTRIES,
+          **access_reporting.ENTRIES, **access_exports.ENTRIES, **access_voice.ENTRIES,
+          **access_security.ENTRIES}
 CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 
 

@@ -1,6 +1,6 @@
 """The domain model. Importing this package registers every table on `db.metadata`."""
 
-from grants.models.accounts import Role, User, UserSession
+from grants.models.accounts import Role, User, UserSession, WebAuthnCredential
 from grants.models.applications import (
     PROTECTION_CATEGORIES,
     PSYCHOSOCIAL_CATEGORIES,
@@ -48,6 +48,14 @@ from grants.models.payments import (
     FundIncome,
     IncomeKind,
     StripeEvent,
+)
+from grants.models.reporting import (
+    CommitmentStatus,
+    Consultation,
+    FocusTally,
+    Publication,
+    SurveyInvitation,
+    SurveyResponse,
 )
 
 __all__ = [
@@ -104,4 +112,11 @@ __all__ = [
     "TrancheStatus",
     "User",
     "UserSession",
+    "WebAuthnCredential",
+    "CommitmentStatus",
+    "Consultation",
+    "FocusTally",
+    "Publication",
+    "SurveyInvitation",
+    "SurveyResponse",
 ]

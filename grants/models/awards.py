@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
+from grants.models.reporting import Publication
 from grants.models.types import (
     EncryptedBytes,
     EncryptedJSON,
@@ -69,6 +70,11 @@ class Award(db.Model):
         enum_column(AwardStatus), default=AwardStatus.ACTIVE
     )
     conditions: Mapped[str] = mapped_column(sa.Text, default="")
+    # How the award appears in 360Giving open data (grants/reporting); protects by default.
+    publication: Mapped[Publication] = mapped_column(
+        enum_column(Publication), default=Publication.ANONYMOUS,
+        server_default=Publication.ANONYMOUS.value,
+    )
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -51,6 +51,13 @@ class Organisation(db.Model):
         sa.JSON, default=list, server_default=sa.text("'[]'")
     )
     directory_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # What an opted-in grantee tells peers in the directory, and how peers may reach it.
+    directory_blurb: Mapped[str | None] = mapped_column(
+        EncryptedText("organisations.directory_blurb")
+    )
+    directory_contact: Mapped[str | None] = mapped_column(
+        EncryptedText("organisations.directory_contact")
+    )
     # A Stripe connected account that receives transfers, once onboarding is complete.
     stripe_account_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     stripe_payouts_enabled: Mapped[bool] = mapped_column(

@@ -1,0 +1,7 @@
+"""Exports for officers (CSV, XLSX) and 360Giving open data."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
