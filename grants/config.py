@@ -108,6 +108,12 @@ def defaults(instance_path: str) -> dict:
         "REVEAL_HOURS": _env_int("REVEAL_HOURS", 8),
         # Where the quick-exit button leaves for: a neutral, common site.
         "QUICK_EXIT_URL": os.environ.get("QUICK_EXIT_URL", "https://www.wikipedia.org/"),
+        # 360Giving open data (grants/reporting/opendata.py): the publisher's prefix, the
+        # funder as named in it, and the key that makes grant ids (SECRET_KEY if unset).
+        "OPEN_DATA_PREFIX": os.environ.get("OPEN_DATA_PREFIX", "360G-examplefunder"),
+        "OPEN_DATA_FUNDER_NAME": os.environ.get("OPEN_DATA_FUNDER_NAME", "Example Funder"),
+        "OPEN_DATA_FUNDER_ID": os.environ.get("OPEN_DATA_FUNDER_ID"),
+        "OPEN_DATA_ID_KEY": os.environ.get("OPEN_DATA_ID_KEY"),
         # Approvals above this amount (major units; per currency, "*" for the rest) need a
         # second program officer: "20000" or "USD=20000,EUR=20000,KES=2500000,*=20000".
         "TWO_PERSON_ABOVE": _amounts(os.environ.get("TWO_PERSON_ABOVE", "20000")),
