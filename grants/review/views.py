@@ -314,7 +314,8 @@ def _threshold(currency: str) -> str:
     return money.format_money(two_person_threshold(currency), currency)
 
 
-def _approve(application: Application, form: forms.ApproveForm) -> None:
+def _approve(application: Application, form: forms.ApproveForm) -> str:
+    """Approve on the form's terms; the officer lands on the award it made."""
     amount = money.to_minor(form.amount.data, form.currency.data, field="amount")
     award = decisions.approve(
         current_user, application, amount_minor=amount, currency=form.currency.data,
@@ -326,6 +327,7 @@ def _approve(application: Application, form: forms.ApproveForm) -> None:
                 limit=_threshold(award.currency)), "info")
     else:
         flash(_("The application is approved and the award is active."), "success")
+    return url_for("awards.show", award_id=award.id)
 
 
 def _through(form: forms.ApproveForm) -> dict:
@@ -338,15 +340,16 @@ def _through(form: forms.ApproveForm) -> dict:
 
 
 def _act(application: Application, form, action):
-    """Run a decision; a refusal goes back on the form, nothing typed is lost."""
+    """Run a decision; a refusal goes back on the form, nothing typed is lost. The action
+    may name where to go next (an approval: its award), else the application's review."""
     try:
-        action()
+        target = action()
     except ServiceError as exc:
         db.session.rollback()
         attach_error(form, exc)
         return None
     db.session.commit()
-    return _back(application)
+    return redirect(target) if isinstance(target, str) else _back(application)
 
 
 @bp.route("/awards/<int:award_id>/confirm", methods=["POST"])
