@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app grants
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz install db demo lint check audit clean
+.PHONY: run test fuzz install db demo lint check audit clean browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ test: db
 # (the everyday suite runs 25). About 4 minutes on SQLite on this machine.
 fuzz: db
 	FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q tests/test_fuzz.py
+
+# What the browser tests (tests/browser) need beyond Python: Debian's Chromium (never a
+# browser download) and axe-core from the npm registry. Without them those tests skip.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+	    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
+	  else echo "Chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --loglevel=error
 
 lint: install
 	$(BIN)/ruff check grants tests
