@@ -144,6 +144,11 @@ def defaults(instance_path: str) -> dict:
         # (e.g. `flask remind-reports` from cron). Required in production for those.
         "PORTAL_URL": os.environ.get("PORTAL_URL")
         or (None if env == "production" else "http://127.0.0.1:5000/"),
+        # Security keys (WebAuthn): the domain keys are bound to, the name they show and
+        # the origin pages are served from; derived from PORTAL_URL when unset.
+        "WEBAUTHN_RP_ID": os.environ.get("WEBAUTHN_RP_ID"),
+        "WEBAUTHN_RP_NAME": os.environ.get("WEBAUTHN_RP_NAME", "Grants portal"),
+        "WEBAUTHN_ORIGIN": os.environ.get("WEBAUTHN_ORIGIN"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "portal@localhost"),
         "SMTP_HOST": os.environ.get("SMTP_HOST"),
         "SMTP_PORT": _env_int("SMTP_PORT", 587),

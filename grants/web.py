@@ -171,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     from grants.applications.views import bp as applications_bp
     from grants.auth.account import bp as account_bp
     from grants.auth.views import bp as auth_bp
+    from grants.auth.webauthn_views import bp as security_keys_bp
     from grants.awards.views import bp as awards_bp
     from grants.funds.views import bp as funds_bp
     from grants.intermediaries.views import bp as intermediaries_bp
@@ -186,7 +187,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp, calls_bp,
                applications_bp, messages_bp, review_bp, awards_bp, payments_bp, stripe_bp,
-               intermediaries_bp, reporting_bp, exports_bp, voice_bp):
+               intermediaries_bp, reporting_bp, exports_bp, voice_bp, security_keys_bp):
         app.register_blueprint(bp)
 
 
