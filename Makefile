@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app grants
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz install db demo lint check audit clean browser-deps
+.PHONY: run test fuzz install db demo lint check audit clean browser-deps messages catalogs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The interface's translations: `make messages` extracts every wrapped string into
+# grants/translations/messages.pot and merges it into each language's messages.po (for
+# translators); `catalogs` compiles them to the .mo files the portal reads (not committed).
+BABEL := $(BIN)/pybabel -q
+messages: install
+	$(BABEL) extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project=grants --copyright-holder="Grants portal contributors" \
+	  -o grants/translations/messages.pot .
+	$(BABEL) update -i grants/translations/messages.pot -d grants/translations \
+	  --no-fuzzy-matching --ignore-obsolete
+
+catalogs: install
+	$(BABEL) compile -d grants/translations
+
 # Create or upgrade the embedded SQLite database under instance/ (or DATABASE_URL).
-db: install
+db: install catalogs
 	$(FLASK) db upgrade
 
 # Demo accounts and data, loaded once (the command is idempotent).
