@@ -32,6 +32,7 @@ from grants.models import (
     User,
 )
 from grants.models.types import utcnow
+from grants.reporting import survey
 from grants.security import audit
 
 ANSWER_MAX = 5000
@@ -132,6 +133,8 @@ def review(actor: User, report: Report, *, accept: bool, note: str | None,
     db.session.flush()
     audit.record(actor, "report.reviewed", award, report_id=report.id,
                  status=report.status.value)
+    if accept:
+        survey.offer(report)  # the group is offered the anonymous survey (IV.12)
     if not accept:
         for member in members(award):
             notifications.notify(member, "report_due")

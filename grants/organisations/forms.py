@@ -31,4 +31,17 @@ class OrganisationForm(FlaskForm):
         _l("How we can reach you safely"),
         description=_l("Stored encrypted. Only staff who need it can read it."),
         validators=[Optional(), Length(max=2000)])
-    directory_opt_in = BooleanField(_l("List us in the grantee directory for peer exchange"))
+    directory_opt_in = BooleanField(
+        _l("List us in the grantee directory for peer exchange"),
+        description=_l("Only other grantees who are listed themselves see the directory. "
+                       "Untick to leave it at once."))
+    directory_blurb = TextAreaField(
+        _l("What peers should know about you (optional)"),
+        description=_l("Shown in the directory: your work, what you can share, what you "
+                       "are looking for. Leave out anything that puts you at risk."),
+        validators=[Optional(), Length(max=600)], render_kw={"dir": "auto", "rows": 4})
+    directory_contact = TextAreaField(
+        _l("How peers can reach you (optional)"),
+        description=_l("Shown in the directory. Stored encrypted. This is separate from how "
+                       "we reach you."),
+        validators=[Optional(), Length(max=300)], render_kw={"dir": "auto", "rows": 2})

@@ -8,7 +8,7 @@ from grants.models import MemberRole, Membership, Organisation, OrgKind, User
 from grants.security import audit
 
 EDITABLE = ("name", "country", "legal_name", "registration_number", "contact_details",
-            "directory_opt_in")
+            "directory_opt_in", "directory_blurb", "directory_contact")
 
 
 def create_organisation(actor: User, *, kind: OrgKind, **fields) -> Organisation:
