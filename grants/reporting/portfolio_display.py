@@ -1,0 +1,110 @@
+"""How the portfolio's figures read on the page: labels, numbers and the charts' rows.
+
+These loops run over aggregated rows (a handful per currency), never over grants.
+"""
+
+from __future__ import annotations
+
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from grants.countries import country_name
+from grants.reporting import charts
+from grants.reporting.portfolio import Period
+from grants.reporting.portfolio_forms import (
+    BUDGET_LABELS,
+    CALL_TYPE_LABELS,
+    DIMENSION_LABELS,
+    POPULATION_LABELS,
+    RAPID_LABELS,
+)
+
+
+def percent(value) -> str:
+    return "–" if value is None else format_percent(value, "#,##0.#%")
+
+
+def hours(value) -> str:
+    return "–" if value is None else _("%(n)s h", n=format_decimal(value, "#,##0.#"))
+
+
+def number(value) -> str:
+    return "–" if value is None else format_decimal(value, "#,##0.#")
+
+
+def year_span(period: Period) -> str:
+    first, last = period.years
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def key_label(dim: str, key: str) -> str:
+    if dim == "country":
+        return country_name(key)
+    if dim == "call_type":
+        return str(CALL_TYPE_LABELS.get(key, key))
+    if dim == "category":
+        return str(BUDGET_LABELS.get(key, key))
+    return key
+
+
+def money_chart(dim: str, caption: str, rows: list[dict]):
+    """A chart when there are two rows or more to compare (one bar says nothing new)."""
+    if len(rows) < 2:
+        return None
+    return charts.bar_chart(
+        _("Awarded and paid this period: %(what)s", what=caption),
+        _("Two bars a row: awarded, then paid. The figures are in the table below."),
+        [(key_label(dim, r["key"]), [r["awarded_current"], r["paid_current"]]) for r in rows],
+        [_("Awarded"), _("Paid")])
+
+
+def category_chart(caption: str, rows: list[dict]):
+    if len(rows) < 2:
+        return None
+    return charts.bar_chart(
+        caption, _("One bar per category, this period. The figures are in the table below."),
+        [(key_label("category", r["key"]), [r["current"]]) for r in rows])
+
+
+SHARES = (
+    ("shares", "multi_year", _l("Multi-year")),
+    ("shares", "core", _l("Core (unrestricted)")),
+    ("shares", "intermediary", _l("Through intermediaries")),
+    ("shares", "unregistered", _l("Unregistered groups and individual defenders")),
+    ("budget", "protection", _l("Protection and security lines")),
+    ("budget", "psychosocial", _l("Psychosocial and well-being lines")),
+)
+
+
+def share_rows(shares: dict, budget: dict) -> list[tuple[str, float | None, float | None]]:
+    """(label, this period, previous period) for each share of one currency."""
+    source = {"shares": shares, "budget": budget}
+    return [(str(label), source[src].get("current", {}).get(f"{key}_share"),
+             source[src].get("previous", {}).get(f"{key}_share")) for src, key, label in SHARES]
+
+
+def share_chart(caption: str, rows: list):
+    return charts.bar_chart(
+        caption, _("Two bars a row, out of 100%: this period, then the previous one. "
+                   "The figures are in the table below."),
+        [(label, [now, then]) for label, now, then in rows],
+        [_("This period"), _("Previous period")], scale=1.0)
+
+
+def rapid_chart(current: dict, previous: dict):
+    return charts.bar_chart(
+        _("Rapid-response requests by what they were for"),
+        _("Two bars a row: this period, then the previous one. The figures are in the table "
+          "below."),
+        [(str(label), [current[key], previous[key]]) for key, label in RAPID_LABELS.items()],
+        [_("This period"), _("Previous period")])
+
+
+def template_helpers() -> dict:
+    return {"pct": percent, "hours": hours, "number": number, "year_span": year_span,
+            "key_label": key_label, "money_chart": money_chart,
+            "category_chart": category_chart, "share_rows": share_rows,
+            "share_chart": share_chart, "rapid_chart": rapid_chart,
+            "dimension_labels": DIMENSION_LABELS, "population_labels": POPULATION_LABELS,
+            "rapid_labels": RAPID_LABELS}
