@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -134,11 +133,23 @@ def download(kind: str, fmt: str):
     rows = exports.rows_of(export, viewer_id, filters)
     if fmt == "csv":
         return _attachment(exports.csv_chunks(export.header, rows), fmt, kind)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it)
-    exports.write_xlsx(out, kind, export.header, rows)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (closed once sent, see _file_chunks)
+    try:
+        exports.write_xlsx(out, kind, export.header, rows)
+    except BaseException:
+        out.close()
+        raise
     out.seek(0)
-    return send_file(out, mimetype=MEDIA_TYPES[fmt], as_attachment=True,
-                     download_name=_filename(kind, fmt), max_age=0)
+    return _attachment(_file_chunks(out), fmt, kind)
+
+
+def _file_chunks(fh, size: int = 64 * 1024):
+    """The file in chunks, closed at the end (or when the client goes away)."""
+    try:
+        while chunk := fh.read(size):
+            yield chunk
+    finally:
+        fh.close()
 
 
 @bp.route("/360giving.<any(json, csv):fmt>")
