@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from grants import bench
 from grants.extensions import db
 from grants.models import User
 
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(remind_reports_command)
     app.cli.add_command(keys_group)
     app.cli.add_command(purge_command)
+    bench.register(app)  # bench-data; the bare route only in bench mode
 
 
 @click.command("demo")

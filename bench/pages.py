@@ -1,0 +1,55 @@
+"""The pages the benchmark loads, found in a bench database: who sees them and where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+APPLICANT = "bench-owner-1"
+OFFICER = "bench-officer-1"
+COUNTING_OFFICER = "bench-officer-2"  # in-process counts: a session of its own
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    user: str | None = None
+    method: str = "GET"
+    form: tuple[tuple[str, str], ...] = ()  # the POST body, without its CSRF token
+    csrf_from: str | None = None  # the page whose form gives the token
+
+
+def find_pages(app) -> tuple[list[Page], list[str]]:
+    """The pages to measure in this database, and notes on those skipped."""
+    from grants.extensions import db
+    from grants.models import Application, Award, AwardStatus, CallQuestion
+
+    with app.app_context():
+        draft = db.session.scalar(sa.select(Application).where(
+            Application.code_name == "BN-0000001"))
+        questions = db.session.scalars(sa.select(CallQuestion.id).where(
+            CallQuestion.call_id == draft.call_id).order_by(CallQuestion.position)).all()
+        last = db.session.scalar(sa.select(sa.func.max(Award.id)))
+        award = db.session.scalar(sa.select(Award.id).where(
+            Award.id >= last // 2, Award.status == AwardStatus.ACTIVE, Award.years == 3,
+            Award.application_id.is_not(None)).order_by(Award.id).limit(1))
+        step = f"/applications/{draft.id}/step/2"
+        answers = tuple((f"q{q}", "We keep the river and those who defend it safe. " * 3)
+                        for q in questions)
+        pages = [
+            Page("bare route", "/_bench/bare"),
+            Page("call list", "/calls/"),
+            Page("apply form (GET)", step, APPLICANT),
+            Page("save draft step (POST)", step, APPLICANT, "POST",
+                 (*answers, ("go", "save")), csrf_from=step),
+            Page("review queue", "/review/", OFFICER),
+            Page("award page", f"/awards/{award}", OFFICER),
+        ]
+        notes = []
+        if "reporting.index" in app.view_functions:
+            pages.append(Page("portfolio dashboard", "/portfolio/", OFFICER))
+        else:
+            notes.append("portfolio dashboard: no route reporting.index yet; skipped")
+    return pages, notes

@@ -1,0 +1,199 @@
+"""`make bench`: the portal under load on SQLite and (when it answers) PostgreSQL.
+
+For each database: generate the bench portfolio once per scale (reused while the scale
+matches), serve it with gunicorn (4 workers, production settings), log in for real, load
+each page with wrk from a second process, and count each page's SQL statements in-process.
+Then the 360Giving export's time and memory at N=0.1 and N=scale, and the apply form's
+size over the wire. Writes bench/results.json and prints a table.
+
+    .venv/bin/python -m bench.run [--scale 1] [--seconds 10] [--connections 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+from datetime import UTC, datetime
+
+from bench import config, report
+from bench.client import Client
+from bench.inproc import dashboard_vs_aggregates, make_app, query_counts
+from bench.load import wrk
+from bench.pages import Page, find_pages
+from bench.server import gunicorn
+
+
+def flask(url: str, *args: str) -> str:
+    cmd = [str(config.VENV_BIN / "flask"), "--app", "grants", *args]
+    proc = subprocess.run(cmd, cwd=config.ROOT, env=config.env_for(url), text=True,  # noqa: S603
+                          capture_output=True, check=False)
+    sys.stdout.write(proc.stdout)
+    if proc.returncode:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"flask {' '.join(args)} failed")
+    return proc.stdout
+
+
+def prepare(url: str, scale: float) -> dict:
+    """Migrate, then generate at `scale` unless that is already there."""
+    config.DATA.mkdir(parents=True, exist_ok=True)
+    if url.startswith("postgresql"):
+        config.ensure_postgres_database(url)
+    flask(url, "db", "upgrade")
+    started = time.perf_counter()
+    out = flask(url, "bench-data", "--scale", f"{scale:g}", "--reuse", "--reset")
+    done = re.search(r"Done: ([\d,]+) rows in ([\d.]+) s", out)
+    if not done:
+        return {"generated": False, "note": "reused data generated earlier at this scale"}
+    return {"generated": True, "rows": int(done.group(1).replace(",", "")),
+            "seconds": float(done.group(2)),
+            "wall_seconds": round(time.perf_counter() - started, 1)}
+
+
+def _logins(port: int) -> dict[str, Client]:
+    from bench.pages import APPLICANT, OFFICER
+    from grants.bench.commands import BENCH_PASSWORD, bench_totp_secret
+
+    clients = {None: Client(port)}
+    for user in (APPLICANT, OFFICER):
+        client = Client(port)
+        client.login(user, BENCH_PASSWORD, bench_totp_secret(user))
+        clients[user] = client
+    return clients
+
+
+def _request_for(client: Client, page: Page) -> tuple[str, str]:
+    """The cookie and body wrk sends; a POST's CSRF token belongs to that session."""
+    body = ""
+    if page.method == "POST":
+        token = client.csrf(page.csrf_from)
+        body = urllib.parse.urlencode([*page.form, ("csrf_token", token)])
+        status, _h, _b = client.request("POST", page.path, dict(urllib.parse.parse_qsl(body)))
+        if status >= 400:
+            raise RuntimeError(f"{page.name}: HTTP {status}")
+    else:
+        status, _h, _b = client.request("GET", page.path)
+        if status != 200:
+            raise RuntimeError(f"{page.name}: HTTP {status}")
+    return client.cookie_header(), body
+
+
+def wire_bytes(client: Client, path: str) -> dict:
+    status, headers, body = client.request("GET", path, headers={"Accept-Encoding": "gzip"})
+    served = headers.get("Content-Encoding") or "identity"
+    raw = gzip.decompress(body) if served == "gzip" else body
+    return {"status": status, "served_encoding": served, "served_bytes": len(body),
+            "raw_bytes": len(raw), "gzip_bytes": len(gzip.compress(raw, 6))}
+
+
+def load(url: str, pages: list[Page], args) -> dict:
+    out = {}
+    with gunicorn(url, args.workers) as port:
+        clients = _logins(port)
+        for page in pages:
+            client = clients[page.user]
+            cookie, body = _request_for(client, page)
+            # Warm up every worker (templates compiled, connections open), not measured.
+            wrk(port, page.path, cookie=cookie, method=page.method, body=body,
+                seconds=args.warmup, connections=args.connections)
+            result = wrk(port, page.path, cookie=cookie, method=page.method, body=body,
+                         seconds=args.seconds, connections=args.connections)
+            out[page.name] = result
+            print(f"  {page.name:<26} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:7.1f} ms"
+                  f"  p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}", flush=True)
+        apply_form = next(p for p in pages if p.name == "apply form (GET)")
+        out["_wire"] = wire_bytes(clients[apply_form.user], apply_form.path)
+    bare = out["bare route"]["rps"]
+    for name, result in out.items():
+        if not name.startswith("_"):
+            result["ratio_to_bare"] = round(result["rps"] / bare, 3) if bare else None
+    return out
+
+
+def export_probe(url: str) -> dict:
+    cmd = [str(config.VENV_BIN / "python"), "-m", "bench.export_probe", url]
+    proc = subprocess.run(cmd, cwd=config.ROOT, env=config.env_for(url), text=True,  # noqa: S603
+                          capture_output=True, check=False)
+    if proc.returncode:
+        return {"error": proc.stderr.strip().splitlines()[-1:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_database(name: str, url: str, args, results: dict) -> None:
+    print(f"\n== {name}: {report.safe_url(url)}", flush=True)
+    entry = results["databases"].setdefault(name, {})
+    entry["data"] = prepare(url, args.scale)
+    app = make_app(url)
+    pages, notes = find_pages(app)
+    entry["notes"] = notes
+    entry["load"] = load(url, pages, args)
+    entry["queries"] = {f"N={args.scale:g}": query_counts(app, pages)}
+    entry["dashboard"] = dashboard_vs_aggregates(app)
+
+
+def run_small(args, results: dict) -> None:
+    """Queries per page at N=0.01; the export at N=0.1 and at the full scale (SQLite)."""
+    small = config.sqlite_url("bench-0.01")
+    print("\n== queries per page at N=0.01 (SQLite)", flush=True)
+    prepare(small, 0.01)
+    app = make_app(small)
+    pages, _notes = find_pages(app)
+    results["databases"]["sqlite"]["queries"]["N=0.01"] = query_counts(app, pages)
+    if not _has_export():
+        results["export"] = {"note": "grants/reporting/opendata.py not there yet; skipped"}
+        return
+    print("\n== 360Giving export (SQLite)", flush=True)
+    tenth = config.sqlite_url("bench-0.1")
+    prepare(tenth, 0.1)
+    results["export"] = {"N=0.1": export_probe(tenth),
+                         f"N={args.scale:g}": export_probe(config.sqlite_url("bench"))}
+
+
+def _has_export() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("grants.reporting.opendata") is not None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float,
+                        default=float(os.environ.get("BENCH_SCALE", "1")))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")))
+    parser.add_argument("--warmup", type=int, default=2, help="seconds a page, not measured")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+               "scale": args.scale, "seconds_per_page": args.seconds,
+               "connections": args.connections, "workers": args.workers,
+               "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(),
+                           "python": platform.python_version()},
+               "targets": config.TARGETS, "databases": {}}
+    run_database("sqlite", config.sqlite_url("bench"), args, results)
+    if config.postgres_available():
+        run_database("postgresql", config.POSTGRES_URL, args, results)
+    else:
+        results["databases"]["postgresql"] = {"notes": ["pg_isready: not available; skipped"]}
+    run_small(args, results)
+    results["machine"]["load_average_end"] = os.getloadavg()
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["verdicts"] = report.verdicts(results)
+    config.RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(report.table(results))
+    print(f"\nWritten: {config.RESULTS.relative_to(config.ROOT)}"
+          f" ({results['total_seconds']:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""gunicorn serving the bench app on 127.0.0.1 on a free port, for the length of a `with`."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+
+from bench.config import ROOT, VENV_BIN, env_for
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ready(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/_bench/bare")
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False
+
+
+@contextmanager
+def gunicorn(url: str, workers: int = 4):
+    """Serve with production settings (DEBUG off, fixed keys, rate limits off)."""
+    port = free_port()
+    cmd = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+           "--log-level", "warning", "grants.bench.wsgi:create_bench_app()"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(url, production=True))  # noqa: S603
+    try:
+        deadline = time.monotonic() + 120
+        while not _ready(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.5)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,31 @@
+"""The benchmark's side of the portal: `flask bench-data` (a realistic portfolio for
+load tests, see datagen.py) and, only when app.config["BENCH"] is true, a bare route that
+answers a fixed string, the baseline every page's throughput is compared with.
+
+The bench never runs against real data: bench-data refuses a database holding accounts it
+did not create, and the bare route does not exist in a normal configuration.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from grants.web import public
+
+bp = Blueprint("bench", __name__, url_prefix="/_bench")
+
+
+@bp.route("/bare")
+@public
+def bare():
+    """The cheapest answer the stack can give: no template, no query."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def register(app: Flask) -> None:
+    """Add the bench-data command; the bare route only in bench mode."""
+    from grants.bench.commands import bench_data_command
+
+    app.cli.add_command(bench_data_command)
+    if app.config.get("BENCH"):
+        app.register_blueprint(bp)
