@@ -343,3 +343,29 @@ def test_the_menu_links_the_portfolio_for_officers_and_admins_only(client, auth,
         page = client.get("/").data.decode()
         assert ('href="/portfolio/"' in page) is shown, role
         auth.logout()
+
+
+def test_the_defenders_voice_shows_from_five_answers_and_what_consultations_gave(
+        app, client, auth, world):
+    from grants.models import CommitmentStatus, Consultation, SurveyResponse
+
+    with app.app_context():
+        db.session.add_all([SurveyResponse(period="2026-Q1", respectful=s, burden=2, useful=4)
+                            for s in (5, 4, 4, 3)])
+        db.session.add(Consultation(held_on=date(2026, 3, 3), topic="Safer payments",
+                                    participants=12, commitment="Pay by mobile money",
+                                    commitment_status=CommitmentStatus.IN_PROGRESS))
+        db.session.commit()
+    auth.login(world.officer)
+    page = client.get("/portfolio/?start=2026-01-01&end=2026-06-30").data.decode()
+    voice = page[page.index('id="voice"'):]
+    assert "Fewer than 5 answers" in voice and "How respectful" not in voice
+    assert "Safer payments" in voice and "Pay by mobile money" in voice and ">12<" in voice
+    with app.app_context():
+        db.session.add(SurveyResponse(period="2026-Q2", respectful=4, burden=1, useful=5))
+        db.session.commit()
+    voice = client.get("/portfolio/?start=2026-01-01&end=2026-06-30").data.decode()
+    voice = voice[voice.index('id="voice"'):]
+    assert "Fewer than 5 answers" not in voice
+    assert '<td class="num">4</td>' in voice  # respectful: (5 + 4 + 4 + 3 + 4) / 5
+    assert '<td class="num">1.8</td>' in voice  # burden: (2 * 4 + 1) / 5

@@ -36,6 +36,7 @@ from grants.models import (
 )
 from grants.models.types import utcnow
 from grants.policy import EDITABLE_STATUSES, WITHDRAWABLE_STATUSES, is_member
+from grants.reporting import focus
 from grants.security import audit
 
 ABOUT, QUESTIONS, BUDGET, FOCUS, REVIEW = 1, 2, 3, 4, 5
@@ -358,6 +359,7 @@ def submit_application(actor: User, application: Application,
     routed = application.intermediary_id is not None and application.endorsed_at is None
     change_status(actor, application, ApplicationStatus.AWAITING_ENDORSEMENT if routed
                   else ApplicationStatus.SUBMITTED)
+    focus.count_first_sending(application, now)  # IV.2 tallies, on the first sending only
     application.submitted_at = application.submitted_at or now  # the first sending counts
     db.session.flush()
     audit.record(actor, "application.submitted", application, call_id=application.call_id,

@@ -19,6 +19,7 @@ from grants.reporting.portfolio_forms import (
     POPULATION_LABELS,
     RAPID_LABELS,
 )
+from grants.reporting.voice_forms import STATUS_LABELS as COMMITMENT_LABELS
 
 
 def percent(value) -> str:
@@ -107,4 +108,4 @@ def template_helpers() -> dict:
             "category_chart": category_chart, "share_rows": share_rows,
             "share_chart": share_chart, "rapid_chart": rapid_chart,
             "dimension_labels": DIMENSION_LABELS, "population_labels": POPULATION_LABELS,
-            "rapid_labels": RAPID_LABELS}
+            "rapid_labels": RAPID_LABELS, "commitment_labels": COMMITMENT_LABELS}
