@@ -68,7 +68,8 @@ def test_accepting_a_report_offers_the_survey_to_its_group_once(app, client, aut
     assert "Tell us how we did" in home and f'href="/survey/{ids[0]}"' in home
     for other in ("stranger", "officer", "admin", "intermediary"):
         auth.login(world.by_role(other))
-        assert "/survey/" not in client.get("/").data.decode(), other
+        page = client.get("/").data.decode()
+        assert f"/survey/{ids[0]}" not in page and "Tell us how we did" not in page, other
 
 
 def test_sending_a_report_back_offers_nothing(app, client, auth, world):
@@ -322,7 +323,7 @@ def test_the_summary_for_the_portfolio_suppresses_and_runs_one_query(app, world)
         _answers("2026-Q4", [(5, 2, 4, None)] * 4)
         with count_queries(app) as statements:
             summary = voice.survey_summary(date(2026, 10, 15), date(2026, 11, 30))
-        assert len(statements) == 1
+        assert len(_selects(statements)) == 1
         assert summary == {"quarters": ["2026-Q4"], "answers": None, "respectful": None,
                            "burden": None, "useful": None, "suppressed": True}
         _answers("2026-Q3", [(2, 4, 1, None)])
@@ -331,3 +332,8 @@ def test_the_summary_for_the_portfolio_suppresses_and_runs_one_query(app, world)
             "burden": 2.4, "useful": 3.4, "suppressed": False}
         assert voice.quarters_between(date(2025, 11, 1), date(2026, 2, 1)) == [
             "2025-Q4", "2026-Q1"]
+
+
+def _selects(statements: list[str]) -> list[str]:
+    """The queries (the test's own SAVEPOINT bookkeeping left out)."""
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT")]

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from grants.reporting.consultations import (
     GROUP_LABEL_MAX,
@@ -33,6 +33,40 @@ STATUS_LABELS = {
     "dropped": _l("Dropped"),
 }
 SCORE_ERROR = _l("Choose a number from 1 to 5.")
+DATE_ERROR = _l("Enter the date, for example 2026-11-20.")
+COUNT_ERROR = _l("Enter a whole number, for example 12.")
+RANGE_ERROR = _l("Enter a number from 0 to 100000.")  # PARTICIPANTS_MAX
+
+
+class _Date(DateField):
+    """A date whose parse error says what to type."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(DATE_ERROR) from None
+
+
+class _Count(IntegerField):
+    """A whole number whose parse error says what to type, and only that; empty is None."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(COUNT_ERROR) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+def _range() -> NumberRange:
+    return NumberRange(min=0, max=PARTICIPANTS_MAX, message=RANGE_ERROR)
 
 
 def _scale(label):
@@ -50,18 +84,17 @@ class SurveyForm(FlaskForm):
 
 
 class ConsultationForm(FlaskForm):
-    held_on = DateField(_l("Held on"), validators=[InputRequired(_l(
-        "Enter the date, for example 2026-11-20."))])
+    held_on = _Date(_l("Held on"), validators=[InputRequired(DATE_ERROR)])
     topic = StringField(_l("Topic"), validators=[InputRequired(_l("Write the topic.")),
                                                  Length(max=TOPIC_MAX)], render_kw=AUTO)
     fund_id = SelectField(_l("Fund (optional)"), validate_choice=False)
     country = SelectField(_l("Country (optional)"), validate_choice=False,
                           description=_l("Leave empty for a regional or online meeting."))
-    participants = IntegerField(
+    participants = _Count(
         _l("Number of participants"),
         description=_l("Counts only: never names."),
         validators=[InputRequired(_l("Enter how many took part (a whole number).")),
-                    NumberRange(min=0, max=PARTICIPANTS_MAX)])
+                    _range()])
     heard = TextAreaField(_l("What we heard"), validators=[Optional(), Length(max=TEXT_MAX)],
                           render_kw={**AUTO, "rows": 6})
     commitment = TextAreaField(_l("What we will do about it"),
@@ -78,5 +111,5 @@ for _n in range(1, MAX_GROUPS + 1):
     setattr(ConsultationForm, f"group{_n}_label", StringField(
         _l("Group, as participants described themselves"),
         validators=[Optional(), Length(max=GROUP_LABEL_MAX)], render_kw=AUTO))
-    setattr(ConsultationForm, f"group{_n}_count", IntegerField(
-        _l("How many"), validators=[Optional(), NumberRange(min=0, max=PARTICIPANTS_MAX)]))
+    setattr(ConsultationForm, f"group{_n}_count", _Count(
+        _l("How many"), validators=[Optional(), _range()]))

@@ -22,6 +22,7 @@ from grants.organisations.forms import KIND_LABELS
 from grants.policy import Permission, can, require
 from grants.reporting import consultations, directory, survey, voice_forms
 from grants.rescue import rescuable, rescued_formdata
+from grants.security import audit
 from grants.web import attach_error
 
 bp = Blueprint("voice", __name__)
@@ -224,6 +225,9 @@ def peer_directory():
     country = request.args.get("country") or None
     page = directory.entries(current_user, country=country,
                              page_number=request.args.get("page", 1, int))
+    # Peers' contacts are read: who looked and when is kept (a scraping account shows).
+    audit.record(current_user, "directory.viewed")
+    db.session.commit()
     return render_template("voice/directory.html", page=page, country=country,
                            countries=directory.countries_listed(),
                            own=directory.own_listings(current_user))
