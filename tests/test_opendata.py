@@ -201,8 +201,9 @@ def grants_world(app):
                                        country="KE", contact_details=f"{MARK} phone",
                                        legal_name=f"{MARK} legal", registration_number=MARK)
         risky = factories.organisation(name=f"Risky Group {MARK}", country="CO")
+        # Kosovo's XK is not in 360Giving's codelist: it is published by name only.
         person = factories.organisation(name=f"A Person {MARK}",
-                                        kind=OrgKind.INDIVIDUAL_DEFENDER, country="PH")
+                                        kind=OrgKind.INDIVIDUAL_DEFENDER, country="XK")
         w = {
             "officer": officer, "fund": fund,
             "anonymous": awarded(plain),
@@ -241,7 +242,7 @@ def test_each_award_is_published_as_chosen(app, grants_world, package_validator)
     assert recipient == {"id": f"{anonymous['id'][:-16]}ANON-{anonymous['id'][-16:]}",
                          "name": "Anonymous recipient"}
     assert recipient["id"].startswith(f"{PREFIX}-ANON-")
-    assert anonymous["beneficiaryLocation"] == [{"countryCode": "KE"}]
+    assert anonymous["beneficiaryLocation"] == [{"countryCode": "KE", "name": "Kenya"}]
     assert anonymous["amountAwarded"] == 2500.5 and anonymous["currency"] == "USD"
     assert anonymous["title"] == "Core support grant"
     assert anonymous["fundingOrganization"] == [{"id": PREFIX, "name": "Example Funder"}]
@@ -253,6 +254,7 @@ def test_each_award_is_published_as_chosen(app, grants_world, package_validator)
     assert "recipientOrganization" not in person
     assert person["recipientIndividual"]["name"] == "Individual recipient"
     assert person["recipientIndividual"]["id"].startswith(f"{PREFIX}-IND-")
+    assert person["beneficiaryLocation"] == [{"name": "Kosovo"}]
     rapid = grants[opendata.grant_id(w["rapid"].id)]
     assert rapid["title"] == "Emergency grant"
     assert rapid["recipientOrganization"][0]["name"] == "Anonymous recipient"

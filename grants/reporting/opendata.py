@@ -29,6 +29,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 
+from grants.countries import country_name
 from grants.errors import ServiceError
 from grants.models import (
     Application,
@@ -188,6 +189,14 @@ def _recipient(row, code: str) -> dict:
                                        "name": "Anonymous recipient"}]}
 
 
+def location(country: str) -> dict:
+    """The country only. A user-assigned code (Kosovo's XK) is not in 360Giving's codelist:
+    it goes by name alone."""
+    user_assigned = country == "AA" or country[:1] in ("X", "Z") or "QM" <= country <= "QZ"
+    name = {"name": country_name(country, "en")}
+    return name if user_assigned else {**name, "countryCode": country}
+
+
 def grant(row) -> dict:
     """One 360Giving grant from a row of `published_query`."""
     code = _code("award", row.id)
@@ -200,7 +209,7 @@ def grant(row) -> dict:
         "plannedDates": [{"startDate": row.start_date.isoformat(),
                           "endDate": row.end_date.isoformat(), "duration": row.years * 12}],
         **_recipient(row, code),
-        "beneficiaryLocation": [{"countryCode": row.country}],
+        "beneficiaryLocation": [location(row.country)],
         "fundingOrganization": [funder()],
         "grantProgramme": [{"code": f"{_prefix()}-FUND-{row.fund_id}", "title": row.fund}],
         "fromOpenCall": "Yes" if row.application_id is not None else "No",
@@ -249,6 +258,7 @@ FLAT_COLUMNS = [
     ("Recipient Org:Name", ("recipientOrganization", 0, "name")),
     ("Recipient Ind:Identifier", ("recipientIndividual", "id")),
     ("Recipient Ind:Name", ("recipientIndividual", "name")),
+    ("Beneficiary Location:Name", ("beneficiaryLocation", 0, "name")),
     ("Beneficiary Location:Country Code", ("beneficiaryLocation", 0, "countryCode")),
     ("Funding Org:Identifier", ("fundingOrganization", 0, "id")),
     ("Funding Org:Name", ("fundingOrganization", 0, "name")),
