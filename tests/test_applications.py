@@ -40,7 +40,10 @@ def _zip(entries: dict[str, str]) -> bytes:
     return buf.getvalue()
 
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+# The smallest PDF a reader opens (uploads are parsed to strip their metadata).
+PDF = (b"%PDF-1.7\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj <</Type/Pages"
+       b"/Kids[3 0 R]/Count 1>> endobj\n3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 200 "
+       b"200]>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
 DOCX = _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
 ODT = _zip({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<o/>"})
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200

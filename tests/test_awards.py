@@ -31,7 +31,10 @@ from grants.models import (
 from tests import factories
 from tests.conftest import count_queries
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+# The smallest PDF a reader opens (uploads are parsed to strip their metadata).
+PDF = (b"%PDF-1.7\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj <</Type/Pages"
+       b"/Kids[3 0 R]/Count 1>> endobj\n3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 200 "
+       b"200]>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
 SECRET = "The militia came to our office in March"
 
 

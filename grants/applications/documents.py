@@ -16,7 +16,7 @@ from urllib.parse import quote
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Application, ApplicationDocument, User
-from grants.security import audit
+from grants.security import audit, scrub
 
 PDF, DOCX, ODT = "pdf", "docx", "odt"
 MEDIA_TYPES = {
@@ -92,6 +92,12 @@ def check_upload(data: bytes, max_bytes: int, field: str) -> str:
     return kind
 
 
+def accept_upload(data: bytes, max_bytes: int, field: str) -> tuple[str, bytes]:
+    """`check_upload`, then the file without its metadata (author, title, software)."""
+    kind = check_upload(data, max_bytes, field)
+    return kind, scrub.strip_metadata(kind, data, field)
+
+
 def add_document(actor: User, application: Application, *, purpose: str, filename: str,
                  data: bytes, max_bytes: int) -> ApplicationDocument:
     """Check and store a file. A new proposal replaces the previous one."""
@@ -99,7 +105,7 @@ def add_document(actor: User, application: Application, *, purpose: str, filenam
         raise ValueError(f"unknown purpose {purpose!r}")
     field = "proposal" if purpose == "reused_proposal" else "attachment"
     _check_allowed(application, purpose, field)
-    kind = check_upload(data, max_bytes, field)
+    kind, data = accept_upload(data, max_bytes, field)
     if purpose == "reused_proposal":
         for old in [d for d in application.documents if d.purpose == purpose]:
             application.documents.remove(old)

@@ -93,7 +93,7 @@ def submit_answers(actor: User, requirement: ReportRequirement, answers: list[st
 def submit_file(actor: User, requirement: ReportRequirement, *, filename: str, data: bytes,
                 max_bytes: int, now: datetime | None = None) -> Report:
     """A report the group wrote for another funder, checked by its content like any upload."""
-    kind = documents.check_upload(data, max_bytes, "upload")
+    kind, data = documents.accept_upload(data, max_bytes, "upload")
     return _new_report(actor, requirement, requirement.kind, now,
                        filename=documents.clean_filename(filename, kind),
                        media_type=documents.MEDIA_TYPES[kind], size_bytes=len(data),

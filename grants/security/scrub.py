@@ -1,0 +1,134 @@
+"""Strip identifying metadata from uploaded documents before they are stored.
+
+An editor writes the author's name, the organisation, the title, the software and the
+times of editing into a file; a defender who uploads a proposal should not hand those over
+with it. What is removed:
+
+- PDF (pikepdf): the document information dictionary and every XMP metadata stream (the
+  catalog's, pages', images'), and page-piece data; the file is rewritten whole, so earlier
+  revisions kept by incremental saves go too.
+- DOCX: docProps/core.xml (author, title, last modified by, dates), docProps/app.xml
+  (application, company, manager, template, editing time) and docProps/custom.xml are
+  replaced by empty ones, so the content types and relationships still match.
+- ODT: meta.xml (creator, dates, generator, editing statistics) is replaced by an empty one.
+- Both ZIP formats: entries' times, comments and extra fields are reset; the order and the
+  compression of entries are kept (ODT's `mimetype` stays first and stored).
+
+Images are not accepted as uploads, so none are handled here. A file with nothing to strip
+is kept byte for byte. A file that cannot be read is refused with a message, never a 500.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+import zlib
+
+import pikepdf
+
+from grants.errors import ServiceError
+
+PDF, DOCX, ODT = "pdf", "docx", "odt"
+UNZIPPED_MAX = 100 * 1024 * 1024  # a zip bomb is refused, not inflated
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+_CORE = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+         b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+         b'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+         b'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/'
+         b'dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>')
+_APP = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/docPropsVTypes"/>')
+_CUSTOM = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+           b'custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
+           b'2006/docPropsVTypes"/>')
+_META = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+         b'<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+         b' office:version="1.2"><office:meta/></office:document-meta>')
+NEUTRAL = {
+    DOCX: {"docProps/core.xml": _CORE, "docProps/app.xml": _APP, "docProps/custom.xml": _CUSTOM},
+    ODT: {"meta.xml": _META},
+}
+_PDF_KEYS = ("/Metadata", "/PieceInfo")
+
+
+def strip_metadata(kind: str, data: bytes, field: str | None = None) -> bytes:
+    """The document without its metadata; ServiceError (on `field`) if it cannot be read."""
+    try:
+        if kind == PDF:
+            return _pdf(data)
+        if kind in NEUTRAL:
+            return _zip(kind, data)
+    except ServiceError:
+        raise
+    except (pikepdf.PikepdfError, zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError,
+            EOFError, RuntimeError, NotImplementedError, KeyError, zlib.error) as exc:
+        raise _unreadable(field) from exc
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def _unreadable(field: str | None) -> ServiceError:
+    return ServiceError("We could not read that file: it may be damaged or protected by a "
+                        "password. Open it, save it again (without a password) and send it "
+                        "again.", field=field)
+
+
+# --- PDF -------------------------------------------------------------------------------
+
+def _pdf(data: bytes) -> bytes:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if len(pdf.pages) == 0:
+            raise ValueError("a PDF without pages")
+        carriers = [obj for obj in pdf.objects
+                    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream)
+                    and any(key in obj for key in _PDF_KEYS)]
+        revised = b"/Prev" in data or pdf.is_encrypted
+        if "/Info" not in pdf.trailer and not carriers and not revised:
+            return data  # nothing to strip: kept as sent
+        if "/Info" in pdf.trailer:
+            del pdf.trailer["/Info"]
+        for obj in carriers:
+            for key in _PDF_KEYS:
+                if key in obj:
+                    del obj[key]
+        out = io.BytesIO()
+        pdf.save(out, fix_metadata_version=False, deterministic_id=True)
+    return out.getvalue()
+
+
+# --- DOCX and ODT ------------------------------------------------------------------------
+
+def _zip(kind: str, data: bytes) -> bytes:
+    neutral = NEUTRAL[kind]
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        entries = source.infolist()
+        names = [e.filename for e in entries]
+        if len(set(names)) != len(names) or any(e.flag_bits & 0x1 for e in entries):
+            raise ValueError("duplicate or encrypted entries")
+        if sum(e.file_size for e in entries) > UNZIPPED_MAX:
+            raise ValueError("too large unzipped")
+        if not neutral.keys() & set(names):
+            source.testzip()  # every entry must still read
+            return data  # nothing to strip: kept as sent
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for entry in entries:
+                _copy(source, target, entry, neutral.get(entry.filename))
+    return out.getvalue()
+
+
+def _copy(source: zipfile.ZipFile, target: zipfile.ZipFile, entry: zipfile.ZipInfo,
+          replacement: bytes | None) -> None:
+    """Copy one entry under a fresh header (no time, comment or extra fields)."""
+    clean = zipfile.ZipInfo(entry.filename, date_time=_EPOCH)
+    clean.compress_type = entry.compress_type
+    clean.external_attr = (0o40755 << 16 | 0x10) if entry.is_dir() else 0o644 << 16
+    if replacement is not None:
+        target.writestr(clean, replacement)
+        return
+    with source.open(entry) as src, target.open(clean, "w") as dst:
+        shutil.copyfileobj(src, dst, 64 * 1024)
