@@ -49,6 +49,7 @@ from grants.models import (
 )
 from grants.models.types import utcnow
 from grants.payments import demo as payments_demo
+from grants.reporting import focus
 from grants.review import demo as rapid_demo
 
 DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (documented demo accounts)  # nosec B105
@@ -81,6 +82,7 @@ def load_demo() -> bool:
     db.session.flush()
     payments_demo.load(users)
     rapid_demo.load(users, orgs, calls["rapid"])
+    focus.load_demo(funds["protection"].id, utcnow().year)  # the portfolio's IV.2 counts
     db.session.flush()
     return True
 

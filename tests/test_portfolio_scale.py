@@ -126,3 +126,21 @@ def test_the_upsert_adds_to_an_existing_tally_in_one_statement(app):
                                   .order_by(FocusTally.year, FocusTally.population)).all()
         assert [tuple(r) for r in rows] == [(2026, "journalists", 1), (2026, "women", 2),
                                             (2027, "women", 1)]
+
+
+def test_the_demo_data_fills_every_section(app, client, auth):
+    from grants.demo import load_demo
+    from grants.models import User
+
+    with app.app_context():
+        assert load_demo()
+        db.session.commit()
+        officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
+    auth.login(officer)
+    r = client.get("/portfolio/")
+    page = r.data.decode()
+    assert r.status_code == 200
+    for section in ("money", "shares", "protection", "rapid", "burden", "focus", "voice"):
+        assert f'id="{section}"' in page
+    assert "€" in page and "$" in page and "fewer than 5" in page and "<svg" in page
+    assert len(r.data) < 40_000  # cheap phones: the whole page, charts included
