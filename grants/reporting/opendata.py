@@ -84,8 +84,9 @@ def naming_refused(award: Award) -> str | None:
     application = award.application
     if award.organisation.kind == OrgKind.INDIVIDUAL_DEFENDER:
         return "An individual defender is never named in open data."
-    if application is not None and (reveal.needs_reveal(application)
-                                    or application.rapid_category is not None):
+    if application is not None and (
+            reveal.needs_reveal(application) or application.rapid_category is not None
+            or application.call.call_type == CallType.RAPID_RESPONSE):
         return "A group at high risk or an emergency request is never named in open data."
     if reveal.org_at_high_risk(award.organisation):
         return "This group has an application at high risk: it is never named in open data."
@@ -159,7 +160,8 @@ def published_query(filters: Filters = Filters()) -> sa.Select:  # noqa: B008 (f
 def _named(row) -> bool:
     return row.publication == Publication.NAMED and not (
         row.at_risk or row.org_kind == OrgKind.INDIVIDUAL_DEFENDER
-        or row.risk_level == RiskLevel.HIGH or row.rapid_category is not None)
+        or row.risk_level == RiskLevel.HIGH or row.rapid_category is not None
+        or row.call_type == CallType.RAPID_RESPONSE)
 
 
 def _number(minor: int, currency: str) -> int | float:
