@@ -24,9 +24,31 @@ MARKERS = [AUTHOR, TITLE, TOOL, COMPANY]
 BODY = "Our radio shows reach 12 villages"
 
 
+def _photo() -> bytes:
+    """A phone photo: EXIF naming the person who took it and what it shows."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x013B], exif[0x010E], exif[0x0131] = AUTHOR, TITLE, TOOL  # Artist, caption, software
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def _opens_as_photo(data: bytes) -> None:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        assert image.size == (8, 8) and not image.getexif()
+
+
 def _pdf() -> bytes:
     pdf = pikepdf.new()
     pdf.add_blank_page()
+    pdf.pages[0].Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im1=pdf.make_stream(
+        _photo(), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=8, Height=8,
+        ColorSpace=pikepdf.Name.DeviceRGB, BitsPerComponent=8, Filter=pikepdf.Name.DCTDecode)))
     pdf.docinfo["/Author"], pdf.docinfo["/Title"] = AUTHOR, TITLE
     pdf.docinfo["/Creator"], pdf.docinfo["/Producer"] = TOOL, TOOL
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
@@ -38,7 +60,7 @@ def _pdf() -> bytes:
     return out.getvalue()
 
 
-def _zip(entries: list[tuple[str, str]], stored_first: bool = False) -> bytes:
+def _zip(entries: list[tuple[str, str | bytes]], stored_first: bool = False) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for i, (name, text) in enumerate(entries):
@@ -77,6 +99,7 @@ def _docx() -> bytes:
         ("docProps/custom.xml", '<Properties xmlns="http://schemas.openxmlformats.org/'
          'officeDocument/2006/custom-properties"><property name="Client"><vt:lpwstr xmlns:vt='
          f'"x">{COMPANY}</vt:lpwstr></property></Properties>'),
+        ("word/media/image1.jpeg", _photo()),
     ])
 
 
@@ -116,6 +139,7 @@ def _assert_clean(kind: str, data: bytes) -> None:
             assert len(pdf.pages) == 1 and "/Info" not in pdf.trailer
             assert "/Metadata" not in pdf.Root
             assert BODY.encode() in pdf.pages[0].Contents.read_bytes()
+            _opens_as_photo(pdf.pages[0].Resources.XObject.Im1.read_raw_bytes())
     elif kind == "docx":
         _assert_clean_zip(data, "word/document.xml")
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -123,6 +147,7 @@ def _assert_clean(kind: str, data: bytes) -> None:
             types = archive.read("[Content_Types].xml").decode()
         # Every part the content types name is still there: the package stays valid.
         assert {"docProps/core.xml", "docProps/app.xml", "docProps/custom.xml"} <= set(names)
+        _opens_as_photo(zipfile.ZipFile(io.BytesIO(data)).read("word/media/image1.jpeg"))
         assert all(f'"/{n}"' in types for n in ("docProps/core.xml", "word/document.xml"))
     else:
         _assert_clean_zip(data, "content.xml")
@@ -143,6 +168,9 @@ def test_the_files_carry_their_metadata_before(kind):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             data = b"".join(archive.read(n) for n in archive.namelist()) + archive.comment
     assert all(m.encode() in data for m in (AUTHOR, TITLE, TOOL))
+    if kind == "docx":
+        assert AUTHOR.encode() in zipfile.ZipFile(io.BytesIO(FILES[kind]())).read(
+            "word/media/image1.jpeg")
     assert documents.sniff(FILES[kind]()) == kind
 
 
@@ -195,6 +223,8 @@ def test_a_file_with_nothing_to_strip_is_kept_as_sent():
     ("pdf", b"%PDF-1.4\n" + b"\x00" * 64),
     ("docx", _docx()[:200]),
     ("odt", _odt().replace(b"meta.xml", b"meta.xmX", 1)[:-40]),
+    ("docx", _zip([("word/document.xml", "<w/>"),
+                   ("word/media/a.jpg", b"\xff\xd8\xff\xe1\x00\x10Exif")])),  # a broken photo
 ])
 def test_a_file_that_cannot_be_read_is_refused_with_a_message(kind, data):
     with pytest.raises(ServiceError) as refused:

@@ -4,18 +4,19 @@ An editor writes the author's name, the organisation, the title, the software an
 times of editing into a file; a defender who uploads a proposal should not hand those over
 with it. What is removed:
 
-- PDF (pikepdf): the document information dictionary and every XMP metadata stream (the
-  catalog's, pages', images'), and page-piece data; the file is rewritten whole, so earlier
-  revisions kept by incremental saves go too.
+- PDF (pikepdf): the document information dictionary, every XMP metadata stream (the
+  catalog's, pages', images'), page-piece data, and the EXIF of JPEG photos; the file is
+  rewritten whole, so earlier revisions kept by incremental saves go too.
 - DOCX: docProps/core.xml (author, title, last modified by, dates), docProps/app.xml
   (application, company, manager, template, editing time) and docProps/custom.xml are
   replaced by empty ones, so the content types and relationships still match.
 - ODT: meta.xml (creator, dates, generator, editing statistics) is replaced by an empty one.
-- Both ZIP formats: entries' times, comments and extra fields are reset; the order and the
+- Both ZIP formats: photos (JPEG) inside lose their EXIF (camera, GPS position, time), XMP,
+  IPTC and comments; entries' times, comments and extra fields are reset; the order and the
   compression of entries are kept (ODT's `mimetype` stays first and stored).
 
-Images are not accepted as uploads, so none are handled here. A file with nothing to strip
-is kept byte for byte. A file that cannot be read is refused with a message, never a 500.
+Images are not accepted as uploads on their own. A file with nothing to strip is kept
+byte for byte. A file that cannot be read is refused with a message, never a 500.
 """
 
 from __future__ import annotations
@@ -87,10 +88,13 @@ def _pdf(data: bytes) -> bytes:
                     if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream)
                     and any(key in obj for key in _PDF_KEYS)]
         revised = b"/Prev" in data or pdf.is_encrypted
-        if "/Info" not in pdf.trailer and not carriers and not revised:
+        photos = _pdf_photos(pdf)
+        if "/Info" not in pdf.trailer and not (carriers or photos or revised):
             return data  # nothing to strip: kept as sent
         if "/Info" in pdf.trailer:
             del pdf.trailer["/Info"]
+        for obj, clean in photos:
+            obj.write(clean, filter=pikepdf.Name.DCTDecode, decode_parms=obj.get("/DecodeParms"))
         for obj in carriers:
             for key in _PDF_KEYS:
                 if key in obj:
@@ -98,6 +102,18 @@ def _pdf(data: bytes) -> bytes:
         out = io.BytesIO()
         pdf.save(out, fix_metadata_version=False, deterministic_id=True)
     return out.getvalue()
+
+
+def _pdf_photos(pdf: pikepdf.Pdf) -> list:
+    """(image, JPEG without metadata) for each JPEG-coded image that carried some."""
+    found = []
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Filter") == pikepdf.Name.DCTDecode:
+            raw = obj.read_raw_bytes()
+            clean = strip_jpeg(raw)
+            if clean != raw:
+                found.append((obj, clean))
+    return found
 
 
 # --- DOCX and ODT ------------------------------------------------------------------------
@@ -111,14 +127,50 @@ def _zip(kind: str, data: bytes) -> bytes:
             raise ValueError("duplicate or encrypted entries")
         if sum(e.file_size for e in entries) > UNZIPPED_MAX:
             raise ValueError("too large unzipped")
-        if not neutral.keys() & set(names):
+        replace = dict(_photos(source, entries))
+        replace.update((n, neutral[n]) for n in names if n in neutral)
+        if not replace:
             source.testzip()  # every entry must still read
             return data  # nothing to strip: kept as sent
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w") as target:
             for entry in entries:
-                _copy(source, target, entry, neutral.get(entry.filename))
+                _copy(source, target, entry, replace.get(entry.filename))
     return out.getvalue()
+
+
+def _photos(source: zipfile.ZipFile, entries: list[zipfile.ZipInfo]):
+    """(name, JPEG without its EXIF, XMP, IPTC and comments) for each photo that had some:
+    a phone's photo pasted into a document carries the place it was taken."""
+    for entry in entries:
+        if entry.filename.lower().endswith((".jpg", ".jpeg")):
+            photo = source.read(entry)
+            clean = strip_jpeg(photo)
+            if clean != photo:
+                yield entry.filename, clean
+
+
+_DROPPED = {0xE1, 0xED, 0xFE}  # APP1 (EXIF, XMP), APP13 (IPTC), COM
+
+
+def strip_jpeg(data: bytes) -> bytes:
+    """The JPEG without its metadata segments (the image data is copied untouched; EXIF's
+    orientation goes too, so a photo may show turned). Not a JPEG: returned as it is."""
+    if not data.startswith(b"\xff\xd8"):
+        return data
+    out, i = bytearray(data[:2]), 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker == 0xDA:  # start of scan: the compressed image follows
+            return bytes(out + data[i:])
+        if marker == 0xFF:  # a fill byte
+            i += 1
+            continue
+        end = i + 2 + int.from_bytes(data[i + 2:i + 4], "big")
+        if marker not in _DROPPED:
+            out += data[i:end]
+        i = end
+    raise ValueError("a broken JPEG")
 
 
 def _copy(source: zipfile.ZipFile, target: zipfile.ZipFile, entry: zipfile.ZipInfo,
