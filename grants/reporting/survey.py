@@ -7,9 +7,11 @@ What keeps an answer unlinkable to the group that gave it:
 - the order rows were written in is erased: each answer rewrites its quarter's rows in the
   order of their random keys, in the same transaction. Otherwise SQLite's hidden rowid
   and PostgreSQL's xmin (the writing transaction, shared with the invitation's update)
-  would say which answer came with which invitation. After the rewrite every answer of the
-  quarter carries the same rowid range order and the same xmin: the invitation can only be
-  matched to "one of the quarter's answers";
+  would say which answer came with which invitation. After the rewrite the rowids follow
+  the random keys and every answer of the quarter carries the latest writer's xmin, so an
+  invitation matches only "one of the quarter's answers". (Rows deleted by the rewrite
+  linger in free pages until VACUUM / SQLite page reuse: out of reach of the application
+  and of a SQL dump, not of someone reading the raw database files.)
 - results show only from `MIN_ANSWERS` answers in a quarter, free text from as many texts,
   in random order.
 """
