@@ -15,7 +15,7 @@ VALUE_ROOM = 10  # keep the longest bar off the right edge
 BAR = 10
 GAP = 2
 ROW_GAP = 8
-MAX_LABEL = 20  # characters shown in the SVG; the table has the full label
+MAX_LABEL = 18  # characters shown in the SVG; the table has the full label
 
 
 @dataclass

@@ -15,6 +15,7 @@ from grants.reporting.portfolio import Period
 from grants.reporting.portfolio_forms import (
     BUDGET_LABELS,
     CALL_TYPE_LABELS,
+    COLUMN_LABELS,
     DIMENSION_LABELS,
     POPULATION_LABELS,
     RAPID_LABELS,
@@ -55,7 +56,7 @@ def money_chart(dim: str, caption: str, rows: list[dict]):
         return None
     return charts.bar_chart(
         _("Awarded and paid this period: %(what)s", what=caption),
-        _("Two bars a row: awarded, then paid. The figures are in the table below."),
+        _("Two bars a row: awarded, then paid. The figures are in the table above."),
         [(key_label(dim, r["key"]), [r["awarded_current"], r["paid_current"]]) for r in rows],
         [_("Awarded"), _("Paid")])
 
@@ -64,7 +65,7 @@ def category_chart(caption: str, rows: list[dict]):
     if len(rows) < 2:
         return None
     return charts.bar_chart(
-        caption, _("One bar per category, this period. The figures are in the table below."),
+        caption, _("One bar per category, this period. The figures are in the table above."),
         [(key_label("category", r["key"]), [r["current"]]) for r in rows])
 
 
@@ -88,7 +89,7 @@ def share_rows(shares: dict, budget: dict) -> list[tuple[str, float | None, floa
 def share_chart(caption: str, rows: list):
     return charts.bar_chart(
         caption, _("Two bars a row, out of 100%: this period, then the previous one. "
-                   "The figures are in the table below."),
+                   "The figures are in the table above."),
         [(label, [now, then]) for label, now, then in rows],
         [_("This period"), _("Previous period")], scale=1.0)
 
@@ -97,7 +98,7 @@ def rapid_chart(current: dict, previous: dict):
     return charts.bar_chart(
         _("Rapid-response requests by what they were for"),
         _("Two bars a row: this period, then the previous one. The figures are in the table "
-          "below."),
+          "above."),
         [(str(label), [current[key], previous[key]]) for key, label in RAPID_LABELS.items()],
         [_("This period"), _("Previous period")])
 
@@ -107,5 +108,6 @@ def template_helpers() -> dict:
             "key_label": key_label, "money_chart": money_chart,
             "category_chart": category_chart, "share_rows": share_rows,
             "share_chart": share_chart, "rapid_chart": rapid_chart,
-            "dimension_labels": DIMENSION_LABELS, "population_labels": POPULATION_LABELS,
+            "dimension_labels": DIMENSION_LABELS,
+            "column_labels": COLUMN_LABELS, "population_labels": POPULATION_LABELS,
             "rapid_labels": RAPID_LABELS, "commitment_labels": COMMITMENT_LABELS}

@@ -31,6 +31,12 @@ DIMENSION_LABELS = {
     "country": _l("By country"),
     "year": _l("By year"),
 }
+COLUMN_LABELS = {
+    "fund": _l("Fund"),
+    "call_type": _l("Type of call"),
+    "country": _l("Country"),
+    "year": _l("Year"),
+}
 __all__ = ["BUDGET_LABELS", "POPULATION_LABELS", "PeriodForm"]
 
 
