@@ -95,6 +95,8 @@ def defaults(instance_path: str) -> dict:
         # Interface languages with a catalog; issue 10 adds es, fr, pt, ru, ar, fa.
         "LANGUAGES": ["en"],
         "RTL_LANGUAGES": ["ar", "fa"],
+        # gzip pages, CSS and JS in the app; 0 when a proxy in front compresses already.
+        "COMPRESS_RESPONSES": os.environ.get("COMPRESS_RESPONSES", "1") != "0",
         "BABEL_DEFAULT_LOCALE": "en",
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "60 per 15 minutes"),

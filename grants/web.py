@@ -81,6 +81,9 @@ def register_extensions(app: Flask) -> None:
             _configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
+    from grants.security import breach
+
+    breach.init_app(app)  # before CSRFProtect: masked tokens are unmasked before the check
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
@@ -114,7 +117,13 @@ def _configure_sqlite(engine) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from grants.security import headers
+    from grants import compression
+    from grants.security import breach, headers
+
+    @app.after_request
+    def _mask_then_compress(response):
+        # Registered first, so it runs after every other after_request hook.
+        return compression.compress(breach.mask_response(response))
 
     headers.init_app(app)
 
