@@ -4,8 +4,6 @@ interface language (Russian, Arabic and Farsi take two bytes a letter)."""
 
 from __future__ import annotations
 
-import gzip
-
 import pytest
 
 from grants.extensions import db
