@@ -87,6 +87,22 @@ def test_accepting_a_report_offers_the_survey_to_its_group_once(app, client, aut
         assert f"/survey/{ids[0]}" not in page and "Tell us how we did" not in page, other
 
 
+def test_an_intermediarys_staff_answer_for_their_own_organisation(app, client, auth, world):
+    with app.app_context():
+        report = factories.report(db.session.merge(world.requirement),
+                                  db.session.merge(world.applicant))
+        invitation = SurveyInvitation(report_id=report.id,
+                                      organisation_id=world.intermediary_org.id)
+        db.session.add(invitation)
+        db.session.commit()
+        invitation_id = invitation.id
+    auth.login(world.intermediary)
+    assert f"/survey/{invitation_id}" in client.get("/").data.decode()
+    assert client.post(f"/survey/{invitation_id}", data=ANSWER).status_code == 302
+    auth.login(world.applicant)
+    assert client.get(f"/survey/{invitation_id}").status_code == 404
+
+
 def test_sending_a_report_back_offers_nothing(app, client, auth, world):
     auth.login(world.officer)
     client.post(f"/awards/{world.award.id}/reports/{world.report.id}/review",

@@ -16,7 +16,7 @@ from flask_login import current_user
 from grants.countries import countries, country_name
 from grants.errors import ServiceError
 from grants.extensions import db
-from grants.models import Consultation, Fund, SurveyInvitation
+from grants.models import Consultation, Fund, Role, SurveyInvitation
 from grants.models.types import utcnow
 from grants.organisations.forms import KIND_LABELS
 from grants.policy import Permission, can, require
@@ -72,8 +72,9 @@ def survey_page(invitation_id: int):
 
 
 def _offered_to_me(invitation: SurveyInvitation) -> bool:
-    # Only its group's members learn the invitation exists (staff never answer for them).
-    return not current_user.is_staff and any(
+    # Only its group's members learn the invitation exists (the funder's staff never answer
+    # for a group; an intermediary's staff answer for their own organisation).
+    return current_user.role in (Role.APPLICANT, Role.INTERMEDIARY) and any(
         m.organisation_id == invitation.organisation_id for m in current_user.memberships)
 
 
