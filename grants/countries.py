@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 
 from babel import Locale
@@ -17,7 +18,15 @@ def countries(lang: str = "en") -> tuple[tuple[str, str], ...]:
     names = Locale.parse(lang).territories
     pairs = [(code, name) for code, name in names.items()
              if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES]
-    return tuple(sorted(pairs, key=lambda p: p[1]))
+    return tuple(sorted(pairs, key=lambda p: collation_key(p[1])))
+
+
+def collation_key(name: str) -> tuple[str, str]:
+    """Alphabetical order as readers expect it without ICU: letters compared without their
+    accents and case first ("Antártida" between "Angola" and "Antigua"), then as written."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name)
+                   if not unicodedata.combining(c))
+    return bare.casefold(), name
 
 
 def is_country(code: str) -> bool:
