@@ -369,3 +369,21 @@ def test_the_defenders_voice_shows_from_five_answers_and_what_consultations_gave
     assert "Fewer than 5 answers" not in voice
     assert '<td class="num">4</td>' in voice  # respectful: (5 + 4 + 4 + 3 + 4) / 5
     assert '<td class="num">1.8</td>' in voice  # burden: (2 * 4 + 1) / 5
+
+
+def test_the_previous_period_is_as_long_and_just_before():
+    march = Period(date(2026, 3, 1), date(2026, 3, 31))
+    assert march.previous() == Period(date(2026, 1, 29), date(2026, 2, 28))
+    assert Period(date(2025, 1, 1), date(2026, 12, 31)).previous() == Period(
+        date(2023, 1, 1), date(2024, 12, 31))
+    assert Period.calendar_year(2024).previous().days == 365  # whole years stay whole
+
+
+def test_dates_far_out_are_refused_not_a_server_error(client, auth, world):
+    auth.login(world.officer)
+    for query in ("start=9999-12-01&end=9999-12-31", "start=0001-01-01&end=0001-01-31"):
+        r = client.get(f"/portfolio/?{query}")
+        assert r.status_code == 200
+        assert r.data.decode().count("Choose a date between 1990 and 2100.") >= 2
+    r = client.get("/portfolio/?start=not-a-date&end=2020-01-01")
+    assert r.status_code == 200 and "The end must not be before" not in r.data.decode()

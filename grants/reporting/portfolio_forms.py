@@ -15,6 +15,7 @@ from grants.reporting.portfolio import Period
 from grants.reporting.portfolio_money import REGRANTING
 
 MAX_DAYS = 10 * 366  # ten years at most: a longer span says little and costs a lot
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)  # far from date's own limits
 
 CALL_TYPE_LABELS = {**TYPE_LABELS, REGRANTING: _l("Regranting (to an intermediary)"),
                     "other": _l("Other")}
@@ -54,7 +55,13 @@ class PeriodForm(Form):
         if field.data not in {value for value, _ in field.choices}:
             raise ValidationError(_l("Choose a fund from the list."))
 
+    def validate_start(self, field):
+        _in_range(field)
+
     def validate_end(self, field):
+        _in_range(field)
+        if self.start.errors:
+            return
         start, end = self.chosen_dates()
         if end < start:
             raise ValidationError(_l("The end must not be before the start."))
@@ -72,3 +79,7 @@ class PeriodForm(Form):
     def fund_id(self) -> int | None:
         return int(self.fund.data) if self.fund.data else None
 
+
+def _in_range(field) -> None:
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(_l("Choose a date between 1990 and 2100."))
