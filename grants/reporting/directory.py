@@ -17,8 +17,6 @@ from grants.extensions import db
 from grants.models import Award, Organisation, OrgKind, User
 from grants.policy import directory_organisations
 
-BLURB_MAX = 600
-CONTACT_MAX = 300
 PAGE_SIZE = 50
 
 
