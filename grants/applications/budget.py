@@ -107,7 +107,8 @@ def _amount(text: str, currency: str, errors: dict[str, str]) -> int:
 def save_budget(actor: User, application: Application, raw: list[dict[str, str]]) -> list[Row]:
     """Keep the rows: as lines when all are right, else as typed in the draft."""
     if len([r for r in raw if not is_blank(r)]) > MAX_ROWS:
-        raise ServiceError(f"A budget can have at most {MAX_ROWS} lines.", field="budget")
+        raise ServiceError("A budget can have at most %(max)s lines.", field="budget",
+                           max=MAX_ROWS)
     rows = check_rows(raw, application.call)
     if any(row.errors for row in rows):
         application.budget_draft = [row.values for row in rows]

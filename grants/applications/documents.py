@@ -84,8 +84,8 @@ def check_upload(data: bytes, max_bytes: int, field: str) -> str:
     if not data:
         raise ServiceError("That file is empty.", field=field)
     if len(data) > max_bytes:
-        raise ServiceError(f"That file is larger than {max_bytes // (1024 * 1024)} MB. Send a "
-                           "smaller one, for example without pictures.", field=field)
+        raise ServiceError("That file is larger than %(max)s MB. Send a smaller one, for example "
+                           "without pictures.", field=field, max=max_bytes // (1024 * 1024))
     kind = sniff(data)
     if kind is None:
         raise ServiceError("Send a PDF, Word (.docx) or OpenDocument (.odt) file.", field=field)

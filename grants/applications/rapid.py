@@ -22,7 +22,7 @@ from grants.applications.services import (
     change_status,
     new_code_name,
 )
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.models import (
     Application,
@@ -96,7 +96,7 @@ def _text(value: str | None, field: str, *, required: str | None = None,
     if not cleaned and required:
         raise ServiceError(required, field)
     if len(cleaned) > limit:
-        raise ServiceError(f"Use at most {limit} characters.", field)
+        raise ServiceError("Use at most %(max)s characters.", field, max=limit)
     return cleaned or None
 
 
@@ -140,16 +140,15 @@ def _category(req: Request) -> RapidCategory:
     # IV.4: in-country protection first; relocation says why it is not enough.
     if category == RapidCategory.RELOCATION:
         _text(req.relocation_justification, "relocation_justification",
-              required="Say why protection where they are is not enough.")
+              required=N_("Say why protection where they are is not enough."))
     return category
 
 
 def _check_total(call: Call, lines: list[BudgetLine], currency: str) -> int:
     total = sum(line.amount_minor for line in lines)
     if currency == call.currency and total > call.amount_max_minor:
-        raise ServiceError("This fund gives at most "
-                           f"{money.format_money(call.amount_max_minor, call.currency)} for "
-                           "one request.", "line1_amount")
+        raise ServiceError("This fund gives at most %(amount)s for one request.", "line1_amount",
+                           amount=money.format_money(call.amount_max_minor, call.currency))
     return total
 
 
@@ -160,15 +159,15 @@ def file_request(actor: User, call: Call, req: Request, *, language: str = "en",
     _check_filer(actor, call, req)
     texts = {
         "threat_description": _text(req.what_happened, "what_happened",
-                                    required="Say what happened."),
-        "needs_now": _text(req.needs_now, "needs_now", required="Say what is needed now."),
+                                    required=N_("Say what happened.")),
+        "needs_now": _text(req.needs_now, "needs_now", required=N_("Say what is needed now.")),
         "safe_contact": _text(req.safe_contact, "safe_contact", limit=SHORT_MAX,
-                              required="Say how and when it is safe to reach them."),
+                              required=N_("Say how and when it is safe to reach them.")),
         "written_in": _text(req.written_in, "written_in", limit=80,
-                            required="Say which language this is written in."),
+                            required=N_("Say which language this is written in.")),
         "gender_risk": _text(req.gender_risk, "gender_risk"),
         "defender_alias": _text(req.defender_alias, "defender_alias", limit=80,
-                                required="Give a name or code for the defender.")
+                                required=N_("Give a name or code for the defender."))
         if req.on_behalf else None,
     }
     category = _category(req)

@@ -83,7 +83,7 @@ def _note(text: str | None, required: bool) -> str | None:
     if required and not cleaned:
         raise ServiceError("Write a message to the group.", "note")
     if len(cleaned) > NOTE_MAX_CHARS:
-        raise ServiceError(f"Use at most {NOTE_MAX_CHARS} characters.", "note")
+        raise ServiceError("Use at most %(max)s characters.", "note", max=NOTE_MAX_CHARS)
     return cleaned or None
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from grants.applications import budget
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.models import (
     Application,
@@ -329,18 +329,18 @@ def budget_problems(application: Application) -> list[Problem]:
     return found
 
 
-ROWS_TO_FIX = "Some budget lines need fixing."
+ROWS_TO_FIX = N_("Some budget lines need fixing.")
 MISSING_LINE = {
-    "protection": "Add a protection or security line: for example safety measures, digital "
-                  "security, or protection in your country.",
-    "psychosocial": "Add a psychosocial or well-being line: for example counselling, rest, or "
-                    "care for your team.",
+    "protection": N_("Add a protection or security line: for example safety measures, "
+                     "digital security, or protection in your country."),
+    "psychosocial": N_("Add a psychosocial or well-being line: for example counselling, "
+                       "rest, or care for your team."),
 }
 SHARE_TOO_LOW = {
-    "protection": "Protection and security lines are %(share)s of the total; this call asks "
-                  "for at least %(minimum)s.",
-    "psychosocial": "Psychosocial and well-being lines are %(share)s of the total; this call "
-                    "asks for at least %(minimum)s.",
+    "protection": N_("Protection and security lines are %(share)s of the total; this call "
+                     "asks for at least %(minimum)s."),
+    "psychosocial": N_("Psychosocial and well-being lines are %(share)s of the total; this "
+                       "call asks for at least %(minimum)s."),
 }
 
 
