@@ -29,7 +29,8 @@ def to_minor(text: str, currency: str, *, field: str | None = None) -> int:
     places = exponent(currency)
     scaled = value * (10**places)
     if scaled != scaled.to_integral_value():
-        raise ServiceError(f"{currency} amounts have at most {places} decimal places.", field)
+        raise ServiceError("%(currency)s amounts have at most %(places)s decimal places.", field,
+                           currency=currency, places=places)
     if scaled >= 10**15:
         raise ServiceError("That amount is too large.", field)
     return int(scaled.to_integral_value(rounding=ROUND_HALF_UP))

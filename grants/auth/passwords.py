@@ -50,8 +50,8 @@ def check_strength(password: str, username: str) -> None:
     """Refuse weak passwords with a message saying why (ASVS: 12+ characters, no rules)."""
     minimum = current_app.config.get("PASSWORD_MIN_LENGTH", 12)
     if len(password) < minimum:
-        raise ServiceError(f"Use at least {minimum} characters. A few words together work well.",
-                           field="password")
+        raise ServiceError("Use at least %(min)s characters. A few words together work well.",
+                           field="password", min=minimum)
     if len(password) > 128:
         raise ServiceError("Use at most 128 characters.", field="password")
     if password.strip().lower() == username.strip().lower():

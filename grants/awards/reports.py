@@ -82,7 +82,8 @@ def submit_answers(actor: User, requirement: ReportRequirement, answers: list[st
         raise ServiceError("The questions changed while you were writing. Check them again.")
     for i, text in enumerate(texts, start=1):
         if len(text) > ANSWER_MAX:
-            raise ServiceError(f"Keep each answer under {ANSWER_MAX} characters.", f"answer_{i}")
+            raise ServiceError("Keep each answer under %(max)s characters.", f"answer_{i}",
+                               max=ANSWER_MAX)
     if not any(texts):
         raise ServiceError("Answer at least one question, or upload a report instead.",
                            "answer_1")
@@ -107,7 +108,7 @@ def record_conversation(actor: User, requirement: ReportRequirement, notes: str,
     if not text:
         raise ServiceError("Write what was said in the conversation.", "notes")
     if len(text) > NOTES_MAX:
-        raise ServiceError(f"Keep the notes under {NOTES_MAX} characters.", "notes")
+        raise ServiceError("Keep the notes under %(max)s characters.", "notes", max=NOTES_MAX)
     return _new_report(actor, requirement, ReportKind.CONVERSATION, now, body=text,
                        recorded_by_id=actor.id)
 
@@ -126,7 +127,7 @@ def review(actor: User, report: Report, *, accept: bool, note: str | None,
     if not accept and not text:
         raise ServiceError("Say what more you need: the group reads this note.", "note")
     if len(text) > NOTES_MAX:
-        raise ServiceError(f"Keep the note under {NOTES_MAX} characters.", "note")
+        raise ServiceError("Keep the note under %(max)s characters.", "note", max=NOTES_MAX)
     report.status = ReportStatus.ACCEPTED if accept else ReportStatus.CHANGES_REQUESTED
     report.officer_note = text or None
     report.reviewed_by_id, report.reviewed_at = actor.id, now or utcnow()
@@ -179,10 +180,12 @@ def _check_requirement(requirement: ReportRequirement, title: str, due: date | N
     if due is None:
         raise ServiceError("Enter the date the report is due.", "due_date")
     if len(asked) > MAX_REPORT_QUESTIONS:
-        raise ServiceError(f"A short report asks at most {MAX_REPORT_QUESTIONS} questions; "
-                           f"this has {len(asked)}. Remove some.", "questions")
+        raise ServiceError("A short report asks at most %(max)s questions; this has %(count)s. "
+                           "Remove some.", "questions", max=MAX_REPORT_QUESTIONS,
+                           count=len(asked))
     if any(len(q) > QUESTION_MAX for q in asked):
-        raise ServiceError(f"Keep each question under {QUESTION_MAX} characters.", "questions")
+        raise ServiceError("Keep each question under %(max)s characters.", "questions",
+                           max=QUESTION_MAX)
     if requirement.kind == ReportKind.SHORT_FORM and not asked:
         raise ServiceError("A short report needs at least one question.", "questions")
 

@@ -67,7 +67,7 @@ def _check_changeable(award: Award) -> None:
 def clean_reason(reason: str | None) -> str | None:
     text = (reason or "").strip()
     if len(text) > REASON_MAX:
-        raise ServiceError(f"Keep the reason under {REASON_MAX} characters.", "reason")
+        raise ServiceError("Keep the reason under %(max)s characters.", "reason", max=REASON_MAX)
     return text or None
 
 
@@ -123,9 +123,9 @@ def _check_schedule(award: Award, planned: dict[int, Tranche],
     if total != award.amount_minor:
         show = lambda amount: money.format_money(amount, award.currency)  # noqa: E731
         raise ServiceError(
-            f"The tranches add up to {show(total)}, but the award is "
-            f"{show(award.amount_minor)}. Change them so they add up exactly "
-            f"(difference: {show(award.amount_minor - total)}).")
+            "The tranches add up to %(total)s, but the award is %(award)s. Change them so "
+            "they add up exactly (difference: %(difference)s).", total=show(total),
+            award=show(award.amount_minor), difference=show(award.amount_minor - total))
 
 
 def extend(actor: User, award: Award, new_end: date | None,
@@ -137,11 +137,11 @@ def extend(actor: User, award: Award, new_end: date | None,
     if new_end is None:
         raise ServiceError("Enter the new end date.", "end_date")
     if new_end < award.start_date:
-        raise ServiceError("The end date cannot be before the award starts "
-                           f"({award.start_date.isoformat()}).", "end_date")
+        raise ServiceError("The end date cannot be before the award starts (%(date)s).",
+                           "end_date", date=award.start_date.isoformat())
     if new_end <= award.end_date:
-        raise ServiceError("An extension moves the end date later than it is now "
-                           f"({award.end_date.isoformat()}).", "end_date")
+        raise ServiceError("An extension moves the end date later than it is now (%(date)s).",
+                           "end_date", date=award.end_date.isoformat())
     before = award.end_date.isoformat()
     award.end_date = new_end
     return _amend(actor, award, AmendmentKind.NO_COST_EXTENSION, {"end_date": before},
@@ -192,14 +192,15 @@ def _check_same_total(award: Award, total_before: int, total_after: int) -> None
     if total_after != total_before:
         show = lambda amount: money.format_money(amount, award.currency)  # noqa: E731
         raise ServiceError(
-            f"The lines add up to {show(total_after)}, but the budget is {show(total_before)}. "
-            "A reallocation moves money between lines: change them so the total stays the "
-            f"same (difference: {show(total_before - total_after)}).")
+            "The lines add up to %(total)s, but the budget is %(budget)s. A reallocation "
+            "moves money between lines: change them so the total stays the same "
+            "(difference: %(difference)s).", total=show(total_after),
+            budget=show(total_before), difference=show(total_before - total_after))
 
 
 def _add_line(award: Award, new: NewLine) -> BudgetLine:
     if not 1 <= new.year <= award.years:
-        raise ServiceError(f"Choose a year from 1 to {award.years}.", "new_year")
+        raise ServiceError("Choose a year from 1 to %(max)s.", "new_year", max=award.years)
     line = BudgetLine(category=new.category, year=new.year, currency=award.currency,
                       description=(new.description or "").strip()[:300],
                       amount_minor=new.amount_minor)
@@ -217,11 +218,12 @@ def release(actor: User, award: Award, tranche: Tranche, now: datetime | None = 
     if award.status != AwardStatus.ACTIVE:
         raise ServiceError("Only a tranche of an active award can be released.")
     if tranche.status != TrancheStatus.PLANNED:
-        raise ServiceError(f"Tranche {tranche.sequence} was already released.")
+        raise ServiceError("Tranche %(number)s was already released.", number=tranche.sequence)
     gate = tranche.gating_requirement
     if gate is not None and not any(r.status == ReportStatus.ACCEPTED for r in gate.reports):
-        raise ServiceError(f"Tranche {tranche.sequence} waits for “{gate.title}” to be "
-                           "accepted. Accept that report first, or change the schedule.")
+        raise ServiceError("Tranche %(number)s waits for “%(report)s” to be accepted. Accept "
+                           "that report first, or change the schedule.",
+                           number=tranche.sequence, report=gate.title)
     tranche.status = TrancheStatus.RELEASED
     tranche.released_at, tranche.released_by_id = now or utcnow(), actor.id
     db.session.flush()

@@ -94,7 +94,8 @@ def check_terms(*, amount_minor: int, currency: str, start_date: date | None, ye
     if start_date is None:
         raise ServiceError("Enter the date the award starts.", "start_date")
     if not 1 <= years <= max_years:
-        raise ServiceError(f"An award from this call lasts 1 to {max_years} years.", "years")
+        raise ServiceError("An award from this call lasts 1 to %(max)s years.", "years",
+                           max=max_years)
 
 
 def create_award(actor: User, application: Application, *, amount_minor: int, currency: str,

@@ -23,11 +23,12 @@ def update_profile(actor: User, org: Organisation, *, countries: str, themes: li
     codes = list(dict.fromkeys(c for c in codes if c))
     wrong = [c for c in codes if not is_country(c)]
     if wrong:
-        raise ServiceError(f"Not a country code: {', '.join(wrong)}.", "serves_countries")
+        raise ServiceError("Not a country code: %(codes)s.", "serves_countries",
+                           codes=", ".join(wrong))
     cleaned = list(dict.fromkeys(" ".join(t.split()) for t in themes if t.strip()))
     if len(cleaned) > MAX_THEMES or any(len(t) > THEME_MAX_CHARS for t in cleaned):
-        raise ServiceError(f"Up to {MAX_THEMES} themes of at most {THEME_MAX_CHARS} "
-                           "characters.", "themes")
+        raise ServiceError("Up to %(max)s themes of at most %(chars)s characters.", "themes",
+                           max=MAX_THEMES, chars=THEME_MAX_CHARS)
     org.serves_countries, org.themes = codes, cleaned
     org.accepts_routed_applications = accepts_routed
     db.session.flush()

@@ -84,8 +84,9 @@ def _check_room(award: Award, code: str, amount_minor: int) -> None:
     left = award.regranting_minor - pools.sub_granted(award)
     if amount_minor > left:
         raise ServiceError(
-            f"Only {money.format_money(left, award.currency)} is left to sub-grant from "
-            f"{award.reference}; this sub-grant would pass it.", "amount")
+            "Only %(amount)s is left to sub-grant from %(reference)s; this sub-grant would "
+            "pass it.", "amount", amount=money.format_money(left, award.currency),
+            reference=award.reference)
 
 
 def _check_award(award: Award) -> None:
@@ -103,8 +104,8 @@ def _check_fields(*, country: str, category: str, purpose: str, details: str | N
     if len(purpose or "") > 300:
         raise ServiceError("Use at most 300 characters.", "purpose")
     if len(details or "") > DETAILS_MAX_CHARS:
-        raise ServiceError(f"Use at most {DETAILS_MAX_CHARS} characters.",
-                           "recipient_details")
+        raise ServiceError("Use at most %(max)s characters.", "recipient_details",
+                           max=DETAILS_MAX_CHARS)
 
 
 def record_payment(actor: User, grant: SubGrant, *, amount_minor: int, route: PaymentRoute,
@@ -119,8 +120,8 @@ def record_payment(actor: User, grant: SubGrant, *, amount_minor: int, route: Pa
     left = grant.amount_minor - grant.paid_minor
     if amount_minor > left:
         raise ServiceError(
-            f"Only {money.format_money(left, grant.currency)} of {grant.recipient_code}'s "
-            f"sub-grant is left to pay.", "amount")
+            "Only %(amount)s of %(recipient)s's sub-grant is left to pay.", "amount",
+            amount=money.format_money(left, grant.currency), recipient=grant.recipient_code)
     if len(reference or "") > 500:
         raise ServiceError("Use at most 500 characters.", "reference")
     payment = SubGrantPayment(sub_grant_id=grant.id, amount_minor=amount_minor,

@@ -31,7 +31,8 @@ def post_message(actor: User, application: Application, body: str) -> Message:
     if not text:
         raise ServiceError("Write a message first.", field="body")
     if len(text) > MAX_CHARS:
-        raise ServiceError(f"A message can be at most {MAX_CHARS} characters.", field="body")
+        raise ServiceError("A message can be at most %(max)s characters.", field="body",
+                           max=MAX_CHARS)
     message = Message(application_id=application.id, sender_id=actor.id, body=text)
     db.session.add(message)
     db.session.flush()
