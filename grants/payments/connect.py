@@ -18,7 +18,8 @@ def _call(fn):
     try:
         return fn(gateway.client().v1)
     except Exception as exc:  # Stripe refused or could not be reached
-        raise ServiceError(gateway.failure(exc).message) from exc
+        failed = gateway.failure(exc)
+        raise ServiceError(failed.msgid, **failed.params) from exc
 
 
 def ensure_account(actor, org: Organisation) -> str:

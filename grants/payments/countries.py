@@ -29,7 +29,7 @@ def save(actor: User, country: str, *, restricted: bool, summary: str) -> Countr
         raise ServiceError("Choose a country from the list.", "country")
     summary = (summary or "").strip()
     if len(summary) > SUMMARY_MAX:
-        raise ServiceError(f"Keep the summary under {SUMMARY_MAX} characters.", "summary")
+        raise ServiceError("Keep the summary under %(max)s characters.", "summary", max=SUMMARY_MAX)
     if restricted and not summary:
         raise ServiceError("Say what the restriction is, for the officers choosing a route.",
                            "summary")

@@ -50,7 +50,8 @@ def start(fund: Fund, amount_minor: int) -> tuple[Donation, str]:
             "payment_method_types": ["card"], "metadata": {"fund": str(fund.id)},
         })
     except Exception as exc:  # Stripe's refusal or no connection: say so, store nothing
-        raise ServiceError(gateway.failure(exc).message) from exc
+        failed = gateway.failure(exc)
+        raise ServiceError(failed.msgid, **failed.params) from exc
     donation = Donation(fund_id=fund.id, amount_minor=amount_minor, currency=fund.currency,
                         payment_intent_id=intent.id, status=DonationStatus.PENDING)
     db.session.add(donation)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import stripe
 from flask import current_app
 
+from grants.errors import N_
 from grants.models import Disbursement, DisbursementStatus, PaymentRoute
 
 # Stripe's messages are about the request (a capability, a balance); cut them short anyway.
@@ -17,11 +18,16 @@ _MESSAGE_MAX = 300
 
 
 class PaymentFailed(Exception):
-    """Stripe refused or could not be reached; the message is safe to store and show."""
+    """Stripe refused or could not be reached; the message is safe to store and show.
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    `message` is English (it is stored); `msgid` and `params` let a ServiceError show it
+    in the reader's language.
+    """
+
+    def __init__(self, message: str, **params):
+        self.msgid, self.params = message, params
+        self.message = message % params if params else message
+        super().__init__(self.message)
 
 
 def enabled() -> bool:
@@ -46,13 +52,11 @@ def client() -> stripe.StripeClient:
 
 def failure(exc: Exception) -> PaymentFailed:
     """Turn an SDK error into a message fit for the ledger (no personal data is in it)."""
-    if isinstance(exc, stripe.APIConnectionError):
-        return PaymentFailed("Stripe could not be reached; nothing was paid. Try again later.")
-    if isinstance(exc, stripe.StripeError):
+    if isinstance(exc, stripe.StripeError) and not isinstance(exc, stripe.APIConnectionError):
         code = exc.code or type(exc).__name__
         text = (exc.user_message or "the request was refused")[:_MESSAGE_MAX]
-        return PaymentFailed(f"Stripe refused ({code}): {text}")
-    return PaymentFailed("Stripe could not be reached; nothing was paid. Try again later.")
+        return PaymentFailed(N_("Stripe refused (%(code)s): %(text)s"), code=code, text=text)
+    return PaymentFailed(N_("Stripe could not be reached; nothing was paid. Try again later."))
 
 
 def destination(disbursement: Disbursement) -> str | None:

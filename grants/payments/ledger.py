@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from grants import money, notifications
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.models import (
     COMMITTED_DISBURSEMENT,
@@ -85,10 +85,11 @@ def left(tranche: Tranche) -> int:
 
 def _check_payable(tranche: Tranche) -> None:
     if tranche.award.status != AwardStatus.ACTIVE:
-        raise ServiceError("Money goes out only on an active award. This award is "
-                           f"{tranche.award.status.value.replace('_', ' ')}.")
+        raise ServiceError("Money goes out only on an active award. This award is %(status)s.",
+                           status=tranche.award.status.value.replace("_", " "))
     if tranche.status != TrancheStatus.RELEASED:
-        raise ServiceError(f"Tranche {tranche.sequence} is not released for payment.")
+        raise ServiceError("Tranche %(number)s is not released for payment.",
+                           number=tranche.sequence)
 
 
 def _show(amount: int, currency: str) -> str:
@@ -107,9 +108,9 @@ def schedule(actor: User, tranche: Tranche, route: PaymentRoute, amount_minor: i
     remaining = left(tranche)
     if amount_minor > remaining:
         raise ServiceError(
-            f"Only {_show(remaining, tranche.currency)} is left on tranche {tranche.sequence} "
-            f"(of {_show(tranche.amount_minor, tranche.currency)}). Schedule at most that.",
-            "amount")
+            "Only %(amount)s is left on tranche %(number)s (of %(total)s). Schedule at most "
+            "that.", "amount", amount=_show(remaining, tranche.currency),
+            number=tranche.sequence, total=_show(tranche.amount_minor, tranche.currency))
     d = Disbursement(tranche_id=tranche.id, amount_minor=amount_minor, currency=tranche.currency,
                      route=route, status=S.SCHEDULED, scheduled_by_id=actor.id,
                      idempotency_key="disb-" + secrets.token_hex(16))
@@ -125,7 +126,8 @@ def approve(actor: User, d: Disbursement, now: datetime | None = None) -> Disbur
     officer (the scheduler too) is enough; above it a second officer, neither the one who
     scheduled nor the first approver, approves before it is APPROVED."""
     d = _reload(d)
-    _expect(d, {S.SCHEDULED}, "approved")
+    _expect(d, {S.SCHEDULED}, N_(
+        "This payment is %(status)s: it cannot be approved now."))
     _check_payable(d.tranche)
     if d.approved_by_id is None:
         d.approved_by_id = actor.id
@@ -134,8 +136,9 @@ def approve(actor: User, d: Disbursement, now: datetime | None = None) -> Disbur
             return d
     elif actor.id in (d.approved_by_id, d.scheduled_by_id):
         raise ServiceError(
-            f"Above {_show(two_person_threshold(d.currency), d.currency)} a second officer "
-            "approves: someone other than the officer who scheduled it or approved it first.")
+            "Above %(amount)s a second officer approves: someone other than the officer who "
+            "scheduled it or approved it first.",
+            amount=_show(two_person_threshold(d.currency), d.currency))
     else:
         d.second_approver_id = actor.id
     d.status, d.approved_at = S.APPROVED, now or utcnow()
@@ -150,7 +153,8 @@ def send(actor: User, d: Disbursement, reference: str | None = None,
     (required for bank transfers and mobile money). On a provider's refusal the
     disbursement stays APPROVED with `last_error` set and SendFailed is raised."""
     d = _reload(d)
-    _expect(d, {S.APPROVED}, "sent")
+    _expect(d, {S.APPROVED}, N_(
+        "This payment is %(status)s: it cannot be sent now."))
     _check_payable(d.tranche)
     if committed(d.tranche) > d.tranche.amount_minor:  # never true if the lock held
         raise ServiceError("This would pay out more than the tranche. Nothing was sent.")
@@ -176,14 +180,15 @@ def _stripe_transfer(actor: User, d: Disbursement) -> str:
         d.last_error = str(exc)[:500]
         db.session.flush()
         _audit(actor, "disbursement.send_failed", d)
-        raise SendFailed(f"Stripe refused the transfer: {d.last_error}") from exc
+        raise SendFailed("Stripe refused the transfer: %(error)s", error=d.last_error) from exc
 
 
 def mark_paid(actor: User | None, d: Disbursement, now: datetime | None = None) -> Disbursement:
     """The payee received the money (`actor` None when a provider's webhook says so). A
     tranche whose disbursements are all paid in full becomes PAID."""
     d = _reload(d)
-    _expect(d, {S.SENT}, "marked paid")
+    _expect(d, {S.SENT}, N_(
+        "This payment is %(status)s: it cannot be marked paid now."))
     d.status, d.paid_at = S.PAID, now or utcnow()
     db.session.flush()
     tranche = d.tranche
@@ -219,7 +224,7 @@ def _end(actor, d: Disbursement, to: DisbursementStatus, allowed: set, note: str
     _expect(d, allowed, _END_ACTIONS[to])
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise ServiceError(f"Keep the note under {NOTE_MAX} characters.", "note")
+        raise ServiceError("Keep the note under %(max)s characters.", "note", max=NOTE_MAX)
     if to != S.CANCELLED and not note:
         raise ServiceError("Write what happened, for the officers who follow this payment.",
                            "note")
@@ -232,13 +237,16 @@ def _end(actor, d: Disbursement, to: DisbursementStatus, allowed: set, note: str
     return d
 
 
-_END_ACTIONS = {S.FAILED: "marked failed", S.RETURNED: "marked returned",
-                S.CANCELLED: "cancelled"}
+_END_ACTIONS = {
+    S.FAILED: N_("This payment is %(status)s: it cannot be marked failed now."),
+    S.RETURNED: N_("This payment is %(status)s: it cannot be marked returned now."),
+    S.CANCELLED: N_("This payment is %(status)s: it cannot be cancelled now.")}
 
 
-def _expect(d: Disbursement, allowed: set, action: str) -> None:
+def _expect(d: Disbursement, allowed: set, refusal: str) -> None:
+    """`refusal` is an N_-marked message with a %(status)s placeholder."""
     if d.status not in allowed:
-        raise ServiceError(f"This payment is {d.status.value}: it cannot be {action} now.")
+        raise ServiceError(refusal, status=d.status.value)
 
 
 def _audit(actor, action: str, d: Disbursement, **extra) -> None:

@@ -50,7 +50,7 @@ def mask(account: str) -> str:
 def _clean(text: str, field: str) -> str:
     text = (text or "").strip()
     if len(text) > TEXT_MAX:
-        raise ServiceError(f"Keep this under {TEXT_MAX} characters.", field)
+        raise ServiceError("Keep this under %(max)s characters.", field, max=TEXT_MAX)
     return text
 
 
