@@ -17,7 +17,7 @@ from grants import notifications
 from grants.applications.routing import may_fund_directly
 from grants.applications.services import change_status
 from grants.awards import services as awards
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.intermediaries.pool import lock as lock_award
 from grants.intermediaries.subgrants import make_sub_grant
@@ -72,7 +72,7 @@ def clean_message(text: str | None, field: str, missing: str) -> str:
     if not cleaned:
         raise ServiceError(missing, field)
     if len(cleaned) > MESSAGE_MAX_CHARS:
-        raise ServiceError(f"Use at most {MESSAGE_MAX_CHARS} characters.", field)
+        raise ServiceError("Use at most %(max)s characters.", field, max=MESSAGE_MAX_CHARS)
     return cleaned
 
 
@@ -81,7 +81,7 @@ def request_more_info(actor: User, application: Application, message: str) -> No
     when they send it again it returns to the queue."""
     lock(application)
     check_decider(actor, application)
-    text = clean_message(message, "message", "Write what you need to know.")
+    text = clean_message(message, "message", N_("Write what you need to know."))
     if pending_award(application) is not None:
         raise ServiceError("An approval of this application is waiting for a second officer.")
     change_status(actor, application, ApplicationStatus.MORE_INFO_REQUESTED, text)
@@ -173,7 +173,7 @@ def decline(actor: User, application: Application, message: str,
     a second officer is cancelled with it."""
     lock(application)
     check_decider(actor, application)
-    text = clean_message(message, "message", "Write a message to the applicant.")
+    text = clean_message(message, "message", N_("Write a message to the applicant."))
     pending = pending_award(application)
     if pending is not None:
         pending.status = AwardStatus.CANCELLED

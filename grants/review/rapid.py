@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from grants.applications.services import call_is_open, new_code_name
 from grants.awards import schedule
 from grants.awards import services as awards
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.messages.services import post_message
 from grants.models import (
@@ -146,7 +146,7 @@ def invite(actor: User, application: Application, call: Call, message: str) -> A
         raise ServiceError("Only an approved rapid-response request leads to an invitation.")
     if call not in invitable_calls():
         raise ServiceError("Choose an open call from the list.", "call")
-    text = decisions.clean_message(message, "message", "Write a few words to the group.")
+    text = decisions.clean_message(message, "message", N_("Write a few words to the group."))
     draft = Application(
         call=call, organisation=application.organisation, created_by_id=None,
         code_name=new_code_name(), status=ApplicationStatus.DRAFT, language=application.language,

@@ -57,10 +57,10 @@ def set_rubric(actor: User, call: Call, labels: list[str]) -> None:
     cleaned = [" ".join((label or "").split()) for label in labels]
     cleaned = [label for label in cleaned if label]
     if not 1 <= len(cleaned) <= MAX_CRITERIA:
-        raise ServiceError(f"Give 1 to {MAX_CRITERIA} criteria.", "criteria")
+        raise ServiceError("Give 1 to %(max)s criteria.", "criteria", max=MAX_CRITERIA)
     if any(len(label) > CRITERION_MAX_CHARS for label in cleaned):
-        raise ServiceError(f"A criterion can have at most {CRITERION_MAX_CHARS} characters.",
-                           "criteria")
+        raise ServiceError("A criterion can have at most %(max)s characters.", "criteria",
+                           max=CRITERION_MAX_CHARS)
     if len({label.casefold() for label in cleaned}) != len(cleaned):
         raise ServiceError("Each criterion must be different.", "criteria")
     if cleaned != criteria(call) and _scored_on(call):
@@ -282,7 +282,7 @@ def declare(actor: User, application: Application, *, conflict: bool, note: str 
         raise ServiceError("You have already answered this question for this application.")
     text = (note or "").strip()
     if len(text) > NOTE_MAX_CHARS:
-        raise ServiceError(f"Use at most {NOTE_MAX_CHARS} characters.", "note")
+        raise ServiceError("Use at most %(max)s characters.", "note", max=NOTE_MAX_CHARS)
     if review is None:
         review = Review(application_id=application.id, reviewer_id=actor.id)
         db.session.add(review)
@@ -315,7 +315,7 @@ def submit_scores(actor: User, review: Review, *, scores: dict[str, int | None],
     if recommendation not in {r.value for r in Recommendation}:
         raise ServiceError("Choose a recommendation.", "recommendation")
     if len(comment or "") > COMMENT_MAX_CHARS:
-        raise ServiceError(f"Use at most {COMMENT_MAX_CHARS} characters.", "comment")
+        raise ServiceError("Use at most %(max)s characters.", "comment", max=COMMENT_MAX_CHARS)
     review.criteria_scores = {label: int(scores[label]) for label in labels}
     review.score = int(_mean(review.criteria_scores).quantize(Decimal(1), ROUND_HALF_UP))
     review.recommendation = Recommendation(recommendation)

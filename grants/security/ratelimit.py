@@ -11,6 +11,7 @@ import hashlib
 from flask import current_app
 from limits import parse
 
+from grants.errors import N_
 from grants.extensions import limiter
 
 
@@ -27,7 +28,7 @@ def check(scope: str, key: str, limit: str) -> None:
         return
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     if not limiter.limiter.hit(parse(limit), "grants", scope, digest):
-        raise RateLimited("Too many attempts. Please wait a few minutes and try again.")
+        raise RateLimited(N_("Too many attempts. Please wait a few minutes and try again."))
 
 
 def reset() -> None:
