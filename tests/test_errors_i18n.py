@@ -10,7 +10,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask import Flask
-from flask_babel import Babel
+from flask_babel import Babel, lazy_gettext
 
 from grants import ROOT
 from grants.errors import N_, ServiceError
@@ -27,6 +27,9 @@ def french_app(tmp_path):
     """A bare app whose only catalog is a French one holding a single message."""
     catalog = Catalog(locale="fr")
     catalog.add("Use at most %(max)s characters.", "Utilisez au plus %(max)s caractères.")
+    catalog.add("This payment is %(status)s: it cannot be approved now.",
+                "Ce paiement est %(status)s : il ne peut pas être approuvé maintenant.")
+    catalog.add("sent", "envoyé")
     (tmp_path / "fr" / "LC_MESSAGES").mkdir(parents=True)
     with open(tmp_path / "fr" / "LC_MESSAGES" / "messages.mo", "wb") as f:
         write_mo(f, catalog)
@@ -64,6 +67,14 @@ def test_a_message_without_translation_or_already_translated_is_shown_as_is(fren
         assert ServiceError("Not in the catalog: %(n)s.", n=3).message == "Not in the catalog: 3."
         done = ServiceError("Utilisez au plus 500 caractères.")  # e.g. _problem_text's output
         assert done.message == "Utilisez au plus 500 caractères."
+
+
+def test_a_lazy_param_is_read_in_the_same_language_as_its_sentence(french_app):
+    exc = ServiceError("This payment is %(status)s: it cannot be approved now.",
+                       status=lazy_gettext("sent"))
+    with french_app.test_request_context("/"):
+        assert exc.message == "Ce paiement est envoyé : il ne peut pas être approuvé maintenant."
+    assert exc.message == "This payment is sent: it cannot be approved now."
 
 
 def test_n_marks_without_changing():

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from grants import money, notifications
 from grants.errors import N_, ServiceError
@@ -38,6 +39,13 @@ from grants.security import audit
 S = DisbursementStatus
 NOTE_MAX = 2000
 REFERENCE_MAX = 128
+# A state inside a refusal's sentence: lazy, so it is read in the language the message is.
+_PAYMENT_STATE = {S.SCHEDULED: _l("scheduled"), S.APPROVED: _l("approved"), S.SENT: _l("sent"),
+                  S.PAID: _l("paid"), S.FAILED: _l("failed"), S.RETURNED: _l("returned"),
+                  S.CANCELLED: _l("cancelled")}
+_AWARD_STATE = {AwardStatus.PENDING_APPROVAL: _l("waiting for a second approval"),
+                AwardStatus.SUSPENDED: _l("suspended"), AwardStatus.CLOSED: _l("closed"),
+                AwardStatus.CANCELLED: _l("cancelled")}
 
 
 class SendFailed(ServiceError):
@@ -86,7 +94,7 @@ def left(tranche: Tranche) -> int:
 def _check_payable(tranche: Tranche) -> None:
     if tranche.award.status != AwardStatus.ACTIVE:
         raise ServiceError("Money goes out only on an active award. This award is %(status)s.",
-                           status=tranche.award.status.value.replace("_", " "))
+                           status=_AWARD_STATE[tranche.award.status])
     if tranche.status != TrancheStatus.RELEASED:
         raise ServiceError("Tranche %(number)s is not released for payment.",
                            number=tranche.sequence)
@@ -246,7 +254,7 @@ _END_ACTIONS = {
 def _expect(d: Disbursement, allowed: set, refusal: str) -> None:
     """`refusal` is an N_-marked message with a %(status)s placeholder."""
     if d.status not in allowed:
-        raise ServiceError(refusal, status=d.status.value)
+        raise ServiceError(refusal, status=_PAYMENT_STATE[d.status])
 
 
 def _audit(actor, action: str, d: Disbursement, **extra) -> None:
