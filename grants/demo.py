@@ -49,6 +49,7 @@ from grants.models import (
 )
 from grants.models.types import utcnow
 from grants.payments import demo as payments_demo
+from grants.reporting import demo as voice_demo
 from grants.reporting import focus
 from grants.review import demo as rapid_demo
 
@@ -83,6 +84,8 @@ def load_demo() -> bool:
     payments_demo.load(users)
     rapid_demo.load(users, orgs, calls["rapid"])
     focus.load_demo(funds["protection"].id, utcnow().year)  # the portfolio's IV.2 counts
+    db.session.flush()
+    voice_demo.load(users, funds)
     db.session.flush()
     return True
 
