@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_login import current_user
 
 from grants.extensions import db
@@ -424,8 +424,15 @@ def directory_organisations(user) -> list[int]:
 
 
 def _view_directory(user, obj) -> bool:
-    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) \
-        and bool(directory_organisations(user))
+    if _role(user) not in (Role.APPLICANT, Role.INTERMEDIARY):
+        return False
+    if not has_request_context():
+        return bool(directory_organisations(user))
+    # Asked on every page (the menu): once per request.
+    cache = g.setdefault("_directory_access", {})
+    if user.id not in cache:
+        cache[user.id] = bool(directory_organisations(user))
+    return cache[user.id]
 
 
 STAFF_REVIEWERS = (Role.REVIEWER, Role.OFFICER)

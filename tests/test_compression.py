@@ -76,3 +76,16 @@ def test_a_masked_token_is_accepted_and_a_forged_one_refused(client, world, csrf
     forged = breach.mask("forged.token.value")
     assert client.post("/auth/login", data={**data, "csrf_token": forged}).status_code == 400
     assert client.post("/auth/login", data={**data, "csrf_token": token}).status_code == 302
+
+
+def test_prefixed_forms_tokens_are_unmasked_too(app, client, auth, world, csrf_on):
+    """Pages with several forms prefix them (`bank-csrf_token`): those work masked too."""
+    auth.login(world.officer)
+    url = f"/calls/{world.draft_call.id}/questions"
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="bank-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert token.startswith("m1.")
+    r = client.post(url, data={"add": "bank", "bank-key": "mission", "bank-csrf_token": token})
+    assert r.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "flash error" not in page and "expired" not in page

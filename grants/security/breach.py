@@ -53,12 +53,17 @@ def _field() -> str:
     return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
 
+def _is_token_field(name: str, field: str) -> bool:
+    # Forms with a prefix (several forms on one page) send `<prefix>-csrf_token`.
+    return name == field or name.endswith("-" + field)
+
+
 def _unmask_request() -> None:
     field = _field()
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        sent = request.form.getlist(field)
-        if any(v.startswith(PREFIX) for v in sent):
-            items = [(k, unmask(v) if k == field else v)
+        if any(_is_token_field(k, field) and v.startswith(PREFIX)
+               for k, values in request.form.lists() for v in values):
+            items = [(k, unmask(v) if _is_token_field(k, field) else v)
                      for k, values in request.form.lists() for v in values]
             request.form = ImmutableMultiDict(items)  # werkzeug caches it per request
         for name in HEADERS:
