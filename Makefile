@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app grants
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz install db demo lint check audit clean browser-deps messages catalogs
+.PHONY: run test fuzz install db demo lint check audit clean browser-deps messages catalogs bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,16 @@ browser-deps:
 	    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
 	  else echo "Chromium missing: run 'sudo apt-get install chromium' for the browser tests"; fi; }
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --loglevel=error
+
+# The benchmark (README, "Benchmark"): SQLite, and PostgreSQL when pg_isready answers, under
+# gunicorn loaded by wrk (Debian's package, installed here when missing and run as root).
+# BENCH_SCALE (default 1) and BENCH_SECONDS (a page, default 10) change its size.
+bench: install catalogs
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk \
+	    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }; \
+	  else echo "wrk missing: run 'sudo apt-get install wrk'"; exit 1; fi; }
+	$(BIN)/python -m bench.run
 
 lint: install
 	$(BIN)/ruff check grants tests

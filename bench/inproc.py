@@ -81,7 +81,7 @@ def _median_seconds(fn, runs: int) -> float:
     return statistics.median(times)
 
 
-def dashboard_vs_aggregates(app, runs: int = 7) -> dict | None:
+def dashboard_vs_aggregates(app, runs: int = 3) -> dict | None:
     """The dashboard page's time against portfolio.dashboard() alone, in-process."""
     if "reporting.index" not in app.view_functions:
         return None

@@ -23,8 +23,11 @@ def wrk(port: int, path: str, *, cookie: str = "", method: str = "GET", body: st
     raw = json.loads(line[len("BENCH_JSON "):])
     seconds_run = raw["duration_us"] / 1e6
     errors = sum(v for k, v in raw.items() if k.startswith("errors_"))
+    done = raw["requests"] > 0  # none finished: no latency to give (see single_request_ms)
     return {"requests": raw["requests"], "rps": round(raw["requests"] / seconds_run, 1),
-            "p50_ms": raw["p50_us"] / 1000, "p95_ms": raw["p95_us"] / 1000,
-            "p99_ms": raw["p99_us"] / 1000, "max_ms": raw["max_us"] / 1000,
+            "p50_ms": raw["p50_us"] / 1000 if done else None,
+            "p95_ms": raw["p95_us"] / 1000 if done else None,
+            "p99_ms": raw["p99_us"] / 1000 if done else None,
+            "max_ms": raw["max_us"] / 1000 if done else None,
             "errors": errors, "non_2xx_3xx": raw["errors_status"],
             "bytes_per_request": round(raw["bytes"] / max(raw["requests"], 1))}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -24,17 +25,24 @@ class Page:
 def find_pages(app) -> tuple[list[Page], list[str]]:
     """The pages to measure in this database, and notes on those skipped."""
     from grants.extensions import db
-    from grants.models import Application, Award, AwardStatus, CallQuestion
+    from grants.models import Application, Award, AwardStatus, CallQuestion, Message
 
     with app.app_context():
         draft = db.session.scalar(sa.select(Application).where(
             Application.code_name == "BN-0000001"))
         questions = db.session.scalars(sa.select(CallQuestion.id).where(
             CallQuestion.call_id == draft.call_id).order_by(CallQuestion.position)).all()
-        last = db.session.scalar(sa.select(sa.func.max(Award.id)))
-        award = db.session.scalar(sa.select(Award.id).where(
-            Award.id >= last // 2, Award.status == AwardStatus.ACTIVE, Award.years == 3,
-            Award.application_id.is_not(None)).order_by(Award.id).limit(1))
+        # An award of the same shape at every scale: three years, in its second year
+        # (year 1 paid and reported on), so that counts compare like with like.
+        today = date.today()
+        # Its application has one message, so the thread is shown at every scale too.
+        shaped = sa.select(Award.id).where(
+            Award.status == AwardStatus.ACTIVE, Award.years == 3,
+            Award.application_id.is_not(None),
+            Award.start_date.between(today - timedelta(days=600), today - timedelta(days=420))
+        ).order_by(Award.id).limit(1)
+        award = db.session.scalar(shaped.where(Award.application_id.in_(
+            sa.select(Message.application_id)))) or db.session.scalar(shaped)
         step = f"/applications/{draft.id}/step/2"
         answers = tuple((f"q{q}", "We keep the river and those who defend it safe. " * 3)
                         for q in questions)

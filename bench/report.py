@@ -43,7 +43,7 @@ def verdicts(results: dict) -> dict:
     return out
 
 
-def _fmt(value, spec: str = "") -> str:
+def fmt(value, spec: str = "") -> str:
     if value is None:
         return "-"
     return format(value, spec) if spec and not isinstance(value, str) else str(value)
@@ -62,9 +62,9 @@ def table(results: dict) -> str:
         row = f"{name:<26}"
         for db in dbs:
             r = _load(results, db).get(name, {})
-            row += (f" | {_fmt(r.get('rps'), '12.1f')} {_fmt(r.get('p50_ms'), '7.1f')}"
-                    f" {_fmt(r.get('p95_ms'), '7.1f')} {_fmt(r.get('ratio_to_bare'), '7.2f')}")
-        row += " | " + " / ".join(f"{_fmt(q.get(name))}" for q in queries.values())
+            row += (f" | {fmt(r.get('rps'), '12.1f')} {fmt(r.get('p50_ms'), '7.1f')}"
+                    f" {fmt(r.get('p95_ms'), '7.1f')} {fmt(r.get('ratio_to_bare'), '7.2f')}")
+        row += " | " + " / ".join(f"{fmt(q.get(name))}" for q in queries.values())
         lines.append(row)
     lines.append("queries: " + " / ".join(queries) + " (SQLite)")
     for db in dbs:

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from bench import config, report
@@ -35,10 +36,8 @@ def flask(url: str, *args: str) -> str:
     cmd = [str(config.VENV_BIN / "flask"), "--app", "grants", *args]
     proc = subprocess.run(cmd, cwd=config.ROOT, env=config.env_for(url), text=True,  # noqa: S603
                           capture_output=True, check=False)
-    sys.stdout.write(proc.stdout)
     if proc.returncode:
-        sys.stderr.write(proc.stderr)
-        raise SystemExit(f"flask {' '.join(args)} failed")
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
     return proc.stdout
 
 
@@ -50,12 +49,43 @@ def prepare(url: str, scale: float) -> dict:
     flask(url, "db", "upgrade")
     started = time.perf_counter()
     out = flask(url, "bench-data", "--scale", f"{scale:g}", "--reuse", "--reset")
+    print(f"-- {report.safe_url(url)}\n{out}", end="", flush=True)
     done = re.search(r"Done: ([\d,]+) rows in ([\d.]+) s", out)
     if not done:
         return {"generated": False, "note": "reused data generated earlier at this scale"}
     return {"generated": True, "rows": int(done.group(1).replace(",", "")),
             "seconds": float(done.group(2)),
             "wall_seconds": round(time.perf_counter() - started, 1)}
+
+
+def _current(url: str, scale: float) -> bool:
+    """The database is migrated and holds bench data at `scale` (checked in-process:
+    two `flask` processes a database cost more than this check)."""
+    import flask_migrate
+
+    from grants.bench.commands import bench_state
+
+    if url.startswith("sqlite") and not (config.DATA / url.rsplit("/", 1)[1]).exists():
+        return False
+    if url.startswith("postgresql"):
+        config.ensure_postgres_database(url)
+    app = make_app(url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        state = bench_state()
+    return bool(state) and state.get("scale") == scale
+
+
+def prepare_all(jobs: list[tuple[str, float]]) -> dict[str, dict]:
+    """Generate the databases two at a time (a process each: the machine has 2 cores)."""
+    config.DATA.mkdir(parents=True, exist_ok=True)
+    done = {url: {"generated": False, "note": "reused data generated earlier at this scale"}
+            for url, scale in jobs if _current(url, scale)}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {url: pool.submit(prepare, url, scale) for url, scale in jobs
+                   if url not in done}
+        done.update({url: future.result() for url, future in futures.items()})
+    return done
 
 
 def _logins(port: int) -> dict[str, Client]:
@@ -86,6 +116,16 @@ def _request_for(client: Client, page: Page) -> tuple[str, str]:
     return client.cookie_header(), body
 
 
+def warm_up(client: Client, page: Page, body: str, connections: int) -> None:
+    """As many requests at once as wrk will make, each to its end (not measured): every
+    worker has compiled its templates and opened its connection before the measure."""
+    form = dict(urllib.parse.parse_qsl(body)) if page.method == "POST" else None
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        for _ in pool.map(lambda _i: client.request(page.method, page.path, form),
+                          range(connections)):
+            pass
+
+
 def wire_bytes(client: Client, path: str) -> dict:
     status, headers, body = client.request("GET", path, headers={"Accept-Encoding": "gzip"})
     served = headers.get("Content-Encoding") or "identity"
@@ -100,15 +140,21 @@ def load(url: str, pages: list[Page], args) -> dict:
         clients = _logins(port)
         for page in pages:
             client = clients[page.user]
+            started = time.perf_counter()
             cookie, body = _request_for(client, page)
-            # Warm up every worker (templates compiled, connections open), not measured.
-            wrk(port, page.path, cookie=cookie, method=page.method, body=body,
-                seconds=args.warmup, connections=args.connections)
+            single_ms = round((time.perf_counter() - started) * 1000, 1)
+            warm_up(client, page, body, args.connections)
             result = wrk(port, page.path, cookie=cookie, method=page.method, body=body,
                          seconds=args.seconds, connections=args.connections)
+            # wrk leaves requests in flight that the workers still finish: let them, so
+            # they do not weigh on the next page.
+            time.sleep(min(30, (result["max_ms"] or 2 * single_ms) / 1000))
+            result["single_request_ms"] = single_ms  # alone, before the load
             out[page.name] = result
-            print(f"  {page.name:<26} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:7.1f} ms"
-                  f"  p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}", flush=True)
+            print(f"  {page.name:<26} {result['rps']:>8.1f} req/s  p50 "
+                  f"{report.fmt(result['p50_ms'], '7.1f')} ms  p95 "
+                  f"{report.fmt(result['p95_ms'], '7.1f')} ms  alone {single_ms:7.1f} ms  "
+                  f"errors {result['errors']}", flush=True)
         apply_form = next(p for p in pages if p.name == "apply form (GET)")
         out["_wire"] = wire_bytes(clients[apply_form.user], apply_form.path)
     bare = out["bare route"]["rps"]
@@ -130,30 +176,26 @@ def export_probe(url: str) -> dict:
 def run_database(name: str, url: str, args, results: dict) -> None:
     print(f"\n== {name}: {report.safe_url(url)}", flush=True)
     entry = results["databases"].setdefault(name, {})
-    entry["data"] = prepare(url, args.scale)
     app = make_app(url)
     pages, notes = find_pages(app)
     entry["notes"] = notes
     entry["load"] = load(url, pages, args)
     entry["queries"] = {f"N={args.scale:g}": query_counts(app, pages)}
-    entry["dashboard"] = dashboard_vs_aggregates(app)
+    if name == "postgresql":  # the target is PostgreSQL's; SQLite has its wrk figures
+        entry["dashboard"] = dashboard_vs_aggregates(app)
 
 
 def run_small(args, results: dict) -> None:
     """Queries per page at N=0.01; the export at N=0.1 and at the full scale (SQLite)."""
-    small = config.sqlite_url("bench-0.01")
     print("\n== queries per page at N=0.01 (SQLite)", flush=True)
-    prepare(small, 0.01)
-    app = make_app(small)
+    app = make_app(config.sqlite_url("bench-0.01"))
     pages, _notes = find_pages(app)
     results["databases"]["sqlite"]["queries"]["N=0.01"] = query_counts(app, pages)
     if not _has_export():
         results["export"] = {"note": "grants/reporting/opendata.py not there yet; skipped"}
         return
-    print("\n== 360Giving export (SQLite)", flush=True)
-    tenth = config.sqlite_url("bench-0.1")
-    prepare(tenth, 0.1)
-    results["export"] = {"N=0.1": export_probe(tenth),
+    print("== 360Giving export (SQLite)", flush=True)
+    results["export"] = {"N=0.1": export_probe(config.sqlite_url("bench-0.1")),
                          f"N={args.scale:g}": export_probe(config.sqlite_url("bench"))}
 
 
@@ -168,7 +210,6 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=float,
                         default=float(os.environ.get("BENCH_SCALE", "1")))
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")))
-    parser.add_argument("--warmup", type=int, default=2, help="seconds a page, not measured")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args(argv)
@@ -179,11 +220,19 @@ def main(argv=None) -> int:
                "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(),
                            "python": platform.python_version()},
                "targets": config.TARGETS, "databases": {}}
-    run_database("sqlite", config.sqlite_url("bench"), args, results)
+    databases = {"sqlite": config.sqlite_url("bench")}
     if config.postgres_available():
-        run_database("postgresql", config.POSTGRES_URL, args, results)
+        databases["postgresql"] = config.POSTGRES_URL
     else:
         results["databases"]["postgresql"] = {"notes": ["pg_isready: not available; skipped"]}
+    print("== data: generated once per scale, reused while it matches", flush=True)
+    data = prepare_all([(url, args.scale) for url in databases.values()]
+                       + [(config.sqlite_url("bench-0.01"), 0.01)]
+                       + ([(config.sqlite_url("bench-0.1"), 0.1)] if _has_export() else []))
+    results["data_seconds"] = round(time.perf_counter() - started, 1)
+    for name, url in databases.items():
+        results["databases"].setdefault(name, {})["data"] = data[url]
+        run_database(name, url, args, results)
     run_small(args, results)
     results["machine"]["load_average_end"] = os.getloadavg()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
