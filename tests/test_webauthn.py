@@ -187,6 +187,8 @@ def test_a_wrong_challenge_or_origin_is_refused(app, client, auth):
     wrong = b64url(secrets.token_bytes(32))
     r = client.post("/account/security-keys", data={"name": "k", "credential": key.create(wrong)})
     assert r.status_code == 200 and b"could not be added" in r.data
+    # The refused answer is not in the page again (webauthn.js would resend it unasked).
+    assert re.search(r'name="credential" type="hidden" value=""', r.data.decode())
     r = _add_key(client, key, origin="https://portal.example.evil")
     assert r.status_code == 200 and b"could not be added" in r.data
     r = _add_key(client, key, rp_id="evil.example")
@@ -199,6 +201,7 @@ def test_a_wrong_challenge_or_origin_is_refused(app, client, auth):
     other.get("/auth/2fa/key")
     r = other.post("/auth/2fa/key", data={"credential": key.get(wrong)})
     assert b"was not accepted" in r.data
+    assert re.search(r'name="credential" type="hidden" value=""', r.data.decode())
     r = _key_login(other, key, origin="https://evil.example")
     assert b"was not accepted" in r.data
     assert other.get("/account/").status_code == 302

@@ -70,6 +70,7 @@ def _take(purpose: str, user: User) -> bytes | None:
 
 def _keys_page(form: AddKeyForm, status: int = 200):
     user = current_user._get_current_object()
+    form.credential.data = ""  # a refused answer is never sent again: the key is asked anew
     rp, options = webauthn.relying_party(), None
     if rp is not None and user.totp_enabled:
         options, challenge = webauthn.registration_options(user, rp)
@@ -154,6 +155,7 @@ def login():
                           else str(NO_ANSWER))
     options, challenge = webauthn.authentication_options(user, rp)
     _issue("login", user, challenge)
+    form.credential.data = ""
     return render_template("account/security_keys_login.html", form=form, options=options,
                            error=error), status
 
