@@ -73,7 +73,7 @@ def _values(details: Details, today: date) -> dict:
     if not topic:
         raise ServiceError("Write the topic.", "topic")
     if len(topic) > TOPIC_MAX:
-        raise ServiceError(f"Keep the topic under {TOPIC_MAX} characters.", "topic")
+        raise ServiceError("Keep the topic under %(max)s characters.", "topic", max=TOPIC_MAX)
     if details.participants is None or details.participants < 0:
         raise ServiceError("Enter how many took part (a whole number).", "participants")
     if details.fund_id is not None and db.session.get(Fund, details.fund_id) is None:
@@ -86,7 +86,7 @@ def _values(details: Details, today: date) -> dict:
              for k in ("heard", "commitment", "outcome")}
     for key, text in texts.items():
         if text and len(text) > TEXT_MAX:
-            raise ServiceError(f"Keep this under {TEXT_MAX} characters.", key)
+            raise ServiceError("Keep this under %(max)s characters.", key, max=TEXT_MAX)
     return {"held_on": details.held_on, "topic": topic, "fund_id": details.fund_id,
             "country": details.country or None, "participants": details.participants,
             "participant_counts": _counts(details, details.participants),

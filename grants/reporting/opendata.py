@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from grants.countries import country_name
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
 from grants.models import (
     Application,
     Award,
@@ -83,13 +83,14 @@ def naming_refused(award: Award) -> str | None:
     """Why this award's recipient may not be named in open data, or None if it may."""
     application = award.application
     if award.organisation.kind == OrgKind.INDIVIDUAL_DEFENDER:
-        return "An individual defender is never named in open data."
+        return N_("An individual defender is never named in open data.")
     if application is not None and (
             reveal.needs_reveal(application) or application.rapid_category is not None
             or application.call.call_type == CallType.RAPID_RESPONSE):
-        return "A group at high risk or an emergency request is never named in open data."
+        return N_("A group at high risk or an emergency request is never named in open data.")
     if reveal.org_at_high_risk(award.organisation):
-        return "This group has an application at high risk: it is never named in open data."
+        return N_("This group has an application at high risk: it is never named in "
+                  "open data.")
     return None
 
 

@@ -98,7 +98,7 @@ def answer(actor: User, invitation: SurveyInvitation, *, respectful, burden, use
               (("respectful", respectful), ("burden", burden), ("useful", useful))}
     text = (change or "").strip()
     if len(text) > CHANGE_MAX:
-        raise ServiceError(f"Keep this under {CHANGE_MAX} characters.", "change")
+        raise ServiceError("Keep this under %(max)s characters.", "change", max=CHANGE_MAX)
     _close(actor, invitation)
     _store(quarter_of(today or utcnow().date()), scores, text or None)
 
