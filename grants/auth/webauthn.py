@@ -4,7 +4,7 @@ A key is added only while two-step verification (TOTP) is on, and may then be us
 log-in instead of the six-digit code; the code always stays available. Each ceremony's
 challenge is random, issued for one user and one purpose, expires after
 CHALLENGE_SECONDS and is accepted once: the web layer keeps it in the signed session and
-`consume_challenge` records its use in the shared store the rate limits use (Redis when
+`consume_challenge` records its use in a store like the rate limits' (Redis when
 REDIS_URL is set), so a replayed response or cookie is refused by every worker.
 
 Plain functions with an explicit user; they flush and never commit.
@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from limits.storage import storage_from_string
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -39,7 +41,7 @@ from webauthn.helpers.structs import (
 
 from grants.auth import passwords
 from grants.errors import ServiceError
-from grants.extensions import db, limiter
+from grants.extensions import db
 from grants.models import User, WebAuthnCredential
 from grants.models.types import utcnow
 from grants.security import audit, ratelimit
@@ -118,10 +120,24 @@ def authentication_options(user: User, rp: RelyingParty) -> tuple[str, bytes]:
     return options_to_json(options), options.challenge
 
 
+_STORE_LOCK = threading.Lock()
+
+
+def _used_challenges():
+    """The rate limits' kind of storage (Redis with REDIS_URL, else memory), our own so that
+    it works with the rate limits turned off."""
+    ext = current_app.extensions
+    with _STORE_LOCK:
+        if "grants.webauthn_used" not in ext:
+            uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+            ext["grants.webauthn_used"] = storage_from_string(uri)
+    return ext["grants.webauthn_used"]
+
+
 def consume_challenge(challenge: bytes) -> bool:
     """Record the challenge as used; False if it was used before (a replay)."""
     key = "webauthn-challenge/" + hashlib.sha256(challenge).hexdigest()
-    return limiter.storage.incr(key, CHALLENGE_SECONDS * 2) == 1
+    return _used_challenges().incr(key, CHALLENGE_SECONDS * 2) == 1
 
 
 def _clean_name(name: str | None) -> str:
