@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 
 from grants.auth import webauthn
 from grants.auth.views import _finish_login, _pending_user
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.models import User, WebAuthnCredential
 from grants.models.types import utcnow
@@ -28,7 +28,7 @@ from grants.web import attach_error, public
 
 bp = Blueprint("security_keys", __name__)
 
-NO_ANSWER = _l("Your browser did not send an answer from a security key. Security keys need "
+NO_ANSWER = N_("Your browser did not send an answer from a security key. Security keys need "
                "JavaScript and a browser that supports them; your authenticator app's code "
                "works everywhere.")
 
@@ -92,10 +92,10 @@ def index():
     challenge = _take("register", user)
     try:
         if rp is None or not form.credential.data:
-            raise ServiceError(str(NO_ANSWER))
+            raise ServiceError(NO_ANSWER)
         if challenge is None:
-            raise ServiceError(_("That request had expired or was already used. "
-                                 "Please try again."))
+            raise ServiceError("That request had expired or was already used. "
+                               "Please try again.")
         webauthn.register_key(user, form.name.data, form.credential.data, challenge, rp)
     except ServiceError as exc:
         db.session.rollback()
@@ -152,7 +152,7 @@ def login():
         db.session.commit()  # keeps the audit of a failure
         error = error or (_("The security key was not accepted. Try again, or use the code "
                             "from your authenticator app.") if form.credential.data
-                          else str(NO_ANSWER))
+                          else _(NO_ANSWER))
     options, challenge = webauthn.authentication_options(user, rp)
     _issue("login", user, challenge)
     form.credential.data = ""
