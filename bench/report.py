@@ -68,9 +68,16 @@ def table(results: dict) -> str:
         lines.append(row)
     lines.append("queries: " + " / ".join(queries) + " (SQLite)")
     for db in dbs:
+        for name, r in _load(results, db).items():
+            if not name.startswith("_") and r.get("connections", results["connections"]) \
+                    != results["connections"]:
+                lines.append(f"{name} ({db}): {r['single_request_ms']:.0f} ms alone, so loaded "
+                             f"with {r['connections']} connections for {r['seconds']} s")
+    for db in dbs:
         wire = _load(results, db).get("_wire")
         if wire:
-            lines.append(f"apply form over the wire ({db}): served {wire['served_bytes']:,} B "
+            lines.append(f"apply form over the wire ({db}, HTTP {wire['status']}): served "
+                         f"{wire['served_bytes']:,} B "
                          f"({wire['served_encoding']}); raw {wire['raw_bytes']:,} B, gzip "
                          f"{wire['gzip_bytes']:,} B")
         dash = results["databases"][db].get("dashboard")

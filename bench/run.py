@@ -138,14 +138,23 @@ def load(url: str, pages: list[Page], args) -> dict:
     out = {}
     with gunicorn(url, args.workers) as port:
         clients = _logins(port)
+        apply_form = next(p for p in pages if p.name == "apply form (GET)")
+        out["_wire"] = wire_bytes(clients[apply_form.user], apply_form.path)
         for page in pages:
             client = clients[page.user]
             started = time.perf_counter()
             cookie, body = _request_for(client, page)
             single_ms = round((time.perf_counter() - started) * 1000, 1)
-            warm_up(client, page, body, args.connections)
+            # A page that takes over a second alone gets one connection a worker and long
+            # enough for a few rounds, or wrk would see none of its requests finish.
+            slow = single_ms > 1000
+            connections = args.workers if slow else args.connections
+            seconds = min(30, max(args.seconds, round(4 * single_ms / 1000))) if slow \
+                else args.seconds
+            warm_up(client, page, body, connections)
             result = wrk(port, page.path, cookie=cookie, method=page.method, body=body,
-                         seconds=args.seconds, connections=args.connections)
+                         seconds=seconds, connections=connections)
+            result.update(connections=connections, seconds=seconds)
             # wrk leaves requests in flight that the workers still finish: let them, so
             # they do not weigh on the next page.
             time.sleep(min(30, (result["max_ms"] or 2 * single_ms) / 1000))
@@ -155,8 +164,6 @@ def load(url: str, pages: list[Page], args) -> dict:
                   f"{report.fmt(result['p50_ms'], '7.1f')} ms  p95 "
                   f"{report.fmt(result['p95_ms'], '7.1f')} ms  alone {single_ms:7.1f} ms  "
                   f"errors {result['errors']}", flush=True)
-        apply_form = next(p for p in pages if p.name == "apply form (GET)")
-        out["_wire"] = wire_bytes(clients[apply_form.user], apply_form.path)
     bare = out["bare route"]["rps"]
     for name, result in out.items():
         if not name.startswith("_"):

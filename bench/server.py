@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import signal
 import socket
 import subprocess
 import time
@@ -43,7 +44,7 @@ def gunicorn(url: str, workers: int = 4):
             time.sleep(0.5)
         yield port
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)  # quick shutdown: drop what the load left queued
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

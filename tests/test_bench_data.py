@@ -14,7 +14,6 @@ from grants.models import (
     ApplicationAnswer,
     ApplicationStatus,
     Award,
-    BudgetLine,
     Call,
     CallType,
     Disbursement,
