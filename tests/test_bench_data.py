@@ -141,3 +141,15 @@ def test_refuses_real_data_even_with_reset(app, runner):
     assert "did not create" in result.output
     with app.app_context():
         assert _count(Application) == 0
+
+
+def test_bare_route_only_in_bench_mode(app, client):
+    from grants import create_app
+
+    assert "bench.bare" not in app.view_functions
+    assert client.get("/_bench/bare").status_code == 404
+    bench = create_app({"TESTING": True, "BENCH": True, "SECRET_KEY": app.config["SECRET_KEY"],
+                        "DATA_KEYS": app.config["DATA_KEYS"],
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    answer = bench.test_client().get("/_bench/bare")
+    assert answer.status_code == 200 and answer.data == b"ok"
