@@ -109,6 +109,10 @@ def _configure_sqlite(engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=5000")
+        # Readers never block the writer (a slow report no longer holds up a session
+        # refresh); the setting stays with the database file. In-memory databases keep
+        # their own mode.
+        cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
 
     @sa.event.listens_for(engine, "begin")

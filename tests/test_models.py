@@ -152,3 +152,15 @@ def test_migrations_go_down_and_up_again_on_an_empty_database(tmp_path):
         flask_migrate.upgrade()
         assert set(db.metadata.tables) <= set(sa.inspect(db.engine).get_table_names())
         db.engine.dispose()
+
+
+def test_the_embedded_database_runs_in_wal_mode(app):
+    """Readers must not block writers: a slow page would hold up every session refresh."""
+    import sqlalchemy as sa
+
+    from grants.extensions import db
+
+    with app.app_context():
+        if db.session.get_bind().dialect.name != "sqlite":
+            return
+        assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
