@@ -53,9 +53,10 @@ def _field() -> str:
     return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
 
-def _is_token_field(name: str, field: str) -> bool:
-    # Forms with a prefix (several forms on one page) send `<prefix>-csrf_token`.
-    return name == field or name.endswith("-" + field)
+def _is_token_field(name: str | None, field: str) -> bool:
+    # Forms with a prefix (several forms on one page) send `<prefix>-csrf_token`; a
+    # multipart part may come without a name at all.
+    return bool(name) and (name == field or name.endswith("-" + field))
 
 
 def _unmask_request() -> None:
