@@ -348,3 +348,20 @@ def test_the_relying_party_comes_from_the_portal_address(app, monkeypatch):
                                                "https://grants.example.org", "Grants portal")
         monkeypatch.setitem(app.config, "PORTAL_URL", None)
         assert webauthn.relying_party() is None
+
+
+def test_an_admin_reset_of_two_step_verification_removes_the_keys(app, client, auth):
+    """A reset is for a lost phone or key: no old key may work again once the person
+    enrols a new app."""
+    from grants.auth import services
+    from grants.models import User
+
+    officer, admin = _user(app), _user(app, Role.ADMIN)
+    auth.login(officer)
+    assert _add_key(client, SoftKey()).status_code == 302
+    assert len(_keys(app, officer)) == 1
+    with app.app_context():
+        services.reset_second_factor(db.session.get(User, admin.id),
+                                     db.session.get(User, officer.id))
+        db.session.commit()
+    assert _keys(app, officer) == []

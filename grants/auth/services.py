@@ -15,7 +15,7 @@ from flask import current_app
 from grants.auth import passwords, totp
 from grants.errors import ServiceError
 from grants.extensions import db
-from grants.models import Role, User, UserSession
+from grants.models import Role, User, UserSession, WebAuthnCredential
 from grants.models.types import utcnow
 from grants.security import audit, ratelimit
 
@@ -127,7 +127,7 @@ def disable_totp(actor: User, user: User, password: str | None = None) -> None:
             raise ServiceError("Staff accounts must keep two-step verification on.")
         if password is None or not passwords.verify_secret(user.password_hash, password):
             raise ServiceError("Your password is not right.", field="password")
-    user.totp_enabled, user.totp_secret = False, None
+    _clear_second_factors(user)
     audit.record(actor, "user.totp_disabled", user)
 
 
@@ -161,7 +161,7 @@ def recover(username: str, code: str, new_password: str, client_ip: str) -> tupl
     user.recovery_code_hash = passwords.hash_secret(fresh)
     user.password_changed_at = utcnow()
     if not user.is_staff:
-        user.totp_enabled, user.totp_secret = False, None
+        _clear_second_factors(user)
     end_sessions(user)
     audit.record(user, "user.recovered", user)
     return user, fresh
@@ -232,6 +232,13 @@ def set_role_and_status(actor: User, user: User, role: Role, active: bool) -> No
 
 def reset_second_factor(actor: User, user: User) -> None:
     """An admin clears a lost authenticator; the user enrols again at next log-in."""
-    user.totp_enabled, user.totp_secret = False, None
+    _clear_second_factors(user)
     end_sessions(user)
     audit.record(actor, "user.totp_reset", user)
+
+
+def _clear_second_factors(user: User) -> None:
+    """Turn two-step verification off: the app's secret and every security key go, so a
+    key cannot quietly work again once a new app is enrolled."""
+    user.totp_enabled, user.totp_secret = False, None
+    db.session.execute(sa.delete(WebAuthnCredential).where(WebAuthnCredential.user_id == user.id))
