@@ -9,7 +9,7 @@ import logging
 import sqlalchemy as sa
 
 from grants.extensions import db
-from grants.models import Application, User
+from grants.models import Application, SurveyInvitation, User
 from grants.models.types import EncryptedText
 from tests.test_applications import GOOD_BUDGET
 
@@ -89,6 +89,26 @@ def _intermediary_journey(world, trail, auth):
                 "recipient_details": _marker("sub-grantee")})
 
 
+def _voice_journey(app, world, trail, auth):
+    """The survey's free text, a consultation's notes and the directory's contact."""
+    auth.login(world.officer)
+    trail.post(f"/awards/{world.award.id}/reports/{world.report.id}/review",
+               {"decision": "accept", "note": ""})
+    trail.post("/consultations/new", {
+        "held_on": "2026-10-14", "topic": "Protection", "fund_id": "", "country": "CO",
+        "participants": "9", "heard": _marker("heard"), "commitment": _marker("commitment"),
+        "commitment_status": "planned", "outcome": _marker("outcome")})
+    with app.app_context():
+        invitation = db.session.scalars(sa.select(SurveyInvitation)).one()
+    auth.login(world.applicant)
+    trail.post(f"/survey/{invitation.id}", {"respectful": "4", "burden": "2", "useful": "5",
+                                            "change": _marker("survey"), "action": "send"})
+    trail.post(f"/orgs/{world.org.id}/edit", {
+        "name": world.org.name, "kind": "unregistered_group", "country": "CO",
+        "contact_details": _marker("contact"), "directory_opt_in": "y",
+        "directory_blurb": _marker("blurb"), "directory_contact": _marker("peer-contact")})
+
+
 def _raw_database_hits(*, decrypt: bool = False) -> list[str]:
     hits = []
     connection = db.session.connection()
@@ -116,6 +136,7 @@ def test_no_marker_leaves_its_encrypted_field(app, client, auth, world, outbox, 
     app_id = _applicant_journey(app, world, trail, auth)
     _officer_journey(app, world, trail, auth, app_id)
     _intermediary_journey(world, trail, auth)
+    _voice_journey(app, world, trail, auth)
 
     with app.app_context():
         # Every marker was saved (decrypted, they are all there) ...
@@ -125,7 +146,9 @@ def test_no_marker_leaves_its_encrypted_field(app, client, auth, world, outbox, 
             "application_answers.text", "messages.body", "reports.answers", "reports.body",
             "application_status_changes.note", "disbursements.bank_details",
             "disbursements.route_details",
-            "sub_grants.recipient_details"}
+            "sub_grants.recipient_details", "survey_responses.change", "consultations.heard",
+            "consultations.commitment", "consultations.outcome",
+            "organisations.directory_blurb", "organisations.directory_contact"}
         # ... and none is readable in what the database stores.
         assert _raw_database_hits() == []
     assert outbox, "the journeys send notices"
