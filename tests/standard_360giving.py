@@ -1,4 +1,5 @@
-"""Validation against the 360Giving Data Standard 1.4.3 in ../shared/standards/360giving/:
+"""Validation against the 360Giving Data Standard 1.4.3 (tests/standards/360giving/, copied
+unchanged from the standard's repository, CC BY 4.0, so a clean clone has it):
 the package schema with the grant schema resolved locally (no machine here reaches the web),
 format checks on, and the flat CSV read back into JSON by the schema's own column titles."""
 
@@ -15,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-STANDARD = Path(__file__).resolve().parents[2] / "shared" / "standards" / "360giving"
+STANDARD = Path(__file__).resolve().parent / "standards" / "360giving"
 BASE = "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/{}/schema/{}"
 
 

@@ -1,5 +1,5 @@
 """360Giving open data: every export validates against the 1.4.3 schemas in
-../shared/standards/360giving/, and each award is published as its officer chose (anonymous
+tests/standards/360giving/, and each award is published as its officer chose (anonymous
 by default, named, or withheld), never naming a group at risk."""
 
 from __future__ import annotations
