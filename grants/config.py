@@ -92,8 +92,8 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "PREFERRED_URL_SCHEME": "https" if env == "production" else "http",
-        # Interface languages with a catalog; issue 10 adds es, fr, pt, ru, ar, fa.
-        "LANGUAGES": ["en"],
+        # Interface languages, each with a complete catalog in grants/translations/.
+        "LANGUAGES": ["en", "es", "fr", "pt", "ru", "ar", "fa"],
         "RTL_LANGUAGES": ["ar", "fa"],
         # gzip pages, CSS and JS in the app; 0 when a proxy in front compresses already.
         "COMPRESS_RESPONSES": os.environ.get("COMPRESS_RESPONSES", "1") != "0",

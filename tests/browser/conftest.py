@@ -64,7 +64,6 @@ def live_app(tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,  # plain http on 127.0.0.1
-        "LANGUAGES": ["en", "es", "fr", "pt", "ru", "ar", "fa"],
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "ARGON2_PARALLELISM": 1,
     })
     with app.app_context():
