@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 
@@ -49,10 +50,15 @@ def attach_error(form, exc: ServiceError) -> None:
 
 
 def language_choices() -> list[tuple[str, str]]:
+    return list(_language_names(tuple(current_app.config["LANGUAGES"])))
+
+
+@functools.cache
+def _language_names(codes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    # Every page's chooser: each language named in itself, the same for every request.
     from babel import Locale
 
-    return [(code, Locale.parse(code).get_display_name(code).capitalize())
-            for code in current_app.config["LANGUAGES"]]
+    return tuple((code, Locale.parse(code).get_display_name(code).capitalize()) for code in codes)
 
 
 def _select_locale() -> str:
@@ -249,12 +255,14 @@ def register_errorhandlers(app: Flask) -> None:
 def register_templating(app: Flask) -> None:
     from grants.admin.forms import role_label
     from grants.countries import country_name
+    from grants.menu import main_menu
     from grants.messages.services import thread
     from grants.money import format_money
     from grants.policy import Permission, can
 
     app.jinja_env.globals.update(format_money=format_money, country_name=country_name,
-                                 role_label=role_label, message_thread=thread)
+                                 role_label=role_label, message_thread=thread,
+                                 main_menu=main_menu)
 
     @app.context_processor
     def _globals():

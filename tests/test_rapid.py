@@ -186,6 +186,29 @@ def test_relocation_without_justification_is_refused_and_nothing_typed_is_lost(
 def test_open_rapid_calls_for_the_menu(app, world):
     with app.app_context():
         assert [c.id for c in filing.open_calls()] == [world.rapid_call.id]
+        assert filing.menu_call_id() == world.rapid_call.id
+
+
+def test_the_menu_link_follows_the_emergency_call_at_once(app, client, auth, world):
+    # The menu's HTML is reused between requests: closing the call must still show at once,
+    # to visitors and applicants, and an officer's menu never reaches an applicant.
+    link = f'href="/applications/rapid/{world.rapid_call.id}"'
+    auth.login(world.officer)
+    assert link not in client.get("/").data.decode()
+    auth.logout()
+    auth.login(world.applicant)
+    page = client.get("/").data.decode()
+    assert link in page and 'href="/review/"' not in page
+    try:
+        with database(app):
+            _call(world).closes_at = datetime.now(UTC) - timedelta(minutes=1)
+        assert link not in client.get("/").data.decode()
+        auth.logout()
+        assert link not in client.get("/").data.decode()
+    finally:
+        with database(app):
+            _call(world).closes_at = world.rapid_call.closes_at
+    assert link in client.get("/").data.decode()
 
 
 def test_only_a_partner_organisation_files_for_someone_else(app, world):

@@ -9,9 +9,10 @@ import pytest
 
 @pytest.fixture
 def arabic(app):
+    before = app.config["LANGUAGES"]
     app.config["LANGUAGES"] = ["en", "ar"]
     yield
-    app.config["LANGUAGES"] = ["en"]
+    app.config["LANGUAGES"] = before  # the suite's app is shared: leave it as found
 
 
 def test_pages_declare_language_and_direction(client):

@@ -17,12 +17,6 @@ from grants.rescue import rescuable, rescued_formdata
 from grants.web import attach_error
 
 
-@bp.app_context_processor
-def _rapid_menu():
-    """`open_rapid_calls()` for the menu: called only where a template asks."""
-    return {"open_rapid_calls": rapid.open_calls}
-
-
 def _groups() -> list[Organisation]:
     return [m.organisation for m in current_user.memberships]
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from grants.auth import passwords, totp
 from grants.errors import ServiceError
@@ -186,7 +187,9 @@ def open_session(user: User, token: str) -> UserSession:
 
 def live_session(token: str) -> UserSession | None:
     """The session for `token` if it has not ended, expired or gone idle."""
-    s = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    # The user comes in the same statement: every logged-in request asks for both.
+    s = db.session.scalar(sa.select(UserSession).options(joinedload(UserSession.user))
+                          .where(UserSession.token_hash == token_hash(token)))
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if s is None or s.ended_at is not None or s.expires_at <= now or s.last_seen_at + idle <= now:
