@@ -30,6 +30,8 @@ from grants.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 # Where a staff member without two-step verification may still go.
 SETUP_ENDPOINTS = {"account.two_factor", "auth.logout", "static", "main.set_language"}
 
@@ -123,7 +125,12 @@ def _configure_sqlite(engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # In WAL mode a transaction that has read cannot start writing once another worker
+        # has committed (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait out). A
+        # request meant to change something takes the write lock at its start instead, and
+        # waits its turn; reads stay concurrent.
+        changing = has_request_context() and request.method not in SAFE_METHODS
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if changing else "BEGIN")
 
 
 def register_security(app: Flask) -> None:

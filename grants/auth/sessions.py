@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import g, session
 
 from grants.auth import services
@@ -58,6 +59,14 @@ def _load(_request) -> User | None:
     now = utcnow()
     if now - s.last_seen_at > TOUCH_EVERY:
         s.last_seen_at = now
-        db.session.commit()  # a small write, so idle time is counted across requests
+        try:
+            db.session.commit()  # a small write, so idle time is counted across requests
+        except sa.exc.OperationalError:
+            # SQLite, a page being read: another worker wrote since this request's first
+            # read, so this transaction may not write. The next request records the time.
+            db.session.rollback()
+            s = services.live_session(token)
+            if s is None:
+                return None
     g.user_session = s
     return s.user
