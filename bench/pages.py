@@ -48,6 +48,9 @@ def find_pages(app) -> tuple[list[Page], list[str]]:
                         for q in questions)
         pages = [
             Page("bare route", "/_bench/bare"),
+            # Floors: what any logged-in request, and any logged-in page, costs.
+            Page("bare route, logged in", "/_bench/session", APPLICANT),
+            Page("empty page, logged in", "/_bench/page", APPLICANT),
             Page("call list", "/calls/"),
             Page("apply form (GET)", step, APPLICANT),
             Page("save draft step (POST)", step, APPLICANT, "POST",
