@@ -86,6 +86,10 @@ def defaults(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_HOURS", 12)),
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 60),
         "SESSION_COOKIE_NAME": "grants_session",
+        # The cookie is set at log-in with the session's lifetime, which the server-side
+        # session ends at anyway (expires_at); signing and sending it again with every
+        # response bought nothing and cost every page a Set-Cookie header.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

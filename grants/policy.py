@@ -8,6 +8,7 @@ one that can show it but not act on it answers 403. No role checks live anywhere
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -416,11 +417,17 @@ def directory_organisations(user) -> list[int]:
     org_ids = [m.organisation_id for m in user.memberships]
     if not org_ids:
         return []
-    return list(db.session.scalars(
-        sa.select(Organisation.id).where(
-            Organisation.id.in_(org_ids), Organisation.directory_opt_in.is_(True),
-            sa.exists().where(Award.organisation_id == Organisation.id,
-                              Award.approved_at.is_not(None)))))
+    return list(db.session.scalars(_directory_statement(), {"ids": org_ids}))
+
+
+@functools.cache
+def _directory_statement():
+    # Asked by the menu on every page of a group's member: built once.
+    return sa.select(Organisation.id).where(
+        Organisation.id.in_(sa.bindparam("ids", expanding=True)),
+        Organisation.directory_opt_in.is_(True),
+        sa.exists().where(Award.organisation_id == Organisation.id,
+                          Award.approved_at.is_not(None))).order_by(Organisation.id)
 
 
 def _view_directory(user, obj) -> bool:

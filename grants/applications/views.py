@@ -21,7 +21,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
 
 from grants.applications import budget, documents, forms, services
 from grants.applications.services import ABOUT, BUDGET, FOCUS, QUESTIONS, REVIEW
@@ -70,21 +69,15 @@ def _language_choices() -> list[tuple[str, str]]:
     return forms.language_choices(current_app.config["CALL_LANGUAGES"])
 
 
-# Every application page reads its call and group (the permission check, the heading):
-# they come joined in the first statement rather than one lazy load each.
-_WITH_CALL_AND_GROUP = (joinedload(Application.call), joinedload(Application.organisation))
-
-
-def _load(application_id: int, *options) -> Application:
-    application = db.session.get(Application, application_id,
-                                 options=(*_WITH_CALL_AND_GROUP, *options))
+def _load(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
     if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
         abort(404)
     return application
 
 
-def _editable(application_id: int, *options) -> Application:
-    application = _load(application_id, *options)
+def _editable(application_id: int) -> Application:
+    application = _load(application_id)
     require(Permission.EDIT_APPLICATION, application)
     return application
 
@@ -166,19 +159,12 @@ def _start(form: forms.StartForm, call: Call, orgs: list[Organisation]):
 def step(application_id: int, number: int):
     if number not in STEP_TITLES:
         abort(404)
-    application = _editable(application_id, *_STEP_LOADS.get(number, ()))
+    application = _editable(application_id)
     if number == REVIEW:
         if request.method == "POST":
             return redirect(url_for(".step", application_id=application.id, number=REVIEW))
         return _review(application, services.problems(application))
     return _STEPS[number](application)
-
-
-# What a step shows beyond the call and group, loaded with the application.
-_STEP_LOADS = {
-    QUESTIONS: (selectinload(Application.answers), selectinload(Application.documents),
-                joinedload(Application.call).selectinload(Call.questions)),
-}
 
 
 def _about(application: Application):

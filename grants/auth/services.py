@@ -5,6 +5,7 @@ Plain functions with an explicit actor; they flush and never commit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import timedelta
@@ -185,11 +186,16 @@ def open_session(user: User, token: str) -> UserSession:
     return s
 
 
+@functools.cache
+def _live_session_statement():
+    # Every logged-in request runs it: built once. The user comes in the same statement.
+    return sa.select(UserSession).options(joinedload(UserSession.user)).where(
+        UserSession.token_hash == sa.bindparam("token_hash"))
+
+
 def live_session(token: str) -> UserSession | None:
     """The session for `token` if it has not ended, expired or gone idle."""
-    # The user comes in the same statement: every logged-in request asks for both.
-    s = db.session.scalar(sa.select(UserSession).options(joinedload(UserSession.user))
-                          .where(UserSession.token_hash == token_hash(token)))
+    s = db.session.scalar(_live_session_statement(), {"token_hash": token_hash(token)})
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if s is None or s.ended_at is not None or s.expires_at <= now or s.last_seen_at + idle <= now:
