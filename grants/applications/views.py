@@ -226,15 +226,20 @@ def _save(application: Application, number: int, form, action):
         attach_error(form, exc)
         return _render_step(application, number, form)
     application.current_step = number
+    autosave, application_id = _autosave(), application.id
+    # What is wrong is worked out before the commit, while the application, its call and
+    # answers are still loaded (the commit expires them: reading them again took 8 queries).
+    problems = [] if autosave else [
+        ServiceError(_problem_text(p, application.currency), p.field)
+        for p in _step_problems(application, number)]
     db.session.commit()
-    if _autosave():
+    if autosave:
         return "", 204
-    for problem in _step_problems(application, number):
-        attach_error(form, ServiceError(_problem_text(problem, application.currency),
-                                        problem.field))
+    for problem in problems:
+        attach_error(form, problem)
     if any(f.errors for f in form) or form.form_errors:
         return _render_step(application, number, form, saved=True)
-    return _onwards(application, number)
+    return _onwards(application_id, number)
 
 
 def _step_problems(application: Application, number: int) -> list[services.Problem]:
@@ -242,12 +247,12 @@ def _step_problems(application: Application, number: int) -> list[services.Probl
     return [p for p in services.problems(application) if p.step == number and not p.missing]
 
 
-def _onwards(application: Application, number: int):
+def _onwards(application_id: int, number: int):
     go = request.form.get("go", "next")
     if go == "save":
         flash(_("Your draft is saved."), "success")
     target = {"back": max(number - 1, ABOUT), "save": number}.get(go, number + 1)
-    return redirect(url_for(".step", application_id=application.id, number=target))
+    return redirect(url_for(".step", application_id=application_id, number=target))
 
 
 def _render_step(application: Application, number: int, form, **context):
@@ -291,7 +296,7 @@ def _budget(application: Application):
               if not (bad_rows and p.message == services.ROWS_TO_FIX)]
     if issues or bad_rows:
         return _budget_page(application, rows, more, issues, saved=True)
-    return _onwards(application, BUDGET)
+    return _onwards(application.id, BUDGET)
 
 
 def _budget_page(application: Application, rows: list[budget.Row], more: int,
