@@ -133,3 +133,20 @@ def test_countries_are_in_the_readers_alphabetical_order():
         < spanish.index("Antigua y Barbuda")
     french = [name for _code, name in countries("fr")]
     assert french.index("Égypte") < french.index("Équateur") < french.index("Espagne")
+
+
+def test_templates_follow_a_forced_locale_within_one_request(app):
+    # The templates' _() keeps the request's translations; force_locale (e-mails in the
+    # recipient's language, the question bank in English) must still switch them.
+    from flask_babel import force_locale
+
+    home = app.jinja_env.from_string("{{ _('Home') }}|{{ ngettext('%(num)d question', "
+                                     "'%(num)d questions', 2) }}")
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        app.preprocess_request()
+        spanish = home.render()
+        with force_locale("fr"):
+            french = home.render()
+        assert home.render() == spanish
+    assert spanish.startswith("Inicio|") and french.startswith("Accueil|")
+    assert spanish != french
