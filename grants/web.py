@@ -282,6 +282,7 @@ def _translations():
 
 def register_templating(app: Flask) -> None:
     from grants.admin.forms import role_label
+    from grants.applications.forms import display_title
     from grants.countries import country_name
     from grants.menu import main_menu
     from grants.messages.services import thread
@@ -290,7 +291,7 @@ def register_templating(app: Flask) -> None:
 
     app.jinja_env.globals.update(format_money=format_money, country_name=country_name,
                                  role_label=role_label, message_thread=thread,
-                                 main_menu=main_menu)
+                                 main_menu=main_menu, display_title=display_title)
 
     @app.context_processor
     def _globals():

@@ -79,6 +79,11 @@ class Request:
     defender_alias: str = ""
 
 
+# Stored as the title of every emergency request (not shown as such: see
+# forms.display_title, which says it in the reader's language).
+RAPID_TITLE = "Rapid response"
+
+
 def _open_rapid(columns, now: datetime):
     # call_is_open, said in SQL: published as open, started, its deadline not passed.
     return sa.select(*columns).where(
@@ -196,7 +201,7 @@ def file_request(actor: User, call: Call, req: Request, *, language: str = "en",
         call=call, organisation=req.organisation, created_by_id=actor.id,
         code_name=new_code_name(), status=ApplicationStatus.DRAFT, language=language,
         currency=req.currency, country=req.organisation.country, amount_requested_minor=total,
-        title="Rapid response", rapid_category=category, on_behalf=req.on_behalf,
+        title=RAPID_TITLE, rapid_category=category, on_behalf=req.on_behalf,
         relocation_justification=_text(req.relocation_justification,
                                        "relocation_justification")
         if category == RapidCategory.RELOCATION else None,
