@@ -421,6 +421,18 @@ def test_burden_figures_for_a_known_call(app, client, world):
     assert "About 42 minutes" in client.get("/calls/").data.decode()
 
 
+def test_the_lists_burdens_counted_in_sql_match_each_calls_own(app, world):
+    with_questions = _make(app, questions=3, attachments_required=1)
+    without = _make(app, questions=0)
+    with app.app_context():
+        calls = list(db.session.scalars(sa.select(Call).where(
+            Call.id.in_([with_questions, without, world.call.id]))))
+        counted = services.burdens(calls)
+        assert counted == {c.id: services.burden(c) for c in calls}
+        assert counted[without].questions == 0 and counted[without].words == 0
+        assert services.burdens([]) == {}
+
+
 @pytest.mark.parametrize(("fields", "message"), [
     ({"questions": 9}, "It asks 9 questions; the limit is 8. Remove 1."),
     ({"questions": 2, "word_limit": 800},

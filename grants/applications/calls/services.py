@@ -74,12 +74,26 @@ def burden(call: Call) -> Burden:
     The words asked are the sum of every question's word limit, optional ones included:
     applicants tend to answer everything.
     """
-    words = sum(q.word_limit for q in call.questions)
-    attachments = call.attachments_required or 0
+    return _burden(len(call.questions), sum(q.word_limit for q in call.questions),
+                   call.attachments_required or 0)
+
+
+def _burden(questions: int, words: int, attachments: int) -> Burden:
     minutes = (START_MINUTES + BUDGET_MINUTES + MINUTES_PER_ATTACHMENT * attachments
                + -(-words // WORDS_PER_MINUTE))
-    return Burden(questions=len(call.questions), words=words, attachments=attachments,
-                  minutes=minutes)
+    return Burden(questions=questions, words=words, attachments=attachments, minutes=minutes)
+
+
+def burdens(calls: list[Call]) -> dict[int, Burden]:
+    """burden() for a page of calls, counted in SQL rather than by loading every question
+    (their prompts in every language) of every call listed."""
+    counted = {call_id: (n, words) for call_id, n, words in db.session.execute(
+        sa.select(CallQuestion.call_id, sa.func.count(CallQuestion.id),
+                  sa.func.coalesce(sa.func.sum(CallQuestion.word_limit), 0))
+        .where(CallQuestion.call_id.in_([c.id for c in calls]))
+        .group_by(CallQuestion.call_id))} if calls else {}
+    return {c.id: _burden(*counted.get(c.id, (0, 0)), c.attachments_required or 0)
+            for c in calls}
 
 
 def limits() -> Limits:

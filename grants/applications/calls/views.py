@@ -83,10 +83,14 @@ def index():
         language = None
     kind = request.args.get("type") or None
     call_type = CallType(kind) if kind in CallType._value2member_map_ else None
-    q = _with_children(services.open_calls(language=language, call_type=call_type))
+    # The list shows each call's texts and how long applying takes (burdens, counted in
+    # SQL): its questions are not loaded.
+    q = services.open_calls(language=language, call_type=call_type).options(
+        selectinload(Call.texts))
     page = db.paginate(q, per_page=PAGE_SIZE, error_out=False)
     return render_template(
-        "calls/index.html", page=page, language=language, kind=call_type and call_type.value,
+        "calls/index.html", page=page, burdens=services.burdens(page.items),
+        language=language, kind=call_type and call_type.value,
         language_choices=[(code, _with_native_name(code, name))
                           for code, name in _language_choices()],
         type_choices=[(t.value, forms.type_label(t)) for t in CallType])
