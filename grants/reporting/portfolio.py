@@ -131,10 +131,7 @@ def dashboard(period: Period, fund_id: int | None = None) -> dict:
     return {
         "period": period, "previous": previous, "fund_id": fund_id,
         "money": portfolio_money.breakdowns(period, fund_id),
-        "categories": portfolio_money.categories(period, fund_id),
-        "shares": portfolio_money.shares(period, fund_id),
-        "budget_shares": portfolio_money.budget_shares(period, fund_id),
-        "protection": portfolio_money.protection_year_on_year(period.end.year, fund_id),
+        **portfolio_money.awards_and_lines(period, fund_id),
         "rapid": portfolio_rapid.summary(period, fund_id),
         "burden": portfolio_burden.calls(period, fund_id),
         "reports": portfolio_burden.reports(period, fund_id),
