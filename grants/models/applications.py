@@ -73,6 +73,11 @@ class Application(db.Model):
     __table_args__ = (
         sa.CheckConstraint("amount_requested_minor >= 0", name="amount_nonnegative"),
         sa.Index("ix_applications_status_submitted_at", "status", "submitted_at"),
+        # The officers' review queue (grants/review/services.py): counted per call with its
+        # filters from this index alone; its country filter walks the second.
+        sa.Index("ix_applications_queue", "status", "call_id", "country", "assigned_officer_id",
+                 "id"),
+        sa.Index("ix_applications_country_status", "country", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

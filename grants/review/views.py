@@ -4,7 +4,7 @@ validates its form, calls a service, commits once and redirects."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,6 @@ from grants import money
 from grants.applications import routing
 from grants.applications.calls.forms import type_label
 from grants.applications.forms import STATUS_LABELS
-from grants.applications.services import published_calls
 from grants.awards.services import two_person_threshold
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -79,12 +78,12 @@ def queue():
     if not can(current_user, Permission.ASSIGN_REVIEW):
         return render_template("review/queue.html", officer=False, assignments=mine)
     f = _filters()
-    page = db.paginate(services.officer_queue(current_user, f), per_page=PAGE_SIZE,
-                       error_out=False)
+    page = services.queue_page(current_user, f, request.args.get("page", 1, type=int),
+                               PAGE_SIZE)
     ids = [a.id for a in page.items]
     return render_template(
         "review/queue.html", officer=True, assignments=mine, page=page, f=f,
-        summaries=services.summaries(ids), calls=published_calls(),
+        summaries=services.summaries(ids), calls=services.call_choices(g.get("lang", "en")),
         countries=services.queue_countries(), call_types=list(CallType),
         statuses=services.QUEUE_STATUSES,
         officers=services.users_by_id({a.assigned_officer_id for a in page.items}))
