@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -43,6 +44,15 @@ def from_minor(amount: int, currency: str) -> Decimal:
 def format_money(amount: int | None, currency: str, locale: str = "en") -> str:
     if amount is None:
         return ""
+    return _formatted(amount, currency, locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: int, currency: str, locale: str) -> str:
+    # Babel takes some 15 microseconds a call and a page formats dozens of amounts, most of
+    # them again and again (totals, equal tranches, every view of the same award). The text
+    # is a function of these three arguments alone (locale data is fixed while the process
+    # runs), and an amount with its currency is nobody's secret without the page around it.
     return format_currency(from_minor(amount, currency), currency, locale=locale)
 
 
