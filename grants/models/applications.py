@@ -78,6 +78,10 @@ class Application(db.Model):
         sa.Index("ix_applications_queue", "status", "call_id", "country", "assigned_officer_id",
                  "id"),
         sa.Index("ix_applications_country_status", "country", "status"),
+        # The portfolio's rapid-response figures: the requests sent in a period.
+        sa.Index("ix_applications_rapid_submitted_at", "submitted_at",
+                 sqlite_where=sa.text("rapid_category IS NOT NULL"),
+                 postgresql_where=sa.text("rapid_category IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -247,6 +251,9 @@ class BudgetLine(db.Model):
         sa.CheckConstraint(
             "(application_id IS NULL) <> (award_id IS NULL)", name="one_owner"
         ),
+        # The portfolio sums the awards' lines per category from this index alone.
+        sa.Index("ix_budget_lines_award_amounts", "award_id", "category", "currency",
+                 "amount_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

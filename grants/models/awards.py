@@ -47,6 +47,11 @@ class Award(db.Model):
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
         sa.CheckConstraint("years >= 1", name="years_positive"),
         sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        # The portfolio (grants/reporting/portfolio_money.py) reads the awards approved in a
+        # period, and their budget lines, from this index alone.
+        sa.Index("ix_awards_portfolio", "approved_at", "status", "fund_id", "currency",
+                 "amount_minor", "organisation_id", "application_id", "regrant_type", "years",
+                 "support_type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
