@@ -14,6 +14,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import abort, g, has_request_context
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from grants.extensions import db
 from grants.models import (
@@ -189,9 +190,39 @@ def _applicant_side(user, application: Application) -> bool:
 
 
 def assignment(user, application: Application) -> Review | None:
-    """The user's review assignment on the application, if any."""
-    return db.session.scalar(sa.select(Review).where(
-        Review.application_id == application.id, Review.reviewer_id == user.id))
+    """The user's review assignment on the application, if any.
+
+    A page asks it several times (may view, may manage, the thread, the open-data panel):
+    within a request the answer is kept until the session next flushes, commits or rolls
+    back, and asked afresh whenever something is pending (the query would flush it first).
+    """
+    session = db.session
+    if not has_request_context() or session.new or session.dirty or session.deleted:
+        return _assignment(user.id, application.id)
+    kept = g.setdefault("_assignments", {})
+    key = (user.id, application.id)
+    if key not in kept:
+        kept[key] = _assignment(user.id, application.id)
+    return kept[key]
+
+
+def _assignment(user_id: int, application_id: int) -> Review | None:
+    return db.session.scalar(_assignment_statement(), {"a": application_id, "u": user_id})
+
+
+@functools.cache
+def _assignment_statement():
+    return sa.select(Review).where(Review.application_id == sa.bindparam("a"),
+                                   Review.reviewer_id == sa.bindparam("u"))
+
+
+def _forget_assignments(*_args) -> None:
+    if has_request_context():
+        g.pop("_assignments", None)
+
+
+for _event in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+    sa.event.listen(Session, _event, _forget_assignments)
 
 
 def _conflicted(user, application: Application) -> bool:

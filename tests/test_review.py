@@ -502,3 +502,24 @@ def test_the_conflict_question_names_the_group_and_nothing_sensitive(app, client
     page = client.get(f"/review/applications/{world.submitted.id}/conflict").data.decode()
     assert group in page and SECRET not in page
     assert "Signal +57" not in page  # the group's contact details stay out
+
+
+def test_a_requests_kept_assignment_never_hides_a_change(app, world):
+    # policy.assignment() keeps its answer within a request (a page asks it several times);
+    # a review added, changed or removed in that request must still be seen.
+    from grants.policy import assignment
+
+    with app.test_request_context("/"):
+        application = db.session.get(Application, world.reviewed.id)
+        officer = db.session.get(User, world.officer.id)
+        assert assignment(officer, application) is None
+        assert assignment(officer, application) is None  # kept: no second query
+        review = Review(application_id=application.id, reviewer_id=officer.id)
+        db.session.add(review)  # pending: asked afresh, the query flushes it first
+        assert assignment(officer, application) is review
+        review.conflict_declared = True
+        db.session.flush()
+        assert assignment(officer, application).conflict_declared
+        db.session.delete(review)
+        assert assignment(officer, application) is None
+        db.session.rollback()
