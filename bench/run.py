@@ -63,7 +63,7 @@ def _current(url: str, scale: float) -> bool:
     two `flask` processes a database cost more than this check)."""
     import flask_migrate
 
-    from grants.bench.commands import bench_state
+    from grants.bench.commands import bench_state, is_current
 
     if url.startswith("sqlite") and not (config.DATA / url.rsplit("/", 1)[1]).exists():
         return False
@@ -73,7 +73,7 @@ def _current(url: str, scale: float) -> bool:
     with app.app_context():
         flask_migrate.upgrade()
         state = bench_state()
-    return bool(state) and state.get("scale") == scale
+    return is_current(state, scale)
 
 
 def prepare_all(jobs: list[tuple[str, float]]) -> dict[str, dict]:

@@ -153,3 +153,19 @@ def test_bare_route_only_in_bench_mode(app, client):
                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
     answer = bench.test_client().get("/_bench/bare")
     assert answer.status_code == 200 and answer.data == b"ok"
+
+
+def test_timestamps_are_stored_as_the_portal_stores_them(app, runner):
+    # The bulk writer once left datetimes to the sqlite3 module, which drops ".000000":
+    # SQLite then compared a whole-second approval with a period's start as a shorter
+    # string, and counted it in the period before. Whatever the driver, a timestamp read
+    # back compares equal to the same moment bound by the portal.
+    assert _generate(runner).exit_code == 0
+    with app.app_context():
+        approved = db.session.scalars(sa.select(Award.approved_at).where(
+            Award.approved_at.is_not(None))).all()
+        whole = [t for t in approved if t.microsecond == 0]
+        assert whole, "the generator approves on the hour: expected whole seconds"
+        for moment in whole[:20]:
+            assert _count(Award, Award.approved_at >= moment,
+                          Award.approved_at <= moment) >= 1, moment

@@ -33,7 +33,10 @@ class Writer:
     def _processor(self, column: sa.Column, dialect):
         if self.postgres and isinstance(column.type, sa.JSON):
             return lambda v: None if v is None else json.dumps(v)  # COPY takes json as text
-        return column.type.bind_processor(dialect)
+        # The dialect's own implementation, as a statement would use: the generic type's
+        # processor left datetimes to the sqlite3 module, which drops ".000000", so SQLite
+        # compared a whole second with the portal's own timestamps as a shorter string.
+        return column.type.dialect_impl(dialect).bind_processor(dialect)
 
     def _tuples(self, rows: list[dict]) -> list[tuple]:
         for name, default in self.defaults.items():
