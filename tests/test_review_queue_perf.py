@@ -1,5 +1,5 @@
 """The officers' queue is read a page at a time without sorting the whole queue
-(grants/review/services.py, QueuePage): every page must hold exactly the rows of the one
+(grants/review/queue.py, QueuePage): every page must hold exactly the rows of the one
 sorted query, the same total, the same countries and call titles as before."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from grants.models import (
     Role,
 )
 from grants.models.types import utcnow
-from grants.review import services
+from grants.review import queue
 from tests import factories
 
 QUEUED = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
@@ -63,10 +63,10 @@ def _portfolio(world):
     db.session.flush()
 
 
-FILTERS = [services.Filters(), services.Filters(status="under_review"),
-           services.Filters(country="KE"), services.Filters(call_type="rapid_response"),
-           services.Filters(call_type="open", mine=True), services.Filters(mine=True),
-           services.Filters(call_type="rolling"), services.Filters(country="MM")]
+FILTERS = [queue.Filters(), queue.Filters(status="under_review"),
+           queue.Filters(country="KE"), queue.Filters(call_type="rapid_response"),
+           queue.Filters(call_type="open", mine=True), queue.Filters(mine=True),
+           queue.Filters(call_type="rolling"), queue.Filters(country="MM")]
 
 
 @pytest.mark.parametrize("per_page", [1, 4, 7, 25, 100])
@@ -75,10 +75,10 @@ def test_every_page_holds_the_rows_of_the_sorted_queue(app, world, per_page):
         _portfolio(world)
         officer = db.session.merge(world.officer)
         for f in FILTERS:
-            expected = [a.id for a in db.session.scalars(services.officer_queue(officer, f))]
+            expected = [a.id for a in db.session.scalars(queue.officer_queue(officer, f))]
             seen, page = [], 1
             while True:
-                result = services.queue_page(officer, f, page, per_page)
+                result = queue.queue_page(officer, f, page, per_page)
                 assert result.total == len(expected), f
                 if not result.items:
                     break
@@ -94,8 +94,8 @@ def test_a_conflict_leaves_the_queue_and_its_total(app, world):
         officer = db.session.merge(world.officer)
         conflicted = set(db.session.scalars(sa.select(Review.application_id).where(
             Review.reviewer_id == officer.id, Review.conflict_declared.is_(True))))
-        mine = services.queue_page(officer, services.Filters(), 1, 1000)
-        theirs = services.queue_page(factories.user(Role.OFFICER), services.Filters(), 1, 1000)
+        mine = queue.queue_page(officer, queue.Filters(), 1, 1000)
+        theirs = queue.queue_page(factories.user(Role.OFFICER), queue.Filters(), 1, 1000)
         assert conflicted and not conflicted & {a.id for a in mine.items}
         assert mine.total == len(mine.items) == theirs.total - len(conflicted)
 
@@ -107,7 +107,7 @@ def test_the_country_filter_lists_the_countries_of_the_queue(app, world):
             sa.select(Application.country).join(Call, Application.call_id == Call.id)
             .where(Application.status.in_(QUEUED), Call.intermediary_id.is_(None))
             .distinct().order_by(Application.country)))
-        assert services.queue_countries() == expected
+        assert queue.queue_countries() == expected
         assert "MM" not in expected and {"KE", "CO", "NP"} <= set(expected)
 
 
@@ -122,7 +122,7 @@ def test_the_call_filter_names_each_call_as_before(app, world):
         for lang in ("en", "fr", "es", "ar"):
             expected = [(c.id, c.text(lang).title if c.text(lang) else c.id)
                         for c in published_calls()]
-            got = [(i, t if t is not None else i) for i, t in services.call_choices(lang)]
+            got = [(i, t if t is not None else i) for i, t in queue.call_choices(lang)]
             assert got == expected, lang
 
 
@@ -131,7 +131,7 @@ def test_the_page_shows_the_total_and_pages_through_the_queue(app, client, auth,
         _portfolio(world)
         db.session.commit()
         officer = db.session.merge(world.officer)
-        total = services.queue_page(officer, services.Filters(), 1, 25).total
+        total = queue.queue_page(officer, queue.Filters(), 1, 25).total
     auth.login(world.officer)
     page = client.get("/review/?page=2").data.decode()
     assert f"{total} applications, most urgent first" in page

@@ -29,6 +29,7 @@ from grants.models import (
 from grants.policy import Permission, assignment, can, require
 from grants.rescue import rescuable, rescued_formdata
 from grants.review import decisions, forms, services
+from grants.review import queue as queues
 from grants.web import attach_error
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -74,24 +75,24 @@ def _back(application: Application):
 @bp.route("/")
 def queue():
     require(Permission.VIEW_REVIEW_QUEUE)
-    mine = services.reviewer_queue(current_user)
+    mine = queues.reviewer_queue(current_user)
     if not can(current_user, Permission.ASSIGN_REVIEW):
         return render_template("review/queue.html", officer=False, assignments=mine)
     f = _filters()
-    page = services.queue_page(current_user, f, request.args.get("page", 1, type=int),
+    page = queues.queue_page(current_user, f, request.args.get("page", 1, type=int),
                                PAGE_SIZE)
     ids = [a.id for a in page.items]
     return render_template(
         "review/queue.html", officer=True, assignments=mine, page=page, f=f,
-        summaries=services.summaries(ids), calls=services.call_choices(g.get("lang", "en")),
-        countries=services.queue_countries(), call_types=list(CallType),
-        statuses=services.QUEUE_STATUSES,
+        summaries=services.summaries(ids), calls=queues.call_choices(g.get("lang", "en")),
+        countries=queues.queue_countries(), call_types=list(CallType),
+        statuses=queues.QUEUE_STATUSES,
         officers=services.users_by_id({a.assigned_officer_id for a in page.items}))
 
 
-def _filters() -> services.Filters:
+def _filters() -> queues.Filters:
     args = request.args
-    return services.Filters(call_id=args.get("call", type=int), status=args.get("status", ""),
+    return queues.Filters(call_id=args.get("call", type=int), status=args.get("status", ""),
                             country=args.get("country", "")[:2],
                             call_type=args.get("type", ""), mine=args.get("mine") == "1")
 
