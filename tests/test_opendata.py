@@ -159,8 +159,16 @@ def test_each_award_is_published_as_chosen(app, grants_world, package_validator)
     assert anonymous["amountAwarded"] == 2500.5 and anonymous["currency"] == "USD"
     assert anonymous["title"] == "Core support grant"
     assert anonymous["fundingOrganization"] == [{"id": PREFIX, "name": "Example Funder"}]
-    named = grants[opendata.grant_id(w["named"].id)]["recipientOrganization"][0]
+    named_grant = grants[opendata.grant_id(w["named"].id)]
+    named = named_grant["recipientOrganization"][0]
     assert named["name"] == "Named Collective" and named["id"].startswith(f"{PREFIX}-ORG-")
+    # The fund's name can say whom it serves: published beside a name the group chose only.
+    assert named_grant["grantProgramme"][0]["title"] == w["fund"].name
+    for key in ("anonymous", "risky", "person", "rapid"):
+        assert "grantProgramme" not in grants[opendata.grant_id(w[key].id)], key
+    flat = list(csv.reader(io.StringIO(flat_csv())))
+    programme = flat[0].index("Grant Programme:Title")
+    assert sorted(row[programme] for row in flat[1:] if row[programme]) == [w["fund"].name]
     risky = grants[opendata.grant_id(w["risky"].id)]["recipientOrganization"][0]
     assert risky["name"] == "Anonymous recipient"
     person = grants[opendata.grant_id(w["person"].id)]

@@ -8,7 +8,8 @@ What is published is decided per award (`Award.publication`), and the default pr
 - named: the group's name, with a stable id per group;
 - withheld: left out.
 Either way the location is the country only and the title and description are generic
-(from the kind of support), never the application's title or answers. A group at high
+(from the kind of support), never the application's title or answers; the fund (grant
+programme) is published with named grants only, since its name can say whom it serves. A group at high
 risk, a rapid-response request or an individual defender is never named: `may_name`
 refuses it when an officer asks, and the export applies it again in case the risk was
 raised after the choice.
@@ -214,9 +215,12 @@ def grant(row) -> dict:
         **_recipient(row, code),
         "beneficiaryLocation": [location(row.country)],
         "fundingOrganization": [funder()],
-        "grantProgramme": [{"code": f"{_prefix()}-FUND-{row.fund_id}", "title": row.fund}],
         "fromOpenCall": "Yes" if row.application_id is not None else "No",
     }
+    if _named(row):
+        # Only beside a name the group agreed to: a fund's name can say who it serves and
+        # where ("women defenders in ..."), and with the country point to one group.
+        out["grantProgramme"] = [{"code": f"{_prefix()}-FUND-{row.fund_id}", "title": row.fund}]
     if row.regrant_type is not None:
         out["regrantType"] = row.regrant_type.value
     return out
