@@ -9,10 +9,10 @@ What is published is decided per award (`Award.publication`), and the default pr
 - withheld: left out.
 Either way the location is the country only and the title and description are generic
 (from the kind of support), never the application's title or answers; the fund (grant
-programme) is published with named grants only, since its name can say whom it serves. A group at high
-risk, a rapid-response request or an individual defender is never named: `may_name`
-refuses it when an officer asks, and the export applies it again in case the risk was
-raised after the choice.
+programme) is published with named grants only, since its name can say whom it serves.
+A group at high risk, a rapid-response request or an individual defender is never named:
+`may_name` refuses it when an officer asks, and the export applies it again in case the
+risk was raised after the choice.
 
 Grant ids are `<OPEN_DATA_PREFIX>-<code>`, the code an HMAC of the award's id: the same
 award keeps its id from one export to the next, and nothing of the internal reference
