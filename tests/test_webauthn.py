@@ -107,10 +107,10 @@ def _user(app, role=Role.OFFICER, **kw):
         return u
 
 
-def _add_key(client, key: SoftKey, name="blue key", **kw):
+def _add_key(client, key: SoftKey, name="blue key", password=PASSWORD, **kw):
     options = _options(client.get("/account/security-keys").data)
-    return client.post("/account/security-keys",
-                       data={"name": name, "credential": key.create(options["challenge"], **kw)})
+    return client.post("/account/security-keys", data={
+        "name": name, "password": password, "credential": key.create(options["challenge"], **kw)})
 
 
 def _keys(app, user) -> list[WebAuthnCredential]:
@@ -185,7 +185,8 @@ def test_a_wrong_challenge_or_origin_is_refused(app, client, auth):
     auth.login(officer)
     client.get("/account/security-keys")
     wrong = b64url(secrets.token_bytes(32))
-    r = client.post("/account/security-keys", data={"name": "k", "credential": key.create(wrong)})
+    r = client.post("/account/security-keys", data={"name": "k", "password": PASSWORD,
+                                                    "credential": key.create(wrong)})
     assert r.status_code == 200 and b"could not be added" in r.data
     # The refused answer is not in the page again (webauthn.js would resend it unasked).
     assert re.search(r'name="credential" type="hidden" value=""', r.data.decode())
@@ -214,11 +215,12 @@ def test_a_challenge_is_used_once(app, client, auth):
     challenge = _options(client.get("/account/security-keys").data)["challenge"]
     with client.session_transaction() as s:
         issued = dict(s["webauthn"])
-    assert client.post("/account/security-keys", data={
-        "name": "a", "credential": first.create(challenge)}).status_code == 302
+    r = client.post("/account/security-keys", data={
+        "name": "a", "password": PASSWORD, "credential": first.create(challenge)})
+    assert r.status_code == 302
     with client.session_transaction() as s:  # the old cookie, sent again
         s["webauthn"] = issued
-    r = client.post("/account/security-keys", data={"name": "b",
+    r = client.post("/account/security-keys", data={"name": "b", "password": PASSWORD,
                                                     "credential": second.create(challenge)})
     assert r.status_code == 200 and b"already used" in r.data
     assert [k.name for k in _keys(app, officer)] == ["a"]
@@ -313,7 +315,8 @@ def test_key_attempts_count_with_the_codes_toward_the_limit(app, client, auth):
 def test_without_an_answer_the_page_explains_and_offers_the_code(app, client, auth):
     officer = _user(app)
     auth.login(officer)
-    r = client.post("/account/security-keys", data={"name": "k", "credential": ""})
+    r = client.post("/account/security-keys", data={"name": "k", "password": PASSWORD,
+                                                    "credential": ""})
     assert r.status_code == 200 and b"need JavaScript" in r.data
     _add_key(client, SoftKey())
     other = app.test_client()
@@ -365,3 +368,18 @@ def test_an_admin_reset_of_two_step_verification_removes_the_keys(app, client, a
                                      db.session.get(User, officer.id))
         db.session.commit()
     assert _keys(app, officer) == []
+
+
+def test_adding_a_key_asks_for_the_password(app, client, auth):
+    # Someone at an unlocked, logged-in browser must not add a key of their own: it would
+    # let them past the second step later.
+    officer, key = _user(app), SoftKey()
+    auth.login(officer)
+    r = _add_key(client, key, password="not the password")
+    assert r.status_code == 200 and b"Your password is not right." in r.data
+    assert b'value="blue key"' in r.data  # the name typed is kept
+    r = _add_key(client, key, password="")
+    assert r.status_code == 200 and _keys(app, officer) == []
+    assert "user.security_key_added" not in _actions(app, officer)
+    assert _add_key(client, key).status_code == 302
+    assert [k.name for k in _keys(app, officer)] == ["blue key"]

@@ -149,11 +149,14 @@ def _clean_name(name: str | None) -> str:
 
 
 def register_key(user: User, name: str | None, credential: str, challenge: bytes,
-                 rp: RelyingParty) -> WebAuthnCredential:
-    """Verify the browser's answer to the registration options and keep the key."""
+                 rp: RelyingParty, *, password: str | None) -> WebAuthnCredential:
+    """Verify the browser's answer to the registration options and keep the key; the
+    password confirms it is really them (a key is a way in, like the app's code)."""
     name = _clean_name(name)
     if not user.totp_enabled:
         raise ServiceError("Turn on two-step verification with an app first.")
+    if not password or not passwords.verify_secret(user.password_hash, password):
+        raise ServiceError("Your password is not right.", field="password")
     if len(keys_of(user)) >= MAX_KEYS:
         raise ServiceError("You have the most keys an account may have. Remove one first.")
     try:

@@ -36,6 +36,9 @@ NO_ANSWER = N_("Your browser did not send an answer from a security key. Securit
 class AddKeyForm(FlaskForm):
     name = StringField(_l("A name for the key"), validators=[DataRequired(), Length(max=64)],
                        description=_l("So you can tell your keys apart, e.g. “blue key”."))
+    # A key is a way in: someone at an unlocked, logged-in browser must not add their own.
+    password = PasswordField(_l("Your password"), validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
     credential = HiddenField()
 
 
@@ -96,7 +99,8 @@ def index():
         if challenge is None:
             raise ServiceError("That request had expired or was already used. "
                                "Please try again.")
-        webauthn.register_key(user, form.name.data, form.credential.data, challenge, rp)
+        webauthn.register_key(user, form.name.data, form.credential.data, challenge, rp,
+                              password=form.password.data)
     except ServiceError as exc:
         db.session.rollback()
         attach_error(form, exc)

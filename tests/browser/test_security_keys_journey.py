@@ -56,6 +56,7 @@ def _journey(context, axe, screenshot) -> None:
     page.get_by_role("link", name="Manage your security keys").click()
     axe.check(page)
     page.get_by_label("A name for the key").fill("blue key")
+    page.get_by_label("Your password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Add security key").click()
     expect(page.get_by_text("The security key is added.")).to_be_visible()
     expect(page.get_by_role("cell", name="blue key")).to_be_visible()
