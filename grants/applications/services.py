@@ -8,6 +8,7 @@ review page and `submit_application` all share.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import secrets
 from datetime import datetime
@@ -28,6 +29,7 @@ from grants.models import (
     AwardStatus,
     Call,
     CallStatus,
+    CallText,
     Membership,
     Organisation,
     OrgKind,
@@ -427,13 +429,35 @@ def applications_of(actor: User) -> list[Application]:
         .order_by(Application.updated_at.desc(), Application.id.desc())))
 
 
-def published_calls() -> list[Call]:
-    """The funder's open and closed calls (not drafts, not intermediaries' own calls), newest
-    first: the officers' list filter."""
-    return list(db.session.scalars(sa.select(Call).where(Call.status != CallStatus.DRAFT,
-                                                         Call.intermediary_id.is_(None))
-                                   .options(selectinload(Call.texts))
-                                   .order_by(Call.created_at.desc())))
+def published_call_choices(language: str) -> list[tuple[int, str | None]]:
+    """The officers' call filter: the funder's open and closed calls (not drafts, not
+    intermediaries' own calls), newest first, as (id, title in `language`, else in the
+    call's first language, else any; as `Call.text`), read as plain rows in one query: a
+    list of options needs no Call objects. Languages come as their JSON text, read only
+    for a call without a title in `language`."""
+    rows = db.session.execute(
+        sa.select(Call.id, sa.cast(Call.languages, sa.Text), CallText.language, CallText.title)
+        .outerjoin(CallText, CallText.call_id == Call.id)
+        .where(Call.status != CallStatus.DRAFT, Call.intermediary_id.is_(None))
+        .order_by(Call.created_at.desc(), Call.id, CallText.language))
+    titles: dict[int, dict[str, str]] = {}
+    languages: dict[int, str] = {}
+    for call_id, call_languages, text_language, title in rows:
+        by_lang = titles.setdefault(call_id, {})
+        languages[call_id] = call_languages
+        if text_language is not None:
+            by_lang[text_language] = title
+    return [(call_id, _choice_title(by_lang, language, languages[call_id]))
+            for call_id, by_lang in titles.items()]
+
+
+def _choice_title(by_lang: dict[str, str], language: str, languages: str) -> str | None:
+    if language in by_lang:
+        return by_lang[language]
+    first = next(iter(json.loads(languages) or []), None)
+    if first in by_lang:
+        return by_lang[first]
+    return next(iter(by_lang.values()), None)
 
 
 STAFF_STATUSES = tuple(s for s in ApplicationStatus if s not in (

@@ -367,7 +367,7 @@ def index():
 def _staff_index():
     call_id = request.args.get("call", type=int)
     status = request.args.get("status", "")
-    calls = services.published_calls()
+    calls = services.published_call_choices(g.get("lang", "en"))
     page = db.paginate(services.sent_applications(call_id, status), per_page=PAGE_SIZE,
                        error_out=False)
     return render_template("applications/index.html", staff=True, page=page, calls=calls,

@@ -8,7 +8,6 @@ applications that hold the page, never the whole queue row by row.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import Counter
 
 import sqlalchemy as sa
@@ -20,8 +19,6 @@ from grants.models import (
     Application,
     ApplicationStatus,
     Call,
-    CallStatus,
-    CallText,
     CallType,
     Review,
     User,
@@ -190,33 +187,3 @@ def queue_countries() -> list[str]:
               .limit(1).scalar_subquery())
     return list(db.session.scalars(
         sa.select(walk.c.country).where(queued.is_not(None)).order_by(walk.c.country)))
-
-
-def call_choices(language: str) -> list[tuple[int, str | None]]:
-    """The officers' call filter: the calls of `published_calls` (newest first) as (id,
-    title in `language`, else in the call's first language, else any; as `Call.text`),
-    read as plain rows in one query: a list of options needs no Call objects. Languages
-    come as their JSON text, read only for a call without a title in `language`."""
-    rows = db.session.execute(
-        sa.select(Call.id, sa.cast(Call.languages, sa.Text), CallText.language, CallText.title)
-        .outerjoin(CallText, CallText.call_id == Call.id)
-        .where(Call.status != CallStatus.DRAFT, Call.intermediary_id.is_(None))
-        .order_by(Call.created_at.desc(), Call.id, CallText.language))
-    titles: dict[int, dict[str, str]] = {}
-    languages: dict[int, str] = {}
-    for call_id, call_languages, text_language, title in rows:
-        by_lang = titles.setdefault(call_id, {})
-        languages[call_id] = call_languages
-        if text_language is not None:
-            by_lang[text_language] = title
-    return [(call_id, _title(by_lang, language, languages[call_id]))
-            for call_id, by_lang in titles.items()]
-
-
-def _title(by_lang: dict[str, str], language: str, languages: str) -> str | None:
-    if language in by_lang:
-        return by_lang[language]
-    first = next(iter(json.loads(languages) or []), None)
-    if first in by_lang:
-        return by_lang[first]
-    return next(iter(by_lang.values()), None)
