@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
 from grants.reporting.consultations import (
     GROUP_LABEL_MAX,
@@ -17,6 +17,7 @@ from grants.reporting.consultations import (
     TOPIC_MAX,
 )
 from grants.reporting.survey import CHANGE_MAX
+from grants.validators import NumberRange
 
 AUTO = {"dir": "auto"}
 SCORES = [SelectChoice(str(n), str(n)) for n in range(1, 6)]

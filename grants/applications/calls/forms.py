@@ -15,8 +15,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from grants.validators import NumberRange
 
 TYPE_LABELS = {
     "open": _l("Open call (one deadline)"),
