@@ -12,7 +12,7 @@ the session's CSRF token, stays in the template.
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -21,43 +21,30 @@ from grants.policy import Permission, can
 _CACHE_SIZE = 512  # roles x answers x languages: a few dozen in practice
 
 # (permission, or a name the caller works out; endpoint; label), in menu order. A label is
-# translated when the menu is built, in the reader's language.
+# lazy: translated when the menu is built, in the reader's language.
 _STAFF_OR_MEMBER = "awards"
 _RAPID = "rapid"
 _LINKS = (
-    (None, "main.home", "Home"),
-    (None, "calls.index", "Calls"),
-    (None, "applications.index", "Applications"),
-    (_RAPID, "applications.rapid_request", "Emergency request"),
-    (_STAFF_OR_MEMBER, "awards.index", "Awards"),
-    (Permission.USE_REGRANTING, "intermediaries.index", "Regranting"),
-    (Permission.VIEW_DIRECTORY, "voice.peer_directory", "Directory"),
-    (Permission.VIEW_DONATIONS, "stripe.income", "Donations"),
-    (Permission.VIEW_LEDGER, "payments.index", "Payments"),
-    (Permission.VIEW_REVIEW_QUEUE, "review.queue", "Review"),
-    (Permission.MANAGE_CALLS, "calls.manage", "Manage calls"),
-    (None, "organisations.index", "Organisations"),
-    (Permission.VIEW_FUNDS, "funds.index", "Funds"),
-    (Permission.VIEW_PORTFOLIO, "reporting.index", "Portfolio"),
-    (Permission.EXPORT_OPEN_DATA, "exports.index", "Exports"),
-    (Permission.MANAGE_USERS, "admin.users", "Users"),
-    (Permission.MANAGE_USERS, "admin.audit_log", "Audit"),
-    (Permission.VIEW_COUNTRY_CONTEXT, "payments.countries_index", "Countries"),
-    (None, "account.overview", "Account"),
+    (None, "main.home", _l("Home")),
+    (None, "calls.index", _l("Calls")),
+    (None, "applications.index", _l("Applications")),
+    (_RAPID, "applications.rapid_request", _l("Emergency request")),
+    (_STAFF_OR_MEMBER, "awards.index", _l("Awards")),
+    (Permission.USE_REGRANTING, "intermediaries.index", _l("Regranting")),
+    (Permission.VIEW_DIRECTORY, "voice.peer_directory", _l("Directory")),
+    (Permission.VIEW_DONATIONS, "stripe.income", _l("Donations")),
+    (Permission.VIEW_LEDGER, "payments.index", _l("Payments")),
+    (Permission.VIEW_REVIEW_QUEUE, "review.queue", _l("Review")),
+    (Permission.MANAGE_CALLS, "calls.manage", _l("Manage calls")),
+    (None, "organisations.index", _l("Organisations")),
+    (Permission.VIEW_FUNDS, "funds.index", _l("Funds")),
+    (Permission.VIEW_PORTFOLIO, "reporting.index", _l("Portfolio")),
+    (Permission.EXPORT_OPEN_DATA, "exports.index", _l("Exports")),
+    (Permission.MANAGE_USERS, "admin.users", _l("Users")),
+    (Permission.MANAGE_USERS, "admin.audit_log", _l("Audit")),
+    (Permission.VIEW_COUNTRY_CONTEXT, "payments.countries_index", _l("Countries")),
+    (None, "account.overview", _l("Account")),
 )
-
-
-def _labels() -> dict[str, str]:
-    # Written out so that `make messages` extracts each one.
-    return {"Home": _("Home"), "Calls": _("Calls"), "Applications": _("Applications"),
-            "Emergency request": _("Emergency request"), "Awards": _("Awards"),
-            "Regranting": _("Regranting"), "Directory": _("Directory"),
-            "Donations": _("Donations"), "Payments": _("Payments"), "Review": _("Review"),
-            "Manage calls": _("Manage calls"), "Organisations": _("Organisations"),
-            "Funds": _("Funds"), "Portfolio": _("Portfolio"), "Exports": _("Exports"),
-            "Users": _("Users"), "Audit": _("Audit"), "Countries": _("Countries"),
-            "Account": _("Account"), "Donate": _("Donate"), "Log in": _("Log in"),
-            "Register": _("Register")}
 
 
 def main_menu(lang: str) -> Markup:
@@ -92,30 +79,29 @@ def main_menu(lang: str) -> Markup:
     return html
 
 
-def _item(href: str, label: str, *, strong: bool = False) -> str:
-    text = f"<strong>{escape(label)}</strong>" if strong else escape(label)
+def _item(href: str, label, *, strong: bool = False) -> str:
+    text = escape(str(label))  # a lazy label would pass as already-safe HTML
+    text = f"<strong>{text}</strong>" if strong else text
     return f'<li><a href="{escape(href)}">{text}</a></li>\n'
 
 
 def _build(logged_in: bool, key: tuple, rapid_id: int | None) -> Markup:
-    labels = _labels()
     items = []
     if logged_in:
         shown = key[3]
         for (rule, endpoint, label), show in zip(_LINKS, shown, strict=True):
             if rule == _RAPID:
                 if show and rapid_id:
-                    items.append(_item(url_for(endpoint, call_id=rapid_id), labels[label],
-                                       strong=True))
+                    items.append(_item(url_for(endpoint, call_id=rapid_id), label, strong=True))
             elif show:
-                items.append(_item(url_for(endpoint), labels[label]))
+                items.append(_item(url_for(endpoint), label))
     else:
-        items.append(_item(url_for("calls.index"), labels["Calls"]))
+        items.append(_item(url_for("calls.index"), _l("Calls")))
         if rapid_id:
             items.append(_item(url_for("applications.rapid_request", call_id=rapid_id),
-                               labels["Emergency request"], strong=True))
+                               _l("Emergency request"), strong=True))
         if key[-1]:
-            items.append(_item(url_for("stripe.donate_index"), labels["Donate"]))
-        items.append(_item(url_for("auth.login"), labels["Log in"]))
-        items.append(_item(url_for("auth.register"), labels["Register"]))
+            items.append(_item(url_for("stripe.donate_index"), _l("Donate")))
+        items.append(_item(url_for("auth.login"), _l("Log in")))
+        items.append(_item(url_for("auth.register"), _l("Register")))
     return Markup("".join(items))  # noqa: S704 (escaped above, piece by piece)  # nosec B704
