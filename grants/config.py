@@ -129,6 +129,11 @@ def defaults(instance_path: str) -> dict:
         "RAPID_SINGLE_OFFICER_ABOVE": _amounts(
             os.environ.get("RAPID_SINGLE_OFFICER_ABOVE", "8000")),
         "RAPID_FOLLOW_UP_DAYS": _env_int("RAPID_FOLLOW_UP_DAYS", 90),
+        # An approval whose amount is above APPROVAL_WARN_ABOVE times the amount requested,
+        # or below APPROVAL_WARN_BELOW times it, is shown with a warning the officer must
+        # tick ("yes, approve this amount") before it is made.
+        "APPROVAL_WARN_ABOVE": os.environ.get("APPROVAL_WARN_ABOVE", "1.5"),
+        "APPROVAL_WARN_BELOW": os.environ.get("APPROVAL_WARN_BELOW", "0.5"),
         # Disbursements above this amount need a second officer's approval (same format).
         "DISBURSEMENT_TWO_PERSON_ABOVE": _amounts(
             os.environ.get("DISBURSEMENT_TWO_PERSON_ABOVE", "10000")),
