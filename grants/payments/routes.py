@@ -17,8 +17,8 @@ from flask import current_app
 
 from grants.errors import ServiceError
 from grants.extensions import db
-from grants.payments import bank
 from grants.models import CountryContext, Disbursement, Organisation, OrgKind, PaymentRoute
+from grants.payments import bank
 
 R = PaymentRoute
 # Routes where the group does not receive foreign money directly.
