@@ -99,12 +99,20 @@ def test_a_calls_years_read_naturally_in_every_language(app, client, auth, world
     assert "1 to 1" not in page
 
 
-def test_the_confirmation_is_in_the_page_language(app, client, auth, world):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_confirmation_is_in_the_page_language(app, client, auth, world, lang):
     auth.login(world.officer)
-    client.set_cookie("lang", "es")
-    page = _page(client.post(f"/review/applications/{world.submitted.id}/decide",
-                             data={**TERMS, "amount": "1500"}))
-    assert format_money(150_000, "USD", "es") in page
+    client.set_cookie("lang", lang)
+    r = client.post(f"/review/applications/{world.submitted.id}/decide",
+                    data={**TERMS, "amount": "24000", "confirmed": "1"})
+    page = _page(r).replace("&#39;", "'")
+    assert r.status_code == 200
+    assert format_money(2_400_000, "USD", lang) in page
+    with app.test_request_context(), force_locale(lang):
+        for text in ("Yes, approve this amount", "Approve on these terms", "Change the terms",
+                     "Tick the box to approve an amount this far from the request, or change "
+                     "the terms."):
+            assert gettext(text) in page, text
 
 
 def test_the_second_officer_sees_every_term_they_confirm(app, client, auth, world):
@@ -113,7 +121,7 @@ def test_the_second_officer_sees_every_term_they_confirm(app, client, auth, worl
     for path in ("", "/decide"):
         page = _page(client.get(f"/review/applications/{application_id}{path}"))
         assert "Confirm the approval as second officer" in page
-        for shown in ("$100,000.00", "3 years", "2026-01-01", "2028-12-31", "Core support",
+        for shown in ("$100,000.00", "The group asked for $1,000.00", "3 years", "2026-01-01", "2028-12-31", "Core support",
                       "$33,333.34", "$33,333.33", "2027-01-01", "2028-01-01"):
             assert shown in page, (path, shown)
 
@@ -132,3 +140,12 @@ def test_an_emergency_approval_shows_its_terms_and_warns_when_far(app, client, a
     assert r.status_code == 200 and "Tick the box" in _page(r)
     assert client.post(url, data={**terms, "confirmed": "1", "far_ok": "y"}).status_code == 302
     assert _award(app, world.rapid_request.id).amount_minor == 2_400_000
+
+
+@pytest.mark.parametrize("raw", ["one and a half", "0", "-2", "NaN"])
+def test_a_wrong_warning_factor_stops_the_start_not_a_request(monkeypatch, tmp_path, raw):
+    from grants.config import ConfigError, defaults
+
+    monkeypatch.setenv("APPROVAL_WARN_ABOVE", raw)
+    with pytest.raises(ConfigError, match="APPROVAL_WARN_ABOVE"):
+        defaults(str(tmp_path))
