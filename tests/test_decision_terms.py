@@ -121,8 +121,9 @@ def test_the_second_officer_sees_every_term_they_confirm(app, client, auth, worl
     for path in ("", "/decide"):
         page = _page(client.get(f"/review/applications/{application_id}{path}"))
         assert "Confirm the approval as second officer" in page
-        for shown in ("$100,000.00", "The group asked for $1,000.00", "3 years", "2026-01-01", "2028-12-31", "Core support",
-                      "$33,333.34", "$33,333.33", "2027-01-01", "2028-01-01"):
+        for shown in ("$100,000.00", "The group asked for $1,000.00", "3 years", "2026-01-01",
+                      "2028-12-31", "Core support", "$33,333.34", "$33,333.33", "2027-01-01",
+                      "2028-01-01"):
             assert shown in page, (path, shown)
 
 
