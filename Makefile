@@ -20,7 +20,7 @@ install: $(STAMP)
 # translators); `catalogs` compiles them to the .mo files the portal reads (not committed).
 BABEL := $(BIN)/pybabel -q
 messages: install
-	$(BABEL) extract -F babel.cfg -k _l -k lazy_gettext -k ServiceError -k N_ -k Problem:2 \
+	$(BABEL) extract -F babel.cfg -k _l -k lazy_gettext -k ServiceError -k PluralError:1,2 -k N_ -k Problem:2 \
 	  --no-location --sort-output \
 	  --project=grants --copyright-holder="Grants portal contributors" \
 	  -o grants/translations/messages.pot .

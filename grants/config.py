@@ -11,6 +11,7 @@ import base64
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 DEV_SECRET_FILE = "secret_key"  # noqa: S105 (a file name)  # nosec B105
@@ -24,6 +25,18 @@ class ConfigError(RuntimeError):
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw not in (None, "") else default
+
+
+def _factor(name: str, default: str) -> Decimal:
+    """A positive decimal factor such as "1.5"; a wrong one stops the start, not a request."""
+    raw = os.environ.get(name) or default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be a number such as {default}") from None
+    if not value.is_finite() or value <= 0:
+        raise ConfigError(f"{name} must be a number above zero such as {default}")
+    return value
 
 
 def _amounts(raw: str) -> dict[str, str]:
@@ -129,6 +142,11 @@ def defaults(instance_path: str) -> dict:
         "RAPID_SINGLE_OFFICER_ABOVE": _amounts(
             os.environ.get("RAPID_SINGLE_OFFICER_ABOVE", "8000")),
         "RAPID_FOLLOW_UP_DAYS": _env_int("RAPID_FOLLOW_UP_DAYS", 90),
+        # An approval whose amount is above APPROVAL_WARN_ABOVE times the amount requested,
+        # or below APPROVAL_WARN_BELOW times it, is shown with a warning the officer must
+        # tick ("yes, approve this amount") before it is made.
+        "APPROVAL_WARN_ABOVE": _factor("APPROVAL_WARN_ABOVE", "1.5"),
+        "APPROVAL_WARN_BELOW": _factor("APPROVAL_WARN_BELOW", "0.5"),
         # Disbursements above this amount need a second officer's approval (same format).
         "DISBURSEMENT_TWO_PERSON_ABOVE": _amounts(
             os.environ.get("DISBURSEMENT_TWO_PERSON_ABOVE", "10000")),

@@ -6,7 +6,7 @@ as params, and the message is translated only when read, into the reader's langu
 """
 
 from flask import has_request_context
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 
 def N_(message: str) -> str:
@@ -37,3 +37,21 @@ class ServiceError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class PluralError(ServiceError):
+    """A refusal whose wording depends on a number, in each language's plural forms:
+    `PluralError("... %(num)d year.", "... %(num)d years.", n, "field")`."""
+
+    def __init__(self, singular: str, plural: str, num: int, field: str | None = None,
+                 **params):
+        super().__init__(singular, field, num=num, **params)
+        self.plural = plural
+
+    @property
+    def message(self) -> str:
+        params = dict(self.params)
+        num = params.pop("num")
+        if has_request_context():
+            return ngettext(self.msgid, self.plural, num, **params)
+        return (self.msgid if num == 1 else self.plural) % {"num": num, **params}

@@ -75,7 +75,9 @@ def _officer_journey(app, world, trail, auth, app_id):
     trail.post(f"/awards/{world.award.id}/requirements/{requirement}/conversation",
                {"notes": _marker("oral-report")})
     trail.post(f"/payments/tranches/{world.released.id}/schedule",
-               {"route": "bank_transfer", "amount": "50", "account": _marker("account")})
+               {"route": "bank_transfer", "amount": "50", "account": _marker("account"),
+                "holder": _marker("holder"), "bank": _marker("bank"), "bank_country": "CO",
+                "bic": "BPOPCOBB"})
     trail.post(f"/payments/tranches/{world.released.id}/schedule",
                {"route": "trusted_partner", "amount": "50", "partner": _marker("partner"),
                 "handed_over": _marker("handed-over")})

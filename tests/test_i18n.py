@@ -63,7 +63,8 @@ def source_messages() -> set[str]:
     """Every message the code and templates ask for, extracted as `make messages` does."""
     method_map = [("grants/**.py", "python"), ("templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
-                "lazy_gettext": None, "ServiceError": None, "N_": None, "Problem": (2,)}
+                "lazy_gettext": None, "ServiceError": None,
+                "PluralError": (1, 2), "N_": None, "Problem": (2,)}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, keywords=keywords,

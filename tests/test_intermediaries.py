@@ -99,7 +99,7 @@ def test_a_group_applies_through_an_intermediary_endorsed_then_approved(
     url = f"/review/applications/{routed['application']}/decide"
     terms = {"decision": "approve", "amount": "1,000", "currency": "USD",
              "start_date": "2027-01-01", "years": "1", "support_type": "project",
-             "regrant_type": "FRG020"}
+             "regrant_type": "FRG020", "confirmed": "1", "far_ok": "y"}
     assert "We know them: a land collective." in _page(client.get(url))  # the endorsement
     refused = client.post(url, data={**terms, "route": "direct"})
     assert "Not a valid choice" in _page(refused)  # not offered: the call needs one
@@ -153,7 +153,8 @@ def test_the_officer_may_fund_the_group_directly_where_the_call_allows(
     page = _page(client.get(f"/review/applications/{routed['application']}/decide"))
     assert "Directly" in page and world.intermediary_org.name in page
     terms = {"decision": "approve", "amount": "500", "currency": "USD", "route": "direct",
-             "start_date": "2027-01-01", "years": "1", "support_type": "project"}
+             "start_date": "2027-01-01", "years": "1", "support_type": "project",
+             "confirmed": "1", "far_ok": "y"}
     assert client.post(f"/review/applications/{routed['application']}/decide",
                        data=terms).status_code == 302
     with app.app_context():
@@ -356,7 +357,8 @@ def test_above_the_threshold_the_pass_through_waits_for_the_second_officer(
     assert client.post(f"/review/applications/{routed['application']}/decide", data={
         "decision": "approve", "amount": "25,000", "currency": "USD", "years": "1",
         "start_date": "2027-01-01", "support_type": "project", "regrant_type": "FRG050",
-        "route": str(world.intermediary_org.id)}).status_code == 302
+        "route": str(world.intermediary_org.id), "confirmed": "1", "far_ok": "y"}
+    ).status_code == 302
 
     def grants() -> list[SubGrant]:
         with app.app_context():

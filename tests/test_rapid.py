@@ -112,7 +112,8 @@ def test_partner_files_for_a_defender_it_tops_the_queue_and_one_officer_approves
     page = client.get(f"/review/applications/{app_id}/rapid").get_data(as_text=True)
     assert SECRET in page and "Maria (D-7)" in page and "for a defender" in page
     response = client.post(f"/review/applications/{app_id}/rapid", data={
-        "decision": "approve", "amount": "1500", "currency": "USD", "route": "bank_transfer"})
+        "decision": "approve", "amount": "1500", "currency": "USD", "route": "bank_transfer",
+        "confirmed": "1", "far_ok": "y"})
     assert response.status_code == 302
     with app.app_context():
         a = db.session.get(Application, app_id)

@@ -215,7 +215,7 @@ def test_queue_conflict_scores_information_and_two_person_approval(app, client, 
     assert application.code_name in _page(client.get("/review/?status=submitted"))
     terms = {"decision": "approve", "amount": "25,000", "currency": "USD",
              "start_date": "2027-01-01", "years": "1", "support_type": "core",
-             "conditions": "Report on the shelter."}
+             "conditions": "Report on the shelter.", "confirmed": "1", "far_ok": "y"}
     assert client.post(f"{url}/decide", data=terms).status_code == 302
     with app.app_context():
         award = db.session.scalar(sa.select(Award).where(Award.application_id == application.id))
@@ -246,7 +246,7 @@ def test_an_approval_below_the_threshold_is_whole_at_once(app, client, auth, wor
     auth.login(world.officer)
     r = client.post(f"/review/applications/{application.id}/decide", data={
         "decision": "approve", "amount": "1000", "currency": "USD", "start_date": "2027-02-01",
-        "years": "1", "support_type": "project"})
+        "years": "1", "support_type": "project", "confirmed": "1"})
     assert r.status_code == 302
     with app.app_context():
         award = db.session.scalar(sa.select(Award).where(Award.application_id == application.id))
@@ -259,8 +259,8 @@ def test_an_approval_below_the_threshold_is_whole_at_once(app, client, auth, wor
 
 @pytest.mark.parametrize("change, message", [
     ({"start_date": ""}, "Enter the date the award starts."),
-    ({"years": "4"}, "An award from this call lasts 1 to 1 years."),
-    ({"years": ""}, "An award from this call lasts 1 to 1 years."),
+    ({"years": "4"}, "An award from this call lasts one year."),
+    ({"years": ""}, "An award from this call lasts one year."),
     ({"amount": "0"}, "Enter an amount above zero."),
     ({"amount": "-5"}, "Enter an amount of zero or more."),
     ({"amount": "100.555"}, "USD amounts have at most 2 decimal places."),

@@ -200,6 +200,8 @@ def _check_same_total(award: Award, total_before: int, total_after: int) -> None
 
 def _add_line(award: Award, new: NewLine) -> BudgetLine:
     if not 1 <= new.year <= award.years:
+        if award.years == 1:
+            raise ServiceError("This award lasts one year: choose year 1.", "new_year")
         raise ServiceError("Choose a year from 1 to %(max)s.", "new_year", max=award.years)
     line = BudgetLine(category=new.category, year=new.year, currency=award.currency,
                       description=(new.description or "").strip()[:300],

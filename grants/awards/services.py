@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from grants import money
-from grants.errors import ServiceError
+from grants.errors import PluralError, ServiceError
 from grants.extensions import db
 from grants.models import (
     Application,
@@ -94,8 +94,11 @@ def check_terms(*, amount_minor: int, currency: str, start_date: date | None, ye
     if start_date is None:
         raise ServiceError("Enter the date the award starts.", "start_date")
     if not 1 <= years <= max_years:
-        raise ServiceError("An award from this call lasts 1 to %(max)s years.", "years",
-                           max=max_years)
+        if max_years == 1:
+            raise ServiceError("An award from this call lasts one year.", "years")
+        raise PluralError("An award from this call lasts 1 to %(num)d year.",
+                          "An award from this call lasts 1 to %(num)d years.", max_years,
+                          "years")
 
 
 def create_award(actor: User, application: Application, *, amount_minor: int, currency: str,
@@ -176,13 +179,19 @@ def default_requirements(award: Award) -> list[ReportRequirement]:
 
 def default_tranches(award: Award, requirements: list[ReportRequirement]) -> list[Tranche]:
     """One tranche a year, split evenly; from the second on, gated by last year's report."""
-    amounts = even_split(award.amount_minor, award.years)
     return [
-        Tranche(sequence=i + 1, due_date=add_years(award.start_date, i), amount_minor=amount,
-                currency=award.currency,
+        Tranche(sequence=i + 1, due_date=due, amount_minor=amount, currency=award.currency,
                 gating_requirement=requirements[i - 1] if i > 0 else None)
-        for i, amount in enumerate(amounts)
+        for i, (due, amount) in enumerate(
+            planned_tranches(award.amount_minor, award.start_date, award.years))
     ]
+
+
+def planned_tranches(amount_minor: int, start: date, years: int) -> list[tuple[date, int]]:
+    """The default schedule of an award on these terms: (due date, amount) a year, split
+    evenly; what an approval shows before it is made."""
+    return [(add_years(start, i), amount)
+            for i, amount in enumerate(even_split(amount_minor, years))]
 
 
 def scaled_budget(application: Application, award: Award) -> list[BudgetLine]:

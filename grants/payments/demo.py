@@ -29,7 +29,7 @@ def load(users: dict[str, User]) -> None:
     core = _award("AW-CORE-V01C")
     # Year 1 of the core award, paid by bank transfer (above the limit: two officers).
     paid = ledger.schedule(officer, core.tranches[0], PaymentRoute.BANK_TRANSFER, 2_000_000,
-                           routes.RouteDetails(account="KE12 0000 1111 2222 4821"))
+                           _bank(core, "0000 1111 2222 4821", "Equity Bank", "EQBLKENA"))
     ledger.approve(officer, paid)
     ledger.approve(officer2, paid)
     ledger.send(officer, paid, reference="BT-2025-12-19-0042")
@@ -49,11 +49,17 @@ def load(users: dict[str, User]) -> None:
     closed_status = closed.status
     closed.status = AwardStatus.ACTIVE  # it was paid while it ran; the demo closed it first
     done = ledger.schedule(officer, closed.tranches[0], PaymentRoute.BANK_TRANSFER, 800_000,
-                           routes.RouteDetails(account="KE98 7654 3210 9876"))
+                           _bank(closed, "7654 3210 9876", "KCB Bank", "KCBLKENX"))
     ledger.approve(officer, done)
     ledger.send(officer, done, reference="BT-2025-01-10-0007")
     ledger.mark_paid(officer, done)
     closed.status = closed_status
+
+
+def _bank(award: Award, account: str, bank: str, bic: str) -> routes.RouteDetails:
+    """What a bank needs for a transfer to a local Kenyan account (Kenya has no IBAN)."""
+    return routes.RouteDetails(holder=award.organisation.name, bank=f"(demo) {bank}",
+                               bank_country="KE", account=account, bic=bic)
 
 
 def _award(reference: str) -> Award:

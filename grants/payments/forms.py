@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 ROUTE_LABELS = {
     "stripe_transfer": _l("Stripe transfer to the group's account"),
@@ -42,11 +42,25 @@ class ScheduleForm(FlaskForm):
         InputRequired(message=_l("Choose how the money goes."))])
     amount = StringField(_l("Amount"), validators=[
         InputRequired(message=_l("Enter the amount."))])
-    account = StringField(_l("Account or mobile number (optional)"),
+    holder = StringField(_l("Account holder"), validators=[Optional(), Length(max=300)],
+                         description=_l("Bank transfer: the name as the bank knows it."),
+                         render_kw={"autocomplete": "off", "dir": "auto"})
+    bank = StringField(_l("Bank"), validators=[Optional(), Length(max=300)],
+                       render_kw={"autocomplete": "off", "dir": "auto"})
+    bank_country = SelectField(_l("Country of the bank"), validate_choice=False)
+    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=64)],
+                       description=_l("Its check digits are verified. Where the bank's country "
+                                      "has no IBAN, give the local account number below."),
+                       render_kw={"autocomplete": "off", "dir": "ltr", "spellcheck": "false"})
+    bic = StringField(_l("BIC (SWIFT code)"), validators=[Optional(), Length(max=16)],
+                      description=_l("8 or 11 letters and digits. Needed with a local account "
+                                     "number."),
+                      render_kw={"autocomplete": "off", "dir": "ltr", "spellcheck": "false"})
+    account = StringField(_l("Local account number, or mobile number"),
                           validators=[Optional(), Length(max=300)],
-                          description=_l("Stored encrypted; only its last four characters "
-                                         "are ever shown."),
-                          render_kw={"autocomplete": "off"})
+                          description=_l("Stored encrypted, like the IBAN; only its last four "
+                                         "characters are ever shown."),
+                          render_kw={"autocomplete": "off", "dir": "ltr"})
     provider = StringField(_l("Mobile-money provider"), validators=[Optional(), Length(max=300)])
     via_organisation = SelectField(_l("Intermediary"), validate_choice=False)
     partner = StringField(_l("Trusted partner"), validators=[Optional(), Length(max=300)],
@@ -56,8 +70,18 @@ class ScheduleForm(FlaskForm):
                               validators=[Optional(), Length(max=300)])
 
 
-def schedule_form(routes: list, intermediaries: list, currency: str, **kwargs) -> ScheduleForm:
+    def validate_holder(self, field) -> None:
+        """A bank transfer is scheduled with what the bank needs (the rest is checked by
+        grants.payments.bank)."""
+        if self.route.data == "bank_transfer" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the account holder's name, as the bank knows it."))
+
+
+def schedule_form(routes: list, intermediaries: list, currency: str, countries: list,
+                  **kwargs) -> ScheduleForm:
     form = ScheduleForm(**kwargs)
+    form.bank_country.choices = [SelectChoice("", _l("Choose a country"))] + [
+        SelectChoice(code, name) for code, name in countries]
     form.amount.label.text = _l("Amount (%(cur)s)", cur=currency)
     form.route.choices = [SelectChoice(r.value, ROUTE_LABELS[r.value]) for r in routes]
     form.via_organisation.choices = [SelectChoice("", _l("Choose an intermediary"))] + [

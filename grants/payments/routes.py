@@ -18,6 +18,7 @@ from flask import current_app
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import CountryContext, Disbursement, Organisation, OrgKind, PaymentRoute
+from grants.payments import bank
 
 R = PaymentRoute
 # Routes where the group does not receive foreign money directly.
@@ -34,7 +35,12 @@ class RouteDetails:
     """What an officer records for a route (all optional here; `apply` asks for what the
     chosen route needs)."""
 
-    account: str = ""  # bank account / IBAN, or mobile-money number: encrypted, masked
+    account: str = ""  # local bank account, or mobile-money number: encrypted, masked
+    holder: str = ""  # bank transfer: the account holder, as the bank knows them
+    bank: str = ""  # bank transfer: the bank's name
+    bank_country: str = ""  # bank transfer: ISO 3166 code of the bank's country
+    iban: str = ""  # bank transfer: the IBAN, checked; encrypted, masked
+    bic: str = ""  # bank transfer: the bank's BIC (SWIFT code), checked
     provider: str = ""  # mobile-money provider
     partner: str = ""  # the trusted partner who hands the money or goods over
     handed_over: str = ""  # what the partner hands over (cash, goods)
@@ -63,8 +69,13 @@ def apply(d: Disbursement, payee: Organisation, details: RouteDetails) -> None:
                                "yet. Choose another route.", "route")
         d.route_details = {"destination": payee.stripe_account_id}
     elif d.route == R.BANK_TRANSFER:
-        d.bank_details = account or None
-        d.route_details = {"masked": mask(account)} if account else None
+        found = bank.check(holder=_clean(details.holder, "holder"),
+                           bank=_clean(details.bank, "bank"), country=details.bank_country,
+                           iban=_clean(details.iban, "iban"), account=account,
+                           bic=_clean(details.bic, "bic"))
+        number = found.pop("number") if found else None
+        d.bank_details = number
+        d.route_details = {"masked": mask(number), **found} if found else None
     elif d.route == R.MOBILE_MONEY:
         provider = _clean(details.provider, "provider")
         if not provider:

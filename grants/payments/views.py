@@ -100,7 +100,9 @@ def schedule(tranche_id: int):
     intermediaries = routes.intermediaries(payee.country)
     left = ledger.left(tranche)
     form = forms.schedule_form(routes.suggested(payee, context), intermediaries, tranche.currency,
-                               data={"amount": money.plain_amount(left, tranche.currency)},
+                               countries(g.get("lang", "en")),
+                               data={"amount": money.plain_amount(left, tranche.currency),
+                                     "bank_country": payee.country},
                                **rescued())
     if form.validate_on_submit():
         try:
@@ -124,6 +126,9 @@ def _details(form) -> routes.RouteDetails:
     via = form.via_organisation.data
     return routes.RouteDetails(
         account=form.account.data or "", provider=form.provider.data or "",
+        holder=form.holder.data or "", bank=form.bank.data or "",
+        bank_country=form.bank_country.data or "", iban=form.iban.data or "",
+        bic=form.bic.data or "",
         partner=form.partner.data or "", handed_over=form.handed_over.data or "",
         via_organisation_id=int(via) if (via or "").isdigit() else None)
 

@@ -103,9 +103,7 @@ def approve(actor: User, application: Application, *, amount_minor: int, currenc
     lock(application)
     check_decider(actor, application)
     check_route(application, intermediary)
-    if db.session.scalar(sa.select(Award.id).where(Award.application_id == application.id)):
-        raise ServiceError("This application already has an award; a second officer can "
-                           "confirm it.")
+    check_no_award(application)
     award = awards.create_award(actor, application, amount_minor=amount_minor,
                                 currency=currency, start_date=start_date, years=years,
                                 support_type=support_type, conditions=conditions, now=now)
@@ -137,6 +135,12 @@ def confirm_approval(actor: User, award: Award, now: datetime | None = None) -> 
 
         ready_to_pay(actor, award, now=now)
     approved(actor, application, award, now)
+
+
+def check_no_award(application: Application) -> None:
+    if db.session.scalar(sa.select(Award.id).where(Award.application_id == application.id)):
+        raise ServiceError("This application already has an award; a second officer can "
+                           "confirm it.")
 
 
 def check_route(application: Application, intermediary: Organisation | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     RadioField,
@@ -121,6 +122,16 @@ class ApproveForm(FlaskForm):
 
 
 DIRECT = "direct"
+# Form fields an approval's confirmation page does not carry over as typed.
+NOT_CARRIED = frozenset({"csrf_token", "decision", "confirmed", "far_ok"})
+
+
+class ConfirmTermsForm(FlaskForm):
+    """The last step of an approval: the terms as understood, shown back; the typed values
+    travel as hidden fields. Far from the amount requested, the officer ticks that it is
+    meant."""
+
+    far_ok = BooleanField(_l("Yes, approve this amount"))
 
 
 class DeclineForm(FlaskForm):

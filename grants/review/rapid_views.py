@@ -17,7 +17,8 @@ from grants.extensions import db
 from grants.models import Application, Award, AwardStatus, Call, PaymentRoute
 from grants.payments.routes import RouteDetails
 from grants.policy import Permission, can, require
-from grants.review import decisions, forms, rapid
+from grants.review import decisions, forms, rapid, terms
+from grants.review.confirming import confirm_or_act
 from grants.review.views import _load, bp
 from grants.web import attach_error
 
@@ -75,24 +76,51 @@ def rapid_decide(application_id: int):
     application = _rapid(application_id)
     posted = request.form if request.method == "POST" else None
     decision = posted.get("decision") if posted else None
-    approve_form = _approve_form(application, posted if decision == "approve" else None)
+    approving = decision in ("approve", "change")
+    approve_form = _approve_form(application, posted if approving else None)
     decline_form = forms.DeclineForm(formdata=posted if decision == "decline" else None)
-    form = approve_form if decision == "approve" else decline_form
-    if posted is not None and decision in ("approve", "decline"):
+    if decision in ("approve", "decline"):
         require(Permission.DECIDE_APPLICATION, application)
-        if form.validate():
-            try:
-                if decision == "approve":
-                    _approve(application, approve_form)
-                else:
-                    decisions.decline(current_user, application, decline_form.message.data)
-            except ServiceError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
-            else:
-                db.session.commit()
-                return redirect(url_for(".rapid_decide", application_id=application.id))
+        form = approve_form if decision == "approve" else decline_form
+        if decision == "approve" and form.validate():
+            done = confirm_or_act(
+                application, form, lambda: _terms(application, form),
+                lambda: _decide(application, form, lambda: _approve(application, form)),
+                action=url_for(".rapid_decide", application_id=application.id),
+                facts=_route_facts(form))
+        elif form.validate():
+            done = _decide(application, form, lambda: decisions.decline(
+                current_user, application, decline_form.message.data))
+        else:
+            done = None
+        if done is not None:
+            return done
     return _page(application, approve_form, decline_form)
+
+
+def _terms(application: Application, form: forms.RapidApproveForm) -> terms.Terms:
+    """The emergency award as understood, shown back before it is made."""
+    amount = money.to_minor(form.amount.data, form.currency.data, field="amount")
+    return terms.preview_emergency(current_user, application, amount_minor=amount,
+                                   currency=form.currency.data)
+
+
+def _route_facts(form: forms.RapidApproveForm) -> list[tuple[str, str]]:
+    facts = [(_("How the money goes"), forms.ROUTE_LABELS.get(form.route.data, ""))]
+    detail = (form.route_detail.data or "").strip()
+    return facts + ([(form.route_detail.label.text, detail)] if detail else [])
+
+
+def _decide(application: Application, form, action):
+    """Approve or decline; a refusal goes back on the form (None), else back to the page."""
+    try:
+        action()
+    except ServiceError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return None
+    db.session.commit()
+    return redirect(url_for(".rapid_decide", application_id=application.id))
 
 
 def _page(application: Application, approve_form, decline_form, invite_form=None):

@@ -29,8 +29,9 @@ from grants.models import (
 )
 from grants.policy import Permission, assignment, can, require
 from grants.rescue import rescuable, rescued_formdata
-from grants.review import decisions, forms, services
+from grants.review import decisions, forms, services, terms
 from grants.review import queue as queues
+from grants.review.confirming import confirm_or_act
 from grants.web import attach_error
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -271,13 +272,16 @@ def decide(application_id: int):
         return redirect(url_for(".rapid_decide", application_id=application.id))
     posted = request.form if request.method == "POST" else _rescued().get("formdata")
     decision = posted.get("decision") if posted else None
-    approve_form = (forms.ApproveForm(formdata=posted) if decision == "approve"
+    approve_form = (forms.ApproveForm(formdata=posted) if decision in ("approve", "change")
                     else _approve_defaults(application))
     routes = _route_choices(application)
     approve_form.route.choices = routes or [(forms.DIRECT, "")]
     decline_form = forms.DeclineForm(formdata=posted if decision == "decline" else None)
     if request.method == "POST" and decision == "approve" and approve_form.validate():
-        done = _act(application, approve_form, lambda: _approve(application, approve_form))
+        done = confirm_or_act(
+            application, approve_form, lambda: _terms(application, approve_form),
+            lambda: _act(application, approve_form, lambda: _approve(application, approve_form)),
+            action=url_for(".decide", application_id=application.id))
     elif request.method == "POST" and decision == "decline" and decline_form.validate():
         done = _act(application, decline_form, lambda: decisions.decline(
             current_user, application, decline_form.message.data))
@@ -314,6 +318,16 @@ def _approve_defaults(application: Application) -> forms.ApproveForm:
 
 def _threshold(currency: str) -> str:
     return money.format_money(two_person_threshold(currency), currency)
+
+
+def _terms(application: Application, form: forms.ApproveForm) -> terms.Terms:
+    """The terms as understood, shown back before the approval is made."""
+    amount = money.to_minor(form.amount.data, form.currency.data, field="amount")
+    return terms.preview(
+        current_user, application, amount_minor=amount, currency=form.currency.data,
+        start_date=form.start_date.data, years=form.years.data or 0,
+        support_type=SupportType(form.support_type.data), conditions=form.conditions.data or "",
+        intermediary=_through(form)["intermediary"])
 
 
 def _approve(application: Application, form: forms.ApproveForm) -> str:

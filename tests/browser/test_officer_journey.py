@@ -50,6 +50,14 @@ def test_officer_approves_a_two_year_core_award(new_context, axe, screenshot):
     page.get_by_label(re.compile("^Core support")).check()
     page.get_by_role("button", name="Approve").click()
 
+    # The terms as understood, before anything is decided: 18,000 is far from the 40,000
+    # asked for, so the officer ticks that it is meant.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check the terms")
+    expect(page.get_by_text("€18,000.00").first).to_be_visible()
+    axe.check(page)
+    page.get_by_label("Yes, approve this amount").check()
+    page.get_by_role("button", name="Approve on these terms").click()
+
     # The award page: two yearly tranches of 9,000 and a report gating the second.
     expect(page.get_by_role("heading", level=1)).to_contain_text("Award")
     expect(page.get_by_text("Core support").first).to_be_visible()
