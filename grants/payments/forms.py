@@ -9,6 +9,8 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from grants.validators import NameField
+
 ROUTE_LABELS = {
     "stripe_transfer": _l("Stripe transfer to the group's account"),
     "bank_transfer": _l("Bank transfer"),
@@ -47,10 +49,10 @@ class ScheduleForm(FlaskForm):
                           description=_l("Stored encrypted; only its last four characters "
                                          "are ever shown."),
                           render_kw={"autocomplete": "off"})
-    provider = StringField(_l("Mobile-money provider"), validators=[Optional(), Length(max=300)])
+    provider = NameField(_l("Mobile-money provider"), validators=[Optional(), Length(max=300)])
     via_organisation = SelectField(_l("Intermediary"), validate_choice=False)
-    partner = StringField(_l("Trusted partner"), validators=[Optional(), Length(max=300)],
-                          description=_l("Who hands the money or goods over. Stored "
+    partner = NameField(_l("Trusted partner"), validators=[Optional(), Length(max=300)],
+                        description=_l("Who hands the money or goods over. Stored "
                                          "encrypted."))
     handed_over = StringField(_l("What the partner hands over"),
                               validators=[Optional(), Length(max=300)])
