@@ -75,7 +75,7 @@ class CallForm(FlaskForm):
     """An intermediary's short call for its own sub-grants."""
 
     title = NameField(_l("Title"), validators=[DataRequired(_l("Give a title.")),
-                                                 Length(max=200)])
+                                               Length(max=200)])
     description = TextAreaField(_l("What you fund"), validators=[Optional(), Length(max=5000)],
                                 render_kw={"rows": 4})
     amount_min = StringField(_l("Smallest grant"), validators=[InputRequired(), Length(max=24)],

@@ -87,7 +87,7 @@ class SurveyForm(FlaskForm):
 class ConsultationForm(FlaskForm):
     held_on = _Date(_l("Held on"), validators=[InputRequired(DATE_ERROR)])
     topic = NameField(_l("Topic"), validators=[InputRequired(_l("Write the topic.")),
-                                                 Length(max=TOPIC_MAX)], render_kw=AUTO)
+                                               Length(max=TOPIC_MAX)], render_kw=AUTO)
     fund_id = SelectField(_l("Fund (optional)"), validate_choice=False)
     country = SelectField(_l("Country (optional)"), validate_choice=False,
                           description=_l("Leave empty for a regional or online meeting."))

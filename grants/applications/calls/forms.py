@@ -98,7 +98,7 @@ class CallForm(FlaskForm):
 
 class CallTextForm(FlaskForm):
     title = NameField(_l("Title"), validators=[DataRequired(_l("Give the call a title.")),
-                                                 Length(max=200)])
+                                               Length(max=200)])
     description = TextAreaField(
         _l("Description"), validators=[Length(max=20_000)],
         description=_l("Who and what the call funds, in plain words. Line breaks are kept."),
