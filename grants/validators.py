@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import validators
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField, validators
+
+from grants.errors import N_
 
 
 class NumberRange(validators.NumberRange):
@@ -23,3 +26,48 @@ class NumberRange(validators.NumberRange):
             super().__call__(form, field)
         finally:
             field.data = typed
+
+
+# Characters that change the direction of the text after them: embeddings and overrides
+# (U+202A-U+202E), isolates (U+2066-U+2069) and the marks (LRM, RLM, ALM). In a name they
+# make it read as something else ("gpj.exe" shown as "exe.jpg") or reorder the sentence it
+# is shown in. User names cannot hold them already (ASCII only).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                          "\u200e\u200f\u061c")
+
+
+BIDI_MESSAGE = N_("This name had hidden characters that change the direction of text. They "
+                  "have been taken out: check the name and send it again.")
+
+
+def without_bidi_controls(text: str) -> str:
+    return "".join(ch for ch in text if ch not in BIDI_CONTROLS)
+
+
+class NoBidiControls:
+    """Refuse a name holding a bidirectional control character.
+
+    The field is given back without them, so the rest of what was typed is kept and the
+    person sees the name as it will be shown before sending it again.
+    """
+
+    message = _l(BIDI_MESSAGE)
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and BIDI_CONTROLS.intersection(field.data):
+            field.data = without_bidi_controls(field.data)
+            raise validators.ValidationError(self.message)
+
+
+class NameField(StringField):
+    """A name others read: of a person, group, organisation, fund, call or request, a
+    pseudonym or a code standing for one, a partner or a budget line.
+
+    Every such field of every form is one of these (tests/test_names.py finds the fields
+    that look like names and fails for any that is not): it refuses direction controls and
+    lets the browser lay out a name typed in either direction.
+    """
+
+    def __init__(self, label=None, validators=None, render_kw=None, **kwargs):
+        super().__init__(label, [*(validators or ()), NoBidiControls()],
+                         render_kw={"dir": "auto", **(render_kw or {})}, **kwargs)

@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -280,6 +281,15 @@ def _translations():
     return translations
 
 
+def bdi(name) -> Markup | str:
+    """A name someone typed, as others see it: in <bdi>, so that a name written right to
+    left, or ending in punctuation, cannot reorder the sentence or row around it. A control
+    character in a name stored before they were refused cannot reach past it either."""
+    if name is None or name == "":
+        return ""
+    return Markup("<bdi>%s</bdi>") % name  # escapes the name
+
+
 def register_templating(app: Flask) -> None:
     from grants.admin.forms import role_label
     from grants.applications.forms import display_title
@@ -292,6 +302,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.globals.update(format_money=format_money, country_name=country_name,
                                  role_label=role_label, message_thread=thread,
                                  main_menu=main_menu, display_title=display_title)
+    app.jinja_env.filters["bdi"] = bdi
 
     @app.context_processor
     def _globals():

@@ -461,8 +461,8 @@ def test_the_second_approval_through_the_pages(app, client, auth, world, monkeyp
     assert client.post(f"{url}/approve").status_code == 302
     page = _page(client, url)
     assert "Approved, to send" in page
-    assert f"approved by {world.officer.username}" in page
-    assert f"second approval by {colleague.username}" in page
+    assert f"approved by <bdi>{world.officer.username}</bdi>" in page
+    assert f"second approval by <bdi>{colleague.username}</bdi>" in page
 
 
 def test_an_officer_with_a_conflict_neither_sees_nor_schedules_the_payments(app, client, auth,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Length
+
+from grants.validators import NameField
 
 ROLE_LABELS = {
     "applicant": _l("Applicant"),
@@ -28,5 +30,5 @@ class UserEditForm(FlaskForm):
 
 
 class NewUserForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(min=3, max=32)])
+    username = NameField(_l("User name"), validators=[DataRequired(), Length(min=3, max=32)])
     role = SelectField(_l("Role"))

@@ -23,6 +23,7 @@ from grants.models import (
     Call,
     User,
 )
+from grants.validators import BIDI_CONTROLS, BIDI_MESSAGE, without_bidi_controls
 
 FIELDS = ("category", "year", "description", "amount")
 MAX_ROWS = 100
@@ -83,6 +84,9 @@ def _check(row: Row, call: Call) -> None:
         errors["year"] = f"Choose a year from 1 to {call.max_years}."
     if len(v["description"]) > DESCRIPTION_MAX:
         errors["description"] = f"Use at most {DESCRIPTION_MAX} characters."
+    if BIDI_CONTROLS.intersection(v["description"]):  # a line's name, as in every name field
+        v["description"] = without_bidi_controls(v["description"])
+        errors["description"] = BIDI_MESSAGE
     amount = _amount(v["amount"], call.currency, errors)
     if not errors:
         row.line = BudgetLine(category=BudgetCategory(v["category"]), year=year,

@@ -14,7 +14,6 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
-    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -23,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.money import format_money
 from grants.organisations.forms import KIND_LABELS
+from grants.validators import NameField
 
 RISK_LABELS = {
     "low": _l("Low: we can work openly and threats are rare."),
@@ -82,13 +82,13 @@ class StartForm(FlaskForm):
     language = SelectField(_l("Language you will write in"), description=_l(
         "Write in the language you are most at ease in. The funder will read it in this "
         "language."))
-    name = StringField(_l("Name of the group"), validators=[Optional(), Length(max=200)],
-                       description=_l("A short code or a pseudonym is fine."))
+    name = NameField(_l("Name of the group"), validators=[Optional(), Length(max=200)],
+                     description=_l("A short code or a pseudonym is fine."))
     kind = RadioField(_l("What kind of group?"), validators=[Optional()])
     country = SelectField(_l("Country"), validators=[Optional()],
                           description=_l("Only the country; never a city or address."))
-    legal_name = StringField(_l("Legal name (only if registered)"),
-                             validators=[Optional(), Length(max=300)])
+    legal_name = NameField(_l("Legal name (only if registered)"),
+                           validators=[Optional(), Length(max=300)])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -103,9 +103,9 @@ class StartForm(FlaskForm):
 
 
 class AboutForm(FlaskForm):
-    title = StringField(_l("A short title for your request"),
-                        validators=[Length(max=200)], render_kw={"maxlength": 200},
-                        description=_l("For example: Safety for our community radio."))
+    title = NameField(_l("A short title for your request"),
+                      validators=[Length(max=200)], render_kw={"maxlength": 200},
+                      description=_l("For example: Safety for our community radio."))
     language = SelectField(_l("Language you are writing in"))
     risk_level = RadioField(_l("How much danger does your work bring you now?"))
     threat_description = TextAreaField(

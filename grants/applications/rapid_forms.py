@@ -10,6 +10,7 @@ from wtforms.validators import Length, Optional
 
 from grants.applications.rapid import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
 from grants.money import CURRENCIES
+from grants.validators import NameField
 
 AUTO = {"dir": "auto"}  # any language, either direction
 CATEGORY_LABELS = {
@@ -43,7 +44,7 @@ def _text(label, limit: int = TEXT_MAX, description: str = "", rows: int = 4):
 class RapidForm(FlaskForm):
     organisation = SelectField(_l("Filed by"), validate_choice=False)
     on_behalf = BooleanField(_l("We are a partner organisation filing for a defender"))
-    defender_alias = StringField(
+    defender_alias = NameField(
         _l("A name or code for the defender"), validators=[Optional(), Length(max=80)],
         description=_l("Only what we need to tell them apart. It is kept encrypted."),
         render_kw=AUTO)
@@ -72,7 +73,7 @@ LINE_CHOICES = options([("", _l("Choose"))]
 for _n in range(1, MAX_LINES + 1):
     setattr(RapidForm, f"line{_n}_category", SelectField(
         _l("Line %(n)d: for", n=_n), choices=LINE_CHOICES, validate_choice=False))
-    setattr(RapidForm, f"line{_n}_description", StringField(
+    setattr(RapidForm, f"line{_n}_description", NameField(
         _l("Line %(n)d: what", n=_n), validators=[Optional(), Length(max=SHORT_MAX)],
         render_kw=AUTO))
     setattr(RapidForm, f"line{_n}_amount", StringField(

@@ -8,6 +8,8 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.validators import Email as EmailValidator
 
+from grants.validators import NameField
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)],
@@ -24,7 +26,7 @@ class TwoFactorForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    username = StringField(
+    username = NameField(
         _l("User name"),
         description=_l("It can be a pseudonym. Others in the portal see only this name."),
         validators=[DataRequired(), Length(min=3, max=32)],

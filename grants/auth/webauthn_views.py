@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from grants.auth import webauthn
@@ -24,6 +24,7 @@ from grants.models import User, WebAuthnCredential
 from grants.models.types import utcnow
 from grants.policy import Permission, require
 from grants.security.ratelimit import RateLimited
+from grants.validators import NameField
 from grants.web import attach_error, public
 
 bp = Blueprint("security_keys", __name__)
@@ -34,8 +35,8 @@ NO_ANSWER = N_("Your browser did not send an answer from a security key. Securit
 
 
 class AddKeyForm(FlaskForm):
-    name = StringField(_l("A name for the key"), validators=[DataRequired(), Length(max=64)],
-                       description=_l("So you can tell your keys apart, e.g. “blue key”."))
+    name = NameField(_l("A name for the key"), validators=[DataRequired(), Length(max=64)],
+                     description=_l("So you can tell your keys apart, e.g. “blue key”."))
     # A key is a way in: someone at an unlocked, logged-in browser must not add their own.
     password = PasswordField(_l("Your password"), validators=[DataRequired()],
                              render_kw={"autocomplete": "current-password"})

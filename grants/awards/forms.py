@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from grants.applications.forms import BUDGET_LABELS
 from grants.models import Award, ReportRequirement
 from grants.money import plain_amount
+from grants.validators import NameField
 
 AWARD_STATUS_LABELS = {
     "pending_approval": _l("Waiting for a second approval"),
@@ -73,7 +74,7 @@ class ReviewForm(FlaskForm):
 
 
 class RequirementForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Length(max=200)])
+    title = NameField(_l("Title"), validators=[Length(max=200)])
     due_date = DateField(_l("Due date"), validators=[InputRequired(message=DATE_ERROR)])
     questions = TextAreaField(_l("Questions, one per line (at most 3)"),
                               render_kw={"rows": 4})
@@ -131,8 +132,8 @@ def budget_form(award: Award, **kwargs) -> FlaskForm:
         new_year = SelectField(_l("Add a line: year"), choices=[
             SelectChoice(str(y), str(y)) for y in range(1, award.years + 1)],
             validate_choice=False)  # checked with the amount, only when a line is added
-        new_description = StringField(_l("Add a line: description (optional)"),
-                                      validators=[Optional(), Length(max=300)])
+        new_description = NameField(_l("Add a line: description (optional)"),
+                                    validators=[Optional(), Length(max=300)])
         new_amount = StringField(_l("Add a line: amount (%(cur)s)", cur=award.currency),
                                  description=_l("Take the same amount from other lines."))
         reason = _reason()

@@ -7,11 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from grants.validators import NumberRange
+from grants.validators import NameField, NumberRange
 
 
 class FundForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = NameField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     currency = SelectField(_l("Currency"))
     envelope = StringField(_l("Budget envelope"), validators=[DataRequired(), Length(max=24)],

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from grants.applications.forms import BUDGET_LABELS
+from grants.validators import NameField
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -36,7 +37,7 @@ class EndorseForm(FlaskForm):
 
 
 class SubGrantForm(FlaskForm):
-    recipient_code = StringField(
+    recipient_code = NameField(
         _l("Code for the group"), validators=[DataRequired(_l("Give a code.")), Length(max=32)],
         description=_l("A code only, for example MOV-07; never a name. The funder never sees "
                        "it."), render_kw={"autocomplete": "off"})
@@ -73,8 +74,8 @@ class PaymentForm(FlaskForm):
 class CallForm(FlaskForm):
     """An intermediary's short call for its own sub-grants."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Give a title.")),
-                                                 Length(max=200)])
+    title = NameField(_l("Title"), validators=[DataRequired(_l("Give a title.")),
+                                               Length(max=200)])
     description = TextAreaField(_l("What you fund"), validators=[Optional(), Length(max=5000)],
                                 render_kw={"rows": 4})
     amount_min = StringField(_l("Smallest grant"), validators=[InputRequired(), Length(max=24)],

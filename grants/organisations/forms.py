@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from grants.validators import NameField
 
 KIND_LABELS = {
     "registered_ngo": _l("A registered organisation"),
@@ -16,17 +18,17 @@ KIND_LABELS = {
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(
+    name = NameField(
         _l("Name"),
         description=_l("The name we show in the portal. A short code or pseudonym is fine."),
         validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Who is applying"))
     country = SelectField(_l("Country"), validators=[DataRequired()],
                           description=_l("Only the country; never a city or address."))
-    legal_name = StringField(_l("Legal name (if registered)"),
-                             validators=[Optional(), Length(max=300)])
-    registration_number = StringField(_l("Registration number (if registered)"),
-                                      validators=[Optional(), Length(max=100)])
+    legal_name = NameField(_l("Legal name (if registered)"),
+                           validators=[Optional(), Length(max=300)])
+    registration_number = NameField(_l("Registration number (if registered)"),
+                                    validators=[Optional(), Length(max=100)])
     contact_details = TextAreaField(
         _l("How we can reach you safely"),
         description=_l("Stored encrypted. Only staff who need it can read it."),

@@ -9,6 +9,8 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from grants.validators import NameField
+
 ROUTE_LABELS = {
     "stripe_transfer": _l("Stripe transfer to the group's account"),
     "bank_transfer": _l("Bank transfer"),
@@ -42,11 +44,11 @@ class ScheduleForm(FlaskForm):
         InputRequired(message=_l("Choose how the money goes."))])
     amount = StringField(_l("Amount"), validators=[
         InputRequired(message=_l("Enter the amount."))])
-    holder = StringField(_l("Account holder"), validators=[Optional(), Length(max=300)],
-                         description=_l("Bank transfer: the name as the bank knows it."),
-                         render_kw={"autocomplete": "off", "dir": "auto"})
-    bank = StringField(_l("Bank"), validators=[Optional(), Length(max=300)],
+    holder = NameField(_l("Account holder"), validators=[Optional(), Length(max=300)],
+                       description=_l("Bank transfer: the name as the bank knows it."),
                        render_kw={"autocomplete": "off", "dir": "auto"})
+    bank = NameField(_l("Bank"), validators=[Optional(), Length(max=300)],
+                     render_kw={"autocomplete": "off", "dir": "auto"})
     bank_country = SelectField(_l("Country of the bank"), validate_choice=False)
     iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=64)],
                        description=_l("Its check digits are verified. Where the bank's country "
@@ -61,10 +63,10 @@ class ScheduleForm(FlaskForm):
                           description=_l("Stored encrypted, like the IBAN; only its last four "
                                          "characters are ever shown."),
                           render_kw={"autocomplete": "off", "dir": "ltr"})
-    provider = StringField(_l("Mobile-money provider"), validators=[Optional(), Length(max=300)])
+    provider = NameField(_l("Mobile-money provider"), validators=[Optional(), Length(max=300)])
     via_organisation = SelectField(_l("Intermediary"), validate_choice=False)
-    partner = StringField(_l("Trusted partner"), validators=[Optional(), Length(max=300)],
-                          description=_l("Who hands the money or goods over. Stored "
+    partner = NameField(_l("Trusted partner"), validators=[Optional(), Length(max=300)],
+                        description=_l("Who hands the money or goods over. Stored "
                                          "encrypted."))
     handed_over = StringField(_l("What the partner hands over"),
                               validators=[Optional(), Length(max=300)])

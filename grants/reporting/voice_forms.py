@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
@@ -17,7 +17,7 @@ from grants.reporting.consultations import (
     TOPIC_MAX,
 )
 from grants.reporting.survey import CHANGE_MAX
-from grants.validators import NumberRange
+from grants.validators import NameField, NumberRange
 
 AUTO = {"dir": "auto"}
 SCORES = [SelectChoice(str(n), str(n)) for n in range(1, 6)]
@@ -86,8 +86,8 @@ class SurveyForm(FlaskForm):
 
 class ConsultationForm(FlaskForm):
     held_on = _Date(_l("Held on"), validators=[InputRequired(DATE_ERROR)])
-    topic = StringField(_l("Topic"), validators=[InputRequired(_l("Write the topic.")),
-                                                 Length(max=TOPIC_MAX)], render_kw=AUTO)
+    topic = NameField(_l("Topic"), validators=[InputRequired(_l("Write the topic.")),
+                                               Length(max=TOPIC_MAX)], render_kw=AUTO)
     fund_id = SelectField(_l("Fund (optional)"), validate_choice=False)
     country = SelectField(_l("Country (optional)"), validate_choice=False,
                           description=_l("Leave empty for a regional or online meeting."))
@@ -109,7 +109,7 @@ class ConsultationForm(FlaskForm):
 
 
 for _n in range(1, MAX_GROUPS + 1):
-    setattr(ConsultationForm, f"group{_n}_label", StringField(
+    setattr(ConsultationForm, f"group{_n}_label", NameField(
         _l("Group, as participants described themselves"),
         validators=[Optional(), Length(max=GROUP_LABEL_MAX)], render_kw=AUTO))
     setattr(ConsultationForm, f"group{_n}_count", _Count(

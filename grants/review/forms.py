@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from grants.money import CURRENCIES
+from grants.validators import NameField
 
 RECOMMENDATION_LABELS = {
     "fund": _l("Fund"),
@@ -165,7 +166,7 @@ class RapidApproveForm(FlaskForm):
                          render_kw={"inputmode": "decimal"})
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))
     route = SelectField(_l("How the money goes"), choices=options(ROUTE_LABELS.items()))
-    route_detail = StringField(
+    route_detail = NameField(
         _l("Mobile-money provider, or the trusted partner who hands it over"),
         validators=[Optional(), Length(max=300)], render_kw={"dir": "auto"},
         description=_l("Not needed for a bank transfer; account details go on the payment."))

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from grants.validators import NumberRange
+from grants.validators import NameField, NumberRange
 
 TYPE_LABELS = {
     "open": _l("Open call (one deadline)"),
@@ -97,8 +97,8 @@ class CallForm(FlaskForm):
 
 
 class CallTextForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Give the call a title.")),
-                                                 Length(max=200)])
+    title = NameField(_l("Title"), validators=[DataRequired(_l("Give the call a title.")),
+                                               Length(max=200)])
     description = TextAreaField(
         _l("Description"), validators=[Length(max=20_000)],
         description=_l("Who and what the call funds, in plain words. Line breaks are kept."),
