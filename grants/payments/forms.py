@@ -9,6 +9,8 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from grants.fields import AmountField
+
 ROUTE_LABELS = {
     "stripe_transfer": _l("Stripe transfer to the group's account"),
     "bank_transfer": _l("Bank transfer"),
@@ -40,7 +42,7 @@ INDIRECT_HINT = _l("Suggested: the group does not receive foreign money itself."
 class ScheduleForm(FlaskForm):
     route = RadioField(_l("Route"), validators=[
         InputRequired(message=_l("Choose how the money goes."))])
-    amount = StringField(_l("Amount"), validators=[
+    amount = AmountField(_l("Amount"), validators=[
         InputRequired(message=_l("Enter the amount."))])
     account = StringField(_l("Account or mobile number (optional)"),
                           validators=[Optional(), Length(max=300)],
