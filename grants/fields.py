@@ -8,7 +8,9 @@ read with `locale=None`. Text it cannot read stays as typed, a `money.Unread` th
 the refusal, which the service reading it raises among its other refusals (so a form
 shows all its mistakes at once). The box keeps showing what was typed; a value put in for
 editing is written in the page's language. Text that reads two ways is refused with both
-readings in `.readings`, offered as a choice posted back as `<name>-meant`.
+readings in `.readings`, offered as a choice posted back as `<name>-meant`. Text not
+written as the page writes numbers is shown back as understood and must be sent again
+(the understood value posted back as `<name>-seen`) before a form acts on it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_decimal
 from flask import has_request_context
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from wtforms import StringField
 from wtforms.utils import unset_value
+from wtforms.validators import StopValidation
 
 from grants import money
 from grants.errors import ServiceError
@@ -43,10 +47,13 @@ class AmountField(StringField):
         super().__init__(*args, render_kw=render_kw or dict(DECIMAL), **kwargs)
         self.readings: tuple[tuple[str, str], ...] = ()
         self.meant: str | None = None
+        self.seen: str | None = None
+        self.to_confirm = False
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         self.meant = formdata.get(f"{self.name}-meant") if formdata else None
-        self.readings = ()
+        self.seen = formdata.get(f"{self.name}-seen") if formdata else None
+        self.readings, self.to_confirm = (), False
         super().process(formdata, data, extra_filters)
 
     def process_formdata(self, valuelist):
@@ -66,6 +73,16 @@ class AmountField(StringField):
             self.data = money.Unread(typed, exc)
             return
         self.data = money.plain_number(value)
+        self.to_confirm = not (self.meant or self.seen == self.data
+                               or money.written_as_the_page_writes(typed, value, page_locale(),
+                                                                   self.kind))
+
+    def pre_validate(self, form):
+        """Text not written as the page writes numbers ("1,500.50" on a Spanish page) is
+        shown back as understood, to send again, before anything is decided on it."""
+        if self.to_confirm:
+            raise StopValidation(_("Read as %(amount)s. Send again to confirm, or correct it.",
+                                   amount=self.understood()))
 
     def _chosen(self, exc: money.AmbiguousNumber) -> Decimal | None:
         """The reading the person picked among those of this very text, if any."""

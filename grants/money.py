@@ -46,7 +46,7 @@ from babel.numbers import (
     get_decimal_symbol,
 )
 
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
 
 # Currencies a funder of defenders commonly holds or pays in; extend as needed.
 CURRENCIES = ("USD", "EUR", "GBP", "CHF", "SEK", "NOK", "DKK", "CAD", "AUD", "JPY", "KES",
@@ -128,8 +128,8 @@ class AmbiguousNumber(ServiceError):
                  field: str | None = None):
         first, second = (format_decimal(r, format="#,##0.00####", locale=locale)
                          for r in readings)
-        super().__init__("“%(typed)s” could mean %(first)s or %(second)s: choose the one "
-                         "you meant.", field, typed=typed, first=first, second=second)
+        super().__init__(N_("“%(typed)s” could mean %(first)s or %(second)s: choose the "
+                            "one you meant."), field, typed=typed, first=first, second=second)
         self.readings, self.shown = readings, (first, second)
 
 
@@ -173,9 +173,10 @@ def read_number(text: str | None, locale: str | None, *, field: str | None = Non
     if isinstance(text, Unread):
         raise text.refuse(field)
     cleaned = _strip_along(_BIDI.sub("", text or "").translate(_DIGITS).strip(), kind)
+    if cleaned[:1] in ("-", "−") and kind == PERCENT:
+        raise ServiceError("Enter a percentage from 0 to 100.", field)
     if cleaned[:1] in ("-", "−"):
-        raise ServiceError("Enter an amount of zero or more." if kind == AMOUNT
-                           else "Enter a percentage from 0 to 100.", field)
+        raise ServiceError("Enter an amount of zero or more.", field)
     if locale is None:
         if not _MACHINE.fullmatch(cleaned):
             raise _not_a_number(field, kind, None)
@@ -191,6 +192,28 @@ def read_number(text: str | None, locale: str | None, *, field: str | None = Non
     if len(found) == 2 and found[0] != found[1]:
         raise AmbiguousNumber(text or "", (found[0], found[1]), locale, field)
     return found[0]
+
+
+def written_as_the_page_writes(text: str, value: Decimal, locale: str, kind: str = AMOUNT
+                               ) -> bool:
+    """True when `text` is `value` as the page's language writes it (with or without
+    grouping, its digits or latin ones, a symbol along): nothing could surprise whoever
+    typed it, so the reading needs no confirming."""
+    core = _strip_along(_BIDI.sub("", text).translate(_DIGITS).strip(), kind)
+    return _spaced(core) in _writings(value, locale)
+
+
+@lru_cache(maxsize=1024)
+def _writings(value: Decimal, locale: str) -> frozenset[str]:
+    systems = ("latn", "default", "arab") if locale.startswith("ar") else ("latn", "default")
+    return frozenset(
+        _spaced(format_decimal(value, format=pattern, locale=locale, numbering_system=system,
+                               decimal_quantization=False).translate(_DIGITS))
+        for system in systems for pattern in (None, "#,##0.00", "0.##", "0.00"))
+
+
+def _spaced(text: str) -> str:
+    return "".join(" " if c in _SPACES else c for c in text)
 
 
 def _strip_along(text: str, kind: str) -> str:

@@ -254,3 +254,20 @@ def test_spanish_call_shares_are_read_as_spanish(app, client, auth, world):
         call = db.session.scalar(sa.select(Call).order_by(Call.id.desc()).limit(1))
         assert (call.amount_min_minor, call.amount_max_minor) == (100_000, 2_000_050)
         assert (call.min_protection_share_bp, call.min_psychosocial_share_bp) == (1250, 725)
+
+
+def test_an_amount_not_written_as_the_page_writes_is_confirmed_first(app, client, auth, world):
+    auth.login(world.admin)
+    client.set_cookie("lang", "es")
+    base = {"name": "Fondo", "description": "", "currency": "EUR",
+            "rapid_response_target_hours": "48", "is_active": "y"}
+    r = client.post("/funds/new", data=base | {"envelope": "250,000.50"})  # English habit
+    page = r.data.decode()
+    assert r.status_code == 200 and "250.000,50" in page and 'value="250,000.50"' in page
+    assert 'name="envelope-seen" value="250000.50"' in page
+    r = client.post("/funds/new", data=base | {"envelope": "250,000.50",
+                                               "envelope-seen": "250000.50"})
+    assert r.status_code == 302
+    with app.app_context():
+        fund = db.session.scalar(sa.select(Fund).where(Fund.name == "Fondo"))
+        assert fund.envelope_minor == 25_000_050

@@ -389,7 +389,7 @@ def _check_amounts(c: _Collector, currency: str, amount_min: str, amount_max: st
 def percent_to_bp(text: str | None, field: str) -> int:
     """A percentage as a form field passes it on ("12.5", read by `fields.PercentField` in
     the page's language) in basis points (1250)."""
-    value = money.read_number((text or "").strip() or "0", None, field=field, kind=money.PERCENT)
+    value = money.read_number(text or "0", None, field=field, kind=money.PERCENT)
     if not value.is_finite() or value < 0 or value > 100:
         raise ServiceError(_("Enter a percentage from 0 to 100."), field)
     scaled = value * 100
