@@ -94,7 +94,8 @@ def test_the_table_covers_every_language_and_mark():
 
 
 @pytest.mark.parametrize(("lang", "typed", "bp"), [
-    ("en", "12.5", 1250), ("en", "12.5%", 1250), ("es", "12,5 %", 1250), ("fr", "12,5\u00a0%", 1250),
+    ("en", "12.5", 1250), ("en", "12.5%", 1250), ("es", "12,5 %", 1250),
+    ("fr", "12,5\u00a0%", 1250),
     ("pt", "7,25%", 725), ("ru", "10", 1000), ("ar", "١٢٫٥٪", 1250), ("fa", "۱۲٫۵٪", 1250),
 ])
 def test_percentages_read_the_same_way(lang, typed, bp):
