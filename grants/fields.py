@@ -43,8 +43,9 @@ class AmountField(StringField):
     kind = money.AMOUNT
     shown = "#,##0.00####"
 
-    def __init__(self, *args, render_kw=None, **kwargs):
+    def __init__(self, *args, render_kw=None, confirm: bool = True, **kwargs):
         super().__init__(*args, render_kw=render_kw or dict(DECIMAL), **kwargs)
+        self.confirm = confirm  # False where no page comes back to confirm on (a JSON call)
         self.readings: tuple[tuple[str, str], ...] = ()
         self.meant: str | None = None
         self.seen: str | None = None
@@ -73,7 +74,7 @@ class AmountField(StringField):
             self.data = money.Unread(typed, exc)
             return
         self.data = money.plain_number(value)
-        self.to_confirm = not (self.meant or self.seen == self.data
+        self.to_confirm = self.confirm and not (self.meant or self.seen == self.data
                                or money.written_as_the_page_writes(typed, value, page_locale(),
                                                                    self.kind))
 

@@ -272,3 +272,30 @@ def test_an_amount_not_written_as_the_page_writes_is_confirmed_first(app, client
     with app.app_context():
         fund = db.session.scalar(sa.select(Fund).where(Fund.name == "Fondo"))
         assert fund.envelope_minor == 25_000_050
+
+
+def _money_fields():
+    for cls in _form_classes():
+        for name, unbound in vars(cls).items():
+            if isinstance(unbound, UnboundField) and issubclass(unbound.field_class,
+                                                                 AmountField):
+                yield f"{cls.__name__}.{name}", unbound
+
+
+@pytest.mark.parametrize(("typed", "understood"), [
+    ("1.500", "1500"), ("400,50", "400.50"), ("1.234.567,5", "1234567.5"), ("12,5 %", "12.5"),
+])
+def test_every_money_field_of_every_form_reads_spanish(app, typed, understood):
+    from werkzeug.datastructures import MultiDict
+    from wtforms.meta import DefaultMeta
+    fields = list(_money_fields())
+    assert fields
+    with app.test_request_context("/", headers={"Cookie": "lang=es"}):
+        for label, unbound in fields:
+            if "%" in typed and unbound.field_class.kind != money.PERCENT:
+                continue
+            field = unbound.bind(form=None, name="x", _meta=DefaultMeta())
+            field.process(MultiDict({"x": typed}))
+            assert field.data == understood, label
+            field.process(MultiDict({"x": "1,500"}))  # reads two ways: asked, not guessed
+            assert isinstance(field.data, money.Unread) and len(field.readings) == 2, label

@@ -12,7 +12,7 @@ from grants.fields import AmountField
 
 
 class DonationForm(FlaskForm):
-    amount = AmountField(_l("Amount"), validators=[InputRequired(), Length(max=24)],
+    amount = AmountField(_l("Amount"), validators=[InputRequired(), Length(max=24)], confirm=False,
                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
     def __init__(self, *args, currency: str, minimum: int, maximum: int, **kwargs):
