@@ -299,3 +299,38 @@ def test_every_money_field_of_every_form_reads_spanish(app, typed, understood):
             assert field.data == understood, label
             field.process(MultiDict({"x": "1,500"}))  # reads two ways: asked, not guessed
             assert isinstance(field.data, money.Unread) and len(field.readings) == 2, label
+
+
+def test_an_arabic_emergency_request_reads_arabic_indic_digits(app, client, auth, world):
+    from grants.models import ApplicationStatus
+    from tests.test_rapid import _form as rapid_form
+    auth.login(world.applicant)
+    client.set_cookie("lang", "ar")
+    r = client.post(f"/applications/rapid/{world.rapid_call.id}", data=rapid_form(
+        organisation=str(world.org.id), line1_amount="١٬٢٠٠٫٥٠",
+        line2_amount="US$ ٣٠٠"))
+    assert r.status_code == 302, r.get_data(as_text=True)[-3000:]
+    with app.app_context():
+        a = db.session.scalars(sa.select(Application).where(
+            Application.call_id == world.rapid_call.id).order_by(Application.id.desc())).first()
+        assert a.status == ApplicationStatus.SUBMITTED
+        assert sorted(line.amount_minor for line in a.budget_lines) == [30_000, 120_050]
+
+
+def test_a_spanish_sub_grant_and_its_payment_read_as_spanish(app, client, auth, world):
+    from grants.models import SubGrant
+    client.set_cookie("lang", "es")
+    auth.login(world.intermediary)
+    award_id = world.regranting_award.id  # 3,500 left to sub-grant
+    r = client.post(f"/regranting/awards/{award_id}/sub-grants/new", data={
+        "recipient_code": "MOV-ES", "amount": "1.500", "country": "KE",
+        "category": "programme", "theme": "", "keep_details": "none"})
+    assert r.status_code == 302
+    with app.app_context():
+        grant = db.session.scalar(sa.select(SubGrant).where(SubGrant.recipient_code == "MOV-ES"))
+        assert grant.amount_minor == 150_000
+    r = client.post(f"/regranting/sub-grants/{grant.id}/payments/new", data={
+        "amount": "200,50", "route": "mobile_money", "paid_on": "2026-03-01"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.get(SubGrant, grant.id).paid_minor == 20_050
