@@ -15,9 +15,9 @@ An amount or a percentage is read in the language of the page, never guessed:
    (en, ar, fa: "."; es, fr, pt, ru: ","), the other one groups thousands.
 3. A reading is well formed when at most one decimal mark comes, after every grouping
    mark, all grouping marks are the same mark, and, when grouped, the first group has one
-   to three digits (not starting with 0 unless alone) and each later group exactly three.
+   to three digits and does not start with 0, and each later group has exactly three.
 4. The text is read first with the language's marks (rule 2). If that is well formed and
-   does not end in the decimal mark followed by exactly three digits, that is the number.
+   has not exactly three digits after its decimal mark, that is the number.
 5. Otherwise it is also read with "." and "," swapped (the other habit: "1.500,50" on an
    English page, "1,500.50" on a Spanish one). If exactly one of the two readings is well
    formed, or both give the same number, that is the number; if neither is, the text is
@@ -25,6 +25,10 @@ An amount or a percentage is read in the language of the page, never guessed:
 6. If both are well formed and differ ("1.500" on an English page: 1.5 or 1500; "1,500" on
    a Spanish, French, Portuguese or Russian one: 1,5 or 1500), `AmbiguousNumber` is raised
    with both readings; the form keeps the text and asks which one was meant.
+7. Text that reads one way but is not that number as the page's language writes it (Babel's
+   patterns, with or without grouping, in its own digits or latin ones, a symbol along:
+   `written_as_the_page_writes`), such as "1,500.50" on a Spanish page, is shown back as
+   understood ("1.500,50") and sent again before a form acts on it (`grants.fields`).
 
 Text that a program wrote (configuration, `plain_amount`, the value a form field passes on
 after reading) is read with `locale=None`: digits with an optional "." and decimals only.
