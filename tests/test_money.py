@@ -334,3 +334,17 @@ def test_a_spanish_sub_grant_and_its_payment_read_as_spanish(app, client, auth, 
     assert r.status_code == 302
     with app.app_context():
         assert db.session.get(SubGrant, grant.id).paid_minor == 20_050
+
+
+def test_a_spanish_tranche_schedule_is_written_and_read_as_spanish(app, client, auth, world):
+    from tests.test_awards import _make_grant, _schedule_data, _tranche_states
+    grant = _make_grant(app, world)
+    auth.login(world.officer)
+    client.set_cookie("lang", "es")
+    url = f"{grant.url}/schedule"
+    assert 'value="1000,00"' in client.get(url).data.decode()  # reads back to itself
+    dates = ["2026-01-15", "2027-02-01", "2028-02-01"]
+    r = client.post(url, data=_schedule_data(grant, ["1.500", "1000,00", "500"], dates,
+                                             ["", "", ""], reason="El alquiler vence antes"))
+    assert r.status_code == 302
+    assert [a for a, _ in _tranche_states(app, grant)] == [150_000, 100_000, 50_000]
