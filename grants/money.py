@@ -1,13 +1,56 @@
-"""Money as integer minor units with an ISO 4217 currency; never floats."""
+"""Money as integer minor units with an ISO 4217 currency; never floats.
+
+Reading what people type (`read_number`, `to_minor(..., locale=...)`)
+----------------------------------------------------------------------
+An amount or a percentage is read in the language of the page, never guessed:
+
+1. Bidirectional marks are dropped; Arabic-Indic (U+0660-0669) and Persian (U+06F0-06F9)
+   digits are read as 0-9; a currency code ("USD") or symbol ("US$", "$", "€", as Babel
+   writes them in any of the portal's languages) typed before or after an amount is
+   dropped, as is "%" (or "٪") after a percentage. A minus sign is refused.
+2. Marks between digits: the Arabic decimal separator U+066B is always the decimal mark;
+   spaces (also no-break U+00A0, narrow no-break U+202F, thin U+2009), apostrophes (' and
+   ’) and the Arabic thousands separator U+066C always group thousands. Of "." and ",",
+   the one that is the language's decimal mark in Babel (latin digits) is the decimal mark
+   (en, ar, fa: "."; es, fr, pt, ru: ","), the other one groups thousands.
+3. A reading is well formed when at most one decimal mark comes, after every grouping
+   mark, all grouping marks are the same mark, and, when grouped, the first group has one
+   to three digits and does not start with 0, and each later group has exactly three.
+4. The text is read first with the language's marks (rule 2). If that is well formed and
+   has not exactly three digits after its decimal mark, that is the number.
+5. Otherwise it is also read with "." and "," swapped (the other habit: "1.500,50" on an
+   English page, "1,500.50" on a Spanish one). If exactly one of the two readings is well
+   formed, or both give the same number, that is the number; if neither is, the text is
+   refused as not a number.
+6. If both are well formed and differ ("1.500" on an English page: 1.5 or 1500; "1,500" on
+   a Spanish, French, Portuguese or Russian one: 1,5 or 1500), `AmbiguousNumber` is raised
+   with both readings; the form keeps the text and asks which one was meant.
+7. Text that reads one way but is not that number as the page's language writes it (Babel's
+   patterns, with or without grouping, in its own digits or latin ones, a symbol along:
+   `written_as_the_page_writes`), such as "1,500.50" on a Spanish page, is shown back as
+   understood ("1.500,50") and sent again before a form acts on it (`grants.fields`).
+
+Text that a program wrote (configuration, `plain_amount`, the value a form field passes on
+after reading) is read with `locale=None`: digits with an optional "." and decimals only.
+`plain_amount` writes a value back for editing in the page's language with no grouping,
+so that it reads back to itself under these rules (for currencies of up to two decimals).
+"""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+)
 
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
 
 # Currencies a funder of defenders commonly holds or pays in; extend as needed.
 CURRENCIES = ("USD", "EUR", "GBP", "CHF", "SEK", "NOK", "DKK", "CAD", "AUD", "JPY", "KES",
@@ -18,13 +61,14 @@ def exponent(currency: str) -> int:
     return get_currency_precision(currency)
 
 
-def to_minor(text: str, currency: str, *, field: str | None = None) -> int:
-    """Parse a decimal amount typed by a person ("1,500.50") into minor units."""
-    cleaned = (text or "").replace(",", "").replace(" ", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ServiceError("Enter an amount in numbers, like 1500 or 1500.50.", field) from exc
+def to_minor(text: str | Decimal, currency: str, *, field: str | None = None,
+             locale: str | None = None) -> int:
+    """Minor units of an amount: text typed in `locale` ("1.500,50" in "es"), text a
+    program wrote (`locale=None`, "1500.50"), or a number a form field already read."""
+    if isinstance(text, Decimal):
+        value = text
+    else:
+        value = read_number(text, locale, field=field, kind=AMOUNT)
     if not value.is_finite() or value < 0:
         raise ServiceError("Enter an amount of zero or more.", field)
     places = exponent(currency)
@@ -56,6 +100,173 @@ def _formatted(amount: int, currency: str, locale: str) -> str:
     return format_currency(from_minor(amount, currency), currency, locale=locale)
 
 
-def plain_amount(amount: int, currency: str) -> str:
-    """The amount as typed in a form field (no grouping, no symbol)."""
-    return f"{from_minor(amount, currency):f}"
+def plain_amount(amount: int, currency: str, locale: str | None = None) -> str:
+    """The amount as typed in a form field (no grouping, no symbol), in `locale`'s marks."""
+    return plain_number(from_minor(amount, currency), locale)
+
+
+def plain_number(value: Decimal, locale: str | None = None) -> str:
+    """A number written for editing: "1500.50", or "1500,50" where "," is the decimal mark."""
+    text = f"{value:f}"
+    return text.replace(".", _marks(locale)[0]) if locale else text
+
+
+# --- reading numbers as people type them (rules in the module docstring) -----------------
+
+AMOUNT, PERCENT = "amount", "percent"
+LANGUAGES = ("en", "es", "fr", "pt", "ru", "ar", "fa")
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_SPACES = " \u00a0\u202f\u2009\u2007"
+_GROUPS = frozenset(_SPACES + "'\u2019\u066c")  # always group thousands
+_DECIMALS = frozenset("\u066b")  # always the decimal mark
+_PART = re.compile(r"([0-9]+)|(.)", re.S)
+_MACHINE = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
+
+
+class AmbiguousNumber(ServiceError):
+    """The text reads as two different numbers in the page's language; `readings` holds
+    both (the language's own reading first) for the form to offer."""
+
+    def __init__(self, typed: str, readings: tuple[Decimal, Decimal], locale: str,
+                 field: str | None = None):
+        first, second = (format_decimal(r, format="#,##0.00####", locale=locale)
+                         for r in readings)
+        super().__init__(N_("“%(typed)s” could mean %(first)s or %(second)s: choose the "
+                            "one you meant."), field, typed=typed, first=first, second=second)
+        self.readings, self.shown = readings, (first, second)
+
+
+class Unread(str):
+    """Text a form field could not read (kept as typed), carrying its refusal: the service
+    that reads it with `locale=None` raises that refusal, about its own field, so the
+    refusal is shown where and with what the service's other refusals are shown."""
+
+    refusal: ServiceError
+
+    def __new__(cls, typed: str, refusal: ServiceError):
+        text = super().__new__(cls, typed)
+        text.refusal = refusal
+        return text
+
+    def refuse(self, field: str | None) -> ServiceError:
+        self.refusal.field = field or self.refusal.field
+        return self.refusal
+
+
+@lru_cache(maxsize=16)
+def _marks(locale: str | None) -> tuple[str, str]:
+    """(decimal mark, the other of "." and ",") of a language, latin digits."""
+    decimal = get_decimal_symbol(locale or "en", numbering_system="latn")
+    decimal = decimal if decimal in ".," else "."
+    return decimal, "," if decimal == "." else "."
+
+
+@lru_cache(maxsize=1)
+def _symbols() -> tuple[str, ...]:
+    """Currency codes and symbols a person may type along, longest first."""
+    found = {"$", "€", "£", "¥"} | set(CURRENCIES)
+    for code in CURRENCIES:
+        found |= {get_currency_symbol(code, locale=lang) for lang in LANGUAGES}
+    return tuple(sorted((s.strip() for s in found if s.strip()), key=len, reverse=True))
+
+
+def read_number(text: str | None, locale: str | None, *, field: str | None = None,
+                kind: str = AMOUNT) -> Decimal:
+    """The number a person typed in `locale` (or a program wrote, `locale=None`)."""
+    if isinstance(text, Unread):
+        raise text.refuse(field)
+    cleaned = _strip_along(_BIDI.sub("", text or "").translate(_DIGITS).strip(), kind)
+    if cleaned[:1] in ("-", "−") and kind == PERCENT:
+        raise ServiceError("Enter a percentage from 0 to 100.", field)
+    if cleaned[:1] in ("-", "−"):
+        raise ServiceError("Enter an amount of zero or more.", field)
+    if locale is None:
+        if not _MACHINE.fullmatch(cleaned):
+            raise _not_a_number(field, kind, None)
+        return Decimal(cleaned)
+    decimal, other = _marks(locale)
+    own = _reading(cleaned, _DECIMALS | {decimal}, _GROUPS | {other})
+    if own is not None and own[1] != 3:
+        return own[0]
+    swapped = _reading(cleaned, _DECIMALS | {other}, _GROUPS | {decimal})
+    found = [r[0] for r in (own, swapped) if r is not None]
+    if not found:
+        raise _not_a_number(field, kind, locale)
+    if len(found) == 2 and found[0] != found[1]:
+        raise AmbiguousNumber(text or "", (found[0], found[1]), locale, field)
+    return found[0]
+
+
+def written_as_the_page_writes(text: str, value: Decimal, locale: str, kind: str = AMOUNT
+                               ) -> bool:
+    """True when `text` is `value` as the page's language writes it (with or without
+    grouping, its digits or latin ones, a symbol along): nothing could surprise whoever
+    typed it, so the reading needs no confirming."""
+    core = _strip_along(_BIDI.sub("", text).translate(_DIGITS).strip(), kind)
+    return _spaced(core) in _writings(value, locale)
+
+
+@lru_cache(maxsize=1024)
+def _writings(value: Decimal, locale: str) -> frozenset[str]:
+    systems = ("latn", "default", "arab") if locale.startswith("ar") else ("latn", "default")
+    return frozenset(
+        _spaced(format_decimal(value, format=pattern, locale=locale, numbering_system=system,
+                               decimal_quantization=False).translate(_DIGITS))
+        for system in systems for pattern in (None, "#,##0.00", "0.##", "0.00"))
+
+
+def _spaced(text: str) -> str:
+    return "".join(" " if c in _SPACES else c for c in text)
+
+
+def _strip_along(text: str, kind: str) -> str:
+    """Drop a currency code or symbol (amounts) or a percent sign typed before or after."""
+    tokens = _symbols() if kind == AMOUNT else ("%", "٪")
+    for token in tokens:
+        if text.upper().startswith(token.upper()):
+            text = text[len(token):].strip()
+            break
+    for token in tokens:
+        if text.upper().endswith(token.upper()):
+            text = text[:-len(token)].strip()
+            break
+    return text
+
+
+def _reading(text: str, decimals: frozenset[str], groups: frozenset[str]
+             ) -> tuple[Decimal, int] | None:
+    """(number, count of decimals) when `text` is well formed with these marks."""
+    parts = [m.group(1) or m.group(2) for m in _PART.finditer(text)]
+    marks = [p for p in parts if not p.isdigit()]
+    if not parts or any(m not in decimals | groups for m in marks):
+        return None
+    points = [i for i, p in enumerate(parts) if p in decimals]
+    whole = parts[:points[0]] if points else parts
+    fraction = parts[points[0] + 1:] if points else []
+    if len(points) > 1 or any(not p.isdigit() for p in fraction):
+        return None
+    runs = whole[0::2]
+    if any(not r.isdigit() for r in runs) or any(p.isdigit() for p in whole[1::2]):
+        return None
+    if not _grouped_well(runs, whole[1::2]) or not (runs or fraction):
+        return None
+    digits = "".join(runs) or "0"
+    tail = "".join(fraction)
+    return Decimal(f"{digits}.{tail}" if tail else digits), len(tail)
+
+
+def _grouped_well(runs: list[str], marks: list[str]) -> bool:
+    if not marks:
+        return True
+    kinds = {" " if m in _SPACES else m for m in marks}
+    first_ok = 1 <= len(runs[0]) <= 3 and not runs[0].startswith("0")
+    return len(kinds) == 1 and first_ok and all(len(r) == 3 for r in runs[1:])
+
+
+def _not_a_number(field: str | None, kind: str, locale: str | None) -> ServiceError:
+    example = plain_number(Decimal("1500.50") if kind == AMOUNT else Decimal("12.5"), locale)
+    if kind == PERCENT:
+        return ServiceError("Enter a percentage in numbers, like %(example)s.", field,
+                            example=example)
+    return ServiceError("Enter an amount in numbers, like %(example)s.", field, example=example)

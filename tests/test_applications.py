@@ -308,7 +308,7 @@ def test_required_answers_are_needed_to_send(app, client, auth, world):
 @pytest.mark.parametrize(("amount", "message"), [
     ("-50", "Enter an amount of zero or more."),
     ("fifty", "Enter an amount in numbers"),
-    ("10.555", "at most 2 decimal places"),
+    ("10.5555", "at most 2 decimal places"),
     ("0", "Enter an amount above zero"),
     ("", "Enter the amount."),
 ])

@@ -87,7 +87,7 @@ def test_a_calls_years_read_naturally_in_every_language(app, client, auth, world
     auth.login(world.officer)
     client.set_cookie("lang", lang)
     page = _page(client.post(f"/review/applications/{world.submitted.id}/decide",
-                             data={**TERMS, "years": "4"}))
+                             data={**TERMS, "amount": "1500", "years": "4"}))
     with app.test_request_context(), force_locale(lang):
         if lang in ("ru", "ar"):
             from flask_babel import ngettext

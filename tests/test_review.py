@@ -263,7 +263,7 @@ def test_an_approval_below_the_threshold_is_whole_at_once(app, client, auth, wor
     ({"years": ""}, "An award from this call lasts one year."),
     ({"amount": "0"}, "Enter an amount above zero."),
     ({"amount": "-5"}, "Enter an amount of zero or more."),
-    ({"amount": "100.555"}, "USD amounts have at most 2 decimal places."),
+    ({"amount": "100.5555"}, "USD amounts have at most 2 decimal places."),
     ({"amount": "a lot"}, "Enter an amount in numbers"),
 ])
 def test_bad_terms_are_refused_and_nothing_typed_is_lost(app, client, auth, world, change,

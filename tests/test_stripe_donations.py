@@ -79,7 +79,7 @@ def test_applicant_pages_never_load_third_party_scripts(client, auth, world, str
 
 @pytest.mark.parametrize(("amount", "message"), [
     ("0.99", b"Give between"), ("10000.01", b"Give between"), ("ten", b"numbers"),
-    ("1.001", b"decimal places"), ("", b"error"),
+    ("1.0011", b"decimal places"), ("", b"error"),
 ])
 def test_the_amount_is_checked_before_stripe_is_asked(app, client, world, stripe_on,
                                                       amount, message):

@@ -28,7 +28,7 @@ from grants.validators import BIDI_CONTROLS, BIDI_MESSAGE, without_bidi_controls
 FIELDS = ("category", "year", "description", "amount")
 MAX_ROWS = 100
 DESCRIPTION_MAX = 300
-_ROW_KEY = re.compile(r"rows-(\d{1,3})-(category|year|description|amount)")
+_ROW_KEY = re.compile(r"rows-(\d{1,3})-(category|year|description|amount|meant)")
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Row:
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
     line: BudgetLine | None = None
+    readings: tuple[tuple[str, str], ...] = ()  # the two ways its amount reads, to choose
 
 
 @dataclass
@@ -59,23 +60,30 @@ def rows_from_formdata(formdata) -> list[dict[str, str]] | None:
             found.setdefault(int(match[1]), {})[match[2]] = formdata.get(key) or ""
     if not found:
         return None
-    return [{f: found[i].get(f, "").strip() for f in FIELDS} for i in sorted(found)]
+    return [_kept({f: found[i].get(f, "").strip() for f in (*FIELDS, "meant")})
+            for i in sorted(found)]
+
+
+def _kept(values: dict[str, str]) -> dict[str, str]:
+    """The row's fields, and "meant" (which reading of an amount was chosen) only if any."""
+    return {k: v for k, v in values.items() if k in FIELDS or v}
 
 
 def is_blank(values: dict[str, str]) -> bool:
     return not (values.get("category") or values.get("description") or values.get("amount"))
 
 
-def check_rows(raw: list[dict[str, str]], call: Call) -> list[Row]:
-    """Each non-blank row, checked against the call (categories, years, currency)."""
-    rows = [Row({f: str(values.get(f) or "") for f in FIELDS}) for values in raw
-            if not is_blank(values)]
+def check_rows(raw: list[dict[str, str]], call: Call, locale: str = "en") -> list[Row]:
+    """Each non-blank row, checked against the call (categories, years, currency), its
+    amount read as typed in `locale` (the page's language)."""
+    rows = [Row(_kept({f: str(values.get(f) or "") for f in (*FIELDS, "meant")}))
+            for values in raw if not is_blank(values)]
     for row in rows:
-        _check(row, call)
+        _check(row, call, locale)
     return rows
 
 
-def _check(row: Row, call: Call) -> None:
+def _check(row: Row, call: Call, locale: str) -> None:
     v, errors = row.values, row.errors
     if v["category"] not in BudgetCategory._value2member_map_:
         errors["category"] = "Choose a category."
@@ -87,19 +95,20 @@ def _check(row: Row, call: Call) -> None:
     if BIDI_CONTROLS.intersection(v["description"]):  # a line's name, as in every name field
         v["description"] = without_bidi_controls(v["description"])
         errors["description"] = BIDI_MESSAGE
-    amount = _amount(v["amount"], call.currency, errors)
+    amount = _amount(row, call.currency, locale)
     if not errors:
         row.line = BudgetLine(category=BudgetCategory(v["category"]), year=year,
                               description=v["description"], amount_minor=amount,
                               currency=call.currency)
 
 
-def _amount(text: str, currency: str, errors: dict[str, str]) -> int:
+def _amount(row: Row, currency: str, locale: str) -> int:
+    text, errors = row.values["amount"], row.errors
     if not text:
         errors["amount"] = "Enter the amount."
         return 0
     try:
-        minor = money.to_minor(text, currency)
+        minor = money.to_minor(_meant(row, locale), currency)
     except ServiceError as exc:
         errors["amount"] = exc.message
         return 0
@@ -108,12 +117,26 @@ def _amount(text: str, currency: str, errors: dict[str, str]) -> int:
     return minor
 
 
-def save_budget(actor: User, application: Application, raw: list[dict[str, str]]) -> list[Row]:
+def _meant(row: Row, locale: str):
+    """The amount typed, read in `locale`; of an amount that reads two ways, the reading
+    chosen (posted as "meant"), else the refusal, with both readings kept on the row."""
+    try:
+        return money.read_number(row.values["amount"], locale)
+    except money.AmbiguousNumber as exc:
+        options = [money.plain_number(r) for r in exc.readings]
+        if row.values.get("meant") in options:
+            return money.read_number(row.values["meant"], None)
+        row.readings = tuple(zip(options, exc.shown, strict=True))
+        raise
+
+
+def save_budget(actor: User, application: Application, raw: list[dict[str, str]],
+                locale: str = "en") -> list[Row]:
     """Keep the rows: as lines when all are right, else as typed in the draft."""
     if len([r for r in raw if not is_blank(r)]) > MAX_ROWS:
         raise ServiceError("A budget can have at most %(max)s lines.", field="budget",
                            max=MAX_ROWS)
-    rows = check_rows(raw, application.call)
+    rows = check_rows(raw, application.call, locale)
     if any(row.errors for row in rows):
         application.budget_draft = [row.values for row in rows]
     else:
@@ -124,13 +147,15 @@ def save_budget(actor: User, application: Application, raw: list[dict[str, str]]
     return rows
 
 
-def current_rows(application: Application) -> list[Row]:
-    """The rows to show: the draft as typed if there is one, else the saved lines."""
+def current_rows(application: Application, locale: str = "en") -> list[Row]:
+    """The rows to show: the draft as typed if there is one, else the saved lines (amounts
+    written in `locale`, so that they read back to themselves)."""
     if application.budget_draft is not None:
-        return check_rows(application.budget_draft, application.call)
+        return check_rows(application.budget_draft, application.call, locale)
     return [Row({"category": line.category.value, "year": str(line.year),
                  "description": line.description,
-                 "amount": money.plain_amount(line.amount_minor, line.currency)}, line=line)
+                 "amount": money.plain_amount(line.amount_minor, line.currency, locale)},
+                line=line)
             for line in application.budget_lines]
 
 

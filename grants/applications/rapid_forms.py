@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from grants.applications.rapid import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
+from grants.fields import AmountField
 from grants.money import CURRENCIES
 from grants.validators import NameField
 
@@ -76,6 +77,6 @@ for _n in range(1, MAX_LINES + 1):
     setattr(RapidForm, f"line{_n}_description", NameField(
         _l("Line %(n)d: what", n=_n), validators=[Optional(), Length(max=SHORT_MAX)],
         render_kw=AUTO))
-    setattr(RapidForm, f"line{_n}_amount", StringField(
+    setattr(RapidForm, f"line{_n}_amount", AmountField(
         _l("Line %(n)d: amount", n=_n), validators=[Optional(), Length(max=20)],
         render_kw={"inputmode": "decimal"}))

@@ -271,19 +271,19 @@ def _budget(application: Application):
     if request.method == "GET":
         data = rescued_formdata()
         raw = budget.rows_from_formdata(data) if data else None
-        rows = (budget.check_rows(raw, application.call) if raw is not None
-                else budget.current_rows(application))
+        rows = (budget.check_rows(raw, application.call, g.lang) if raw is not None
+                else budget.current_rows(application, g.lang))
         return _budget_page(application, rows, more)
     raw = budget.rows_from_formdata(request.form)
     try:
-        rows = (budget.save_budget(current_user, application, raw) if raw is not None
-                else budget.current_rows(application))
+        rows = (budget.save_budget(current_user, application, raw, g.lang) if raw is not None
+                else budget.current_rows(application, g.lang))
     except ServiceError as exc:
         db.session.rollback()
         if _autosave():
             return {"saved": False}, 422
-        return _budget_page(application, budget.check_rows(raw or [], application.call), more,
-                            [exc.message])
+        return _budget_page(application, budget.check_rows(raw or [], application.call,
+                                                           g.lang), more, [exc.message])
     application.current_step = BUDGET
     db.session.commit()
     if _autosave():

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from grants.applications.forms import BUDGET_LABELS
+from grants.fields import AmountField
 from grants.models import Award, ReportRequirement
 from grants.money import plain_amount
 from grants.validators import NameField
@@ -109,7 +110,7 @@ def schedule_form(award: Award, planned: list, **kwargs) -> FlaskForm:
         SelectChoice(str(r.id), r.title) for r in award.report_requirements]
     data = {}
     for t in planned:
-        setattr(ScheduleForm, f"amount_{t.id}", StringField(
+        setattr(ScheduleForm, f"amount_{t.id}", AmountField(
             _l("Tranche %(n)d amount (%(cur)s)", n=t.sequence, cur=award.currency)))
         setattr(ScheduleForm, f"due_{t.id}", DateField(
             _l("Tranche %(n)d due date", n=t.sequence),
@@ -134,7 +135,7 @@ def budget_form(award: Award, **kwargs) -> FlaskForm:
             validate_choice=False)  # checked with the amount, only when a line is added
         new_description = NameField(_l("Add a line: description (optional)"),
                                     validators=[Optional(), Length(max=300)])
-        new_amount = StringField(_l("Add a line: amount (%(cur)s)", cur=award.currency),
+        new_amount = AmountField(_l("Add a line: amount (%(cur)s)", cur=award.currency),
                                  description=_l("Take the same amount from other lines."))
         reason = _reason()
 
@@ -142,7 +143,7 @@ def budget_form(award: Award, **kwargs) -> FlaskForm:
     for line in award.budget_lines:
         label = _l("Year %(year)d: %(category)s (%(cur)s)", year=line.year,
                    category=BUDGET_LABELS[line.category.value], cur=award.currency)
-        setattr(BudgetForm, f"line_{line.id}", StringField(label, description=line.description))
+        setattr(BudgetForm, f"line_{line.id}", AmountField(label, description=line.description))
         data[f"line_{line.id}"] = plain_amount(line.amount_minor, award.currency)
     return BudgetForm(data=data, **kwargs)
 

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from grants.fields import AmountField
 from grants.validators import NameField, NumberRange
 
 
@@ -14,7 +15,7 @@ class FundForm(FlaskForm):
     name = NameField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     currency = SelectField(_l("Currency"))
-    envelope = StringField(_l("Budget envelope"), validators=[DataRequired(), Length(max=24)],
+    envelope = AmountField(_l("Budget envelope"), validators=[DataRequired(), Length(max=24)],
                            render_kw={"inputmode": "decimal"})
     is_protection = BooleanField(_l("A protection fund (counted as protection funding)"))
     accepts_donations = BooleanField(_l("Accepts public donations"))

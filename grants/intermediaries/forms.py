@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from grants.applications.forms import BUDGET_LABELS
+from grants.fields import AmountField
 from grants.validators import NameField
 
 
@@ -41,7 +42,7 @@ class SubGrantForm(FlaskForm):
         _l("Code for the group"), validators=[DataRequired(_l("Give a code.")), Length(max=32)],
         description=_l("A code only, for example MOV-07; never a name. The funder never sees "
                        "it."), render_kw={"autocomplete": "off"})
-    amount = StringField(_l("Amount"), validators=[DataRequired(_l("Enter an amount.")),
+    amount = AmountField(_l("Amount"), validators=[DataRequired(_l("Enter an amount.")),
                                                    Length(max=24)], render_kw=DECIMAL)
     country = SelectField(_l("Country"), validators=[DataRequired(_l("Choose a country."))])
     category = SelectField(_l("What it is for"), choices=options(BUDGET_LABELS.items()),
@@ -60,7 +61,7 @@ class SubGrantForm(FlaskForm):
 
 
 class PaymentForm(FlaskForm):
-    amount = StringField(_l("Amount paid"), validators=[DataRequired(_l("Enter an amount.")),
+    amount = AmountField(_l("Amount paid"), validators=[DataRequired(_l("Enter an amount.")),
                                                         Length(max=24)], render_kw=DECIMAL)
     route = RadioField(_l("How it was paid"), choices=options(ROUTE_LABELS.items()),
                        validators=[DataRequired(_l("Choose how it was paid."))])
@@ -78,9 +79,9 @@ class CallForm(FlaskForm):
                                                Length(max=200)])
     description = TextAreaField(_l("What you fund"), validators=[Optional(), Length(max=5000)],
                                 render_kw={"rows": 4})
-    amount_min = StringField(_l("Smallest grant"), validators=[InputRequired(), Length(max=24)],
+    amount_min = AmountField(_l("Smallest grant"), validators=[InputRequired(), Length(max=24)],
                              render_kw=DECIMAL, default="0")
-    amount_max = StringField(_l("Largest grant"), validators=[InputRequired(), Length(max=24)],
+    amount_max = AmountField(_l("Largest grant"), validators=[InputRequired(), Length(max=24)],
                              render_kw=DECIMAL)
     closes_on = DateField(_l("Closes on (optional)"), validators=[Optional()],
                           description=_l("Empty: it takes applications until you close it."))
@@ -90,7 +91,7 @@ class SubGrantDecisionForm(FlaskForm):
     decision = RadioField(_l("Decision"), choices=options([
         ("approve", _l("Make a sub-grant")), ("decline", _l("Decline"))]),
         validators=[DataRequired(_l("Choose a decision."))])
-    amount = StringField(_l("Amount"), validators=[Optional(), Length(max=24)], render_kw=DECIMAL)
+    amount = AmountField(_l("Amount"), validators=[Optional(), Length(max=24)], render_kw=DECIMAL)
     category = SelectField(_l("What it is for"), choices=options(BUDGET_LABELS.items()),
                            default="programme")
     theme = SelectField(_l("Theme"), validators=[Optional()])
@@ -126,9 +127,9 @@ class RegrantingAwardForm(FlaskForm):
     intermediary = SelectField(_l("Intermediary"), coerce=int,
                                validators=[DataRequired(_l("Choose an intermediary."))])
     fund = SelectField(_l("Fund"), coerce=int, validators=[DataRequired(_l("Choose a fund."))])
-    amount = StringField(_l("Amount of the award"), validators=[
+    amount = AmountField(_l("Amount of the award"), validators=[
         DataRequired(_l("Enter an amount.")), Length(max=24)], render_kw=DECIMAL)
-    regranting = StringField(_l("Of which to sub-grant"), validators=[
+    regranting = AmountField(_l("Of which to sub-grant"), validators=[
         DataRequired(_l("Enter an amount.")), Length(max=24)], render_kw=DECIMAL,
         description=_l("The rest may cover the intermediary's own costs."))
     regrant_type = RadioField(_l("Regrant type (360Giving)"),

@@ -11,6 +11,8 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from grants.validators import NameField
 
+from grants.fields import AmountField
+
 ROUTE_LABELS = {
     "stripe_transfer": _l("Stripe transfer to the group's account"),
     "bank_transfer": _l("Bank transfer"),
@@ -42,7 +44,7 @@ INDIRECT_HINT = _l("Suggested: the group does not receive foreign money itself."
 class ScheduleForm(FlaskForm):
     route = RadioField(_l("Route"), validators=[
         InputRequired(message=_l("Choose how the money goes."))])
-    amount = StringField(_l("Amount"), validators=[
+    amount = AmountField(_l("Amount"), validators=[
         InputRequired(message=_l("Enter the amount."))])
     holder = NameField(_l("Account holder"), validators=[Optional(), Length(max=300)],
                        description=_l("Bank transfer: the name as the bank knows it."),

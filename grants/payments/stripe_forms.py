@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from grants import money
 from grants.errors import ServiceError
+from grants.fields import AmountField
 
 
 class DonationForm(FlaskForm):
-    amount = StringField(_l("Amount"), validators=[InputRequired(), Length(max=24)],
+    amount = AmountField(_l("Amount"), validators=[InputRequired(), Length(max=24)], confirm=False,
                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
     def __init__(self, *args, currency: str, minimum: int, maximum: int, **kwargs):

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from grants.fields import AmountField
 from grants.money import CURRENCIES
 from grants.validators import NameField
 
@@ -103,7 +104,7 @@ class RequestInfoForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    amount = StringField(_l("Amount"), validators=[Length(max=24)], render_kw=DECIMAL)
+    amount = AmountField(_l("Amount"), validators=[Length(max=24)], render_kw=DECIMAL)
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))
     start_date = DateField(_l("Start date"), validators=[Optional()],
                            description=_l("For example 2027-01-31."))
@@ -161,7 +162,7 @@ ROUTE_LABELS = {
 class RapidApproveForm(FlaskForm):
     """Approving an emergency request: the amount, and how the money goes (ready to send)."""
 
-    amount = StringField(_l("Amount"), validators=[DataRequired(_l("Enter the amount.")),
+    amount = AmountField(_l("Amount"), validators=[DataRequired(_l("Enter the amount.")),
                                                     Length(max=20)],
                          render_kw={"inputmode": "decimal"})
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))

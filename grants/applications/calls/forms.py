@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from grants.fields import AmountField, PercentField
 from grants.validators import NameField, NumberRange
 
 TYPE_LABELS = {
@@ -60,9 +61,9 @@ class CallForm(FlaskForm):
     closes_on = DateField(
         _l("Deadline (applications close at the end of this day, 23:59 UTC)"),
         validators=[Optional()], description=_l("Leave empty only for a rolling call."))
-    amount_min = StringField(_l("Smallest grant"), default="0",
+    amount_min = AmountField(_l("Smallest grant"), default="0",
                              validators=[Length(max=24)], render_kw=DECIMAL)
-    amount_max = StringField(_l("Largest grant"),
+    amount_max = AmountField(_l("Largest grant"),
                              validators=[DataRequired(_l("Enter the largest amount.")),
                                          Length(max=24)], render_kw=DECIMAL)
     allow_registered = BooleanField(_l("Registered organisations"), default=True)
@@ -72,12 +73,12 @@ class CallForm(FlaskForm):
     allow_intermediary_route = BooleanField(
         _l("Groups may also apply through an intermediary (a fiscal host or regranting "
            "fund)"))
-    min_protection_share = StringField(
+    min_protection_share = PercentField(
         _l("Minimum share for protection and security (%)"), default="0",
         validators=[Length(max=8)], render_kw=DECIMAL,
         description=_l("From 0 to 100, up to two decimals. 0 means the line is required "
                        "but may be any size."))
-    min_psychosocial_share = StringField(
+    min_psychosocial_share = PercentField(
         _l("Minimum share for psychosocial support and well-being (%)"), default="0",
         validators=[Length(max=8)], render_kw=DECIMAL,
         description=_l("Together with the protection share, at most 100%."))

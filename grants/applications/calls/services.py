@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from babel import Locale
@@ -387,12 +387,9 @@ def _check_amounts(c: _Collector, currency: str, amount_min: str, amount_max: st
 
 
 def percent_to_bp(text: str | None, field: str) -> int:
-    """Parse a typed percentage ("12.5", "12,5 %") into basis points (1250)."""
-    cleaned = (text or "0").replace("%", "").replace(" ", "").replace(",", ".").strip() or "0"
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ServiceError(_("Enter a percentage in numbers, like 10 or 12.5."), field) from exc
+    """A percentage as a form field passes it on ("12.5", read by `fields.PercentField` in
+    the page's language) in basis points (1250)."""
+    value = money.read_number(text or "0", None, field=field, kind=money.PERCENT)
     if not value.is_finite() or value < 0 or value > 100:
         raise ServiceError(_("Enter a percentage from 0 to 100."), field)
     scaled = value * 100
