@@ -129,3 +129,16 @@ def _axpy(target: dict[int, Fraction], factor: Fraction, source: dict[int, Fract
             target[c] = value
         else:
             target.pop(c, None)
+
+
+def sum_of_parts(parts: Iterable[int], min_cell: int) -> int | None:
+    """The sum of parts that are each published on their own too (one fund's year, one
+    quarter), or None. A part of 1 to `min_cell - 1` hides every sum it is in: the sum
+    minus the other parts, each shown on its own page, would give it away. So would a
+    sum of a small part and a hidden one; a sum of hidden-free parts discloses nothing
+    that the parts do not."""
+    parts = list(parts)
+    total = sum(parts)
+    if any(0 < p < min_cell for p in parts) or 0 < total < min_cell:
+        return None
+    return total
