@@ -203,6 +203,21 @@ def regranting_award(intermediary_org: Organisation, fund_: Fund, officer: User,
     return a
 
 
+def paid_to_intermediary(award_: Award, officer: User, amount_minor: int) -> Disbursement:
+    """The funder's payment of `amount_minor` to the intermediary for a regranting award, paid
+    in its disbursement ledger (a released tranche of it, made when the award has none)."""
+    from datetime import date
+
+    tranche = award_.tranches[0] if award_.tranches else Tranche(
+        award_id=award_.id, sequence=1, due_date=date(2026, 1, 1),
+        amount_minor=award_.amount_minor, currency=award_.currency)
+    db.session.add(tranche)
+    db.session.flush()
+    release(tranche, officer)
+    return disbursement(tranche, officer, amount_minor=amount_minor,
+                        status=DisbursementStatus.PAID)
+
+
 def sub_grant(award_: Award, *, code: str | None = None, amount_minor: int = 50_000,
               country: str = "KE", category: str = "programme", theme: str = "",
               details: str | None = None) -> SubGrant:

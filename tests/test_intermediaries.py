@@ -218,6 +218,9 @@ def test_sub_grants_stay_within_the_pool_and_payments_within_each_grant(
     pool = _page(client.get(f"/regranting/awards/{award_id}"))
     assert "$4,000.00" in pool and "$0.00" in pool  # all sub-granted, none left
 
+    with database(app):  # the funder paid the intermediary enough for all of it
+        factories.paid_to_intermediary(db.session.get(Award, award_id),
+                                       db.session.get(User, world.officer.id), 400_000)
     pay = f"/regranting/sub-grants/{grant_id}/payments/new"
     assert client.post(pay, data={"amount": "300", "route": "mobile_money",
                                   "paid_on": "2026-03-01"}).status_code == 302

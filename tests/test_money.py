@@ -332,11 +332,17 @@ def test_a_spanish_sub_grant_and_its_payment_read_as_spanish(app, client, auth, 
     with app.app_context():
         grant = db.session.scalar(sa.select(SubGrant).where(SubGrant.recipient_code == "MOV-ES"))
         assert grant.amount_minor == 150_000
-    r = client.post(f"/regranting/sub-grants/{grant.id}/payments/new", data={
+        grant_id = grant.id
+        from grants.models import Award, User
+        from tests import factories
+        factories.paid_to_intermediary(db.session.get(Award, award_id),  # received, to pay from
+                                       db.session.get(User, world.officer.id), 150_000)
+        db.session.commit()
+    r = client.post(f"/regranting/sub-grants/{grant_id}/payments/new", data={
         "amount": "200,50", "route": "mobile_money", "paid_on": "2026-03-01"})
     assert r.status_code == 302
     with app.app_context():
-        assert db.session.get(SubGrant, grant.id).paid_minor == 20_050
+        assert db.session.get(SubGrant, grant_id).paid_minor == 20_050
 
 
 def test_a_spanish_tranche_schedule_is_written_and_read_as_spanish(app, client, auth, world):

@@ -342,10 +342,13 @@ def test_the_summary_for_the_portfolio_suppresses_and_runs_one_query(app, world)
         assert len(_selects(statements)) == 1
         assert summary == {"quarters": ["2026-Q4"], "answers": None, "respectful": None,
                            "burden": None, "useful": None, "suppressed": True}
-        _answers("2026-Q3", [(2, 4, 1, None)])
+        _answers("2026-Q4", [(2, 4, 1, None)])
         assert voice.survey_summary(date(2026, 9, 30), date(2026, 10, 1)) == {
             "quarters": ["2026-Q3", "2026-Q4"], "answers": 5, "respectful": 4.4,
             "burden": 2.4, "useful": 3.4, "suppressed": False}
+        # one answer in Q3: Q3 + Q4 minus Q4's own figures would be that answer
+        _answers("2026-Q3", [(1, 1, 1, None)])
+        assert voice.survey_summary(date(2026, 9, 30), date(2026, 10, 1))["suppressed"]
         assert voice.quarters_between(date(2025, 11, 1), date(2026, 2, 1)) == [
             "2025-Q4", "2026-Q1"]
 

@@ -12,6 +12,8 @@ from grants.intermediaries import subgrants
 from grants.models import (
     ApplicationStatus,
     Call,
+    Disbursement,
+    DisbursementStatus,
     MemberRole,
     Membership,
     Organisation,
@@ -19,8 +21,11 @@ from grants.models import (
     PaymentRoute,
     RegrantType,
     SupportType,
+    Tranche,
+    TrancheStatus,
     User,
 )
+from grants.models.types import utcnow
 
 # (code, country, category, theme, amount in cents, paid in cents); no names, by design.
 SUB_GRANTS = [
@@ -32,6 +37,7 @@ SUB_GRANTS = [
     ("UG-LGBT-01", "UG", "relocation", "LGBTIQ rights", 350_000, 350_000),
     ("TZ-LAND-01", "TZ", "programme", "land defenders", 150_000, 0),
 ]
+RECEIVED = 800_000  # what the funder paid the intermediary so far
 ROUTES = (PaymentRoute.MOBILE_MONEY, PaymentRoute.TRUSTED_PARTNER, PaymentRoute.BANK_TRANSFER)
 
 
@@ -62,13 +68,28 @@ def _regranting(users: dict[str, User], regional: Organisation, protection: Call
                                 support_type=SupportType.PROJECT)
     awards.activate(users["officer2"], award)
     award.regrant_type, award.regranting_minor = RegrantType.COMMON_REGRANT, 2_000_000
-    db.session.flush()
+    _paid_by_funder(officer, award.tranches[0], RECEIVED)
     for i, (code, country, category, theme, amount, paid) in enumerate(SUB_GRANTS):
         grant = subgrants.make_sub_grant(staff, award, recipient_code=code, amount_minor=amount,
                                          country=country, category=category, theme=theme)
         if paid:
+            # The funder paid 8,000 of the 9,000 paid out: the rest is an advance.
             subgrants.record_payment(staff, grant, amount_minor=paid, route=ROUTES[i % 3],
-                                     paid_on=date.today() - timedelta(days=30 - i))
+                                     paid_on=date.today() - timedelta(days=30 - i),
+                                     advance=True)
+
+
+def _paid_by_funder(officer: User, tranche: Tranche, amount: int) -> None:
+    """The funder's bank transfer to the intermediary, released and paid in its ledger."""
+    now = utcnow()
+    tranche.status, tranche.released_at, tranche.released_by_id = (
+        TrancheStatus.RELEASED, now, officer.id)
+    db.session.add(Disbursement(
+        tranche_id=tranche.id, amount_minor=amount, currency=tranche.currency,
+        route=PaymentRoute.BANK_TRANSFER, status=DisbursementStatus.PAID,
+        idempotency_key="demo-regranting-1", scheduled_by_id=officer.id,
+        approved_by_id=officer.id, approved_at=now, sent_at=now, paid_at=now))
+    db.session.flush()
 
 
 def _routed(users: dict[str, User], regional: Organisation, protection: Call,

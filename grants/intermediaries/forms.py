@@ -70,6 +70,11 @@ class PaymentForm(FlaskForm):
     reference = StringField(_l("Reference (optional)"), validators=[Optional(), Length(max=500)],
                             description=_l("Stored encrypted; leave it empty if it could "
                                            "identify someone."))
+    advance = RadioField(_l("If it is more than the funder has paid you so far"),
+                         choices=options([
+                             ("no", _l("Do not record it")),
+                             ("yes", _l("Record the rest as an advance from our own funds"))]),
+                         default="no", validators=[DataRequired(_l("Choose one."))])
 
 
 class CallForm(FlaskForm):

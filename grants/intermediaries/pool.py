@@ -1,5 +1,10 @@
 """A regranting award's pool: what the intermediary may sub-grant, has sub-granted and paid.
 
+What it received is read from the funder's disbursement ledger: the award's disbursements
+marked paid. It pays sub-grantees out of that, and beyond it only what it declared an
+advance from its own funds: paid out <= received + advanced, besides sub-granted <= the
+regranting part and paid <= sub-granted.
+
 Every change to a pool first locks the award's row (SELECT ... FOR UPDATE on PostgreSQL;
 SQLite has one writer), then sums under that lock: two sub-grants or payments racing on
 one award are serialised, so the sums never pass their limits.
@@ -12,7 +17,14 @@ import dataclasses
 import sqlalchemy as sa
 
 from grants.extensions import db
-from grants.models import Award, Disbursement, DisbursementStatus, SubGrant, Tranche
+from grants.models import (
+    Award,
+    Disbursement,
+    DisbursementStatus,
+    SubGrant,
+    SubGrantPayment,
+    Tranche,
+)
 
 
 @dataclasses.dataclass
@@ -22,6 +34,12 @@ class Pool:
     received: int  # paid to the intermediary so far (all of the award, not only regranting)
     sub_granted: int
     paid_out: int
+    advanced: int = 0  # paid out of the intermediary's own funds, as it declared
+
+    @property
+    def available(self) -> int:
+        """What may still be paid out without a new advance."""
+        return self.received + self.advanced - self.paid_out
 
     @property
     def remaining(self) -> int:
@@ -42,7 +60,7 @@ def lock(award: Award) -> Award:
 
 
 def pools(awards: list[Award]) -> list[Pool]:
-    """The pools of these awards in two aggregate queries."""
+    """The pools of these awards in three aggregate queries."""
     ids = [a.id for a in awards]
     granted = {award_id: (int(amount), int(paid)) for award_id, amount, paid in
                db.session.execute(
@@ -54,10 +72,15 @@ def pools(awards: list[Award]) -> list[Pool]:
         .join(Disbursement, Disbursement.tranche_id == Tranche.id)
         .where(Tranche.award_id.in_(ids), Disbursement.status == DisbursementStatus.PAID)
         .group_by(Tranche.award_id)).all())
+    advanced = dict(db.session.execute(
+        sa.select(SubGrant.award_id, sa.func.sum(SubGrantPayment.advance_minor))
+        .join(SubGrantPayment, SubGrantPayment.sub_grant_id == SubGrant.id)
+        .where(SubGrant.award_id.in_(ids)).group_by(SubGrant.award_id)).all())
     return [Pool(award=a, regranting=a.regranting_minor or 0,
                  received=int(received.get(a.id) or 0),
                  sub_granted=granted.get(a.id, (0, 0))[0],
-                 paid_out=granted.get(a.id, (0, 0))[1]) for a in awards]
+                 paid_out=granted.get(a.id, (0, 0))[1],
+                 advanced=int(advanced.get(a.id) or 0)) for a in awards]
 
 
 def pool(award: Award) -> Pool:

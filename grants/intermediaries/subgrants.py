@@ -2,8 +2,10 @@
 
 A sub-grantee may be known by a code only: identifying details are optional, encrypted
 when kept, and never written to the audit log, a URL or a notification. The money rule:
-sub-granted <= the award's regranting part, and paid <= sub-granted for each sub-grant,
-both checked under the award's row lock (see pool.lock).
+sub-granted <= the award's regranting part, paid <= sub-granted for each sub-grant, and
+paid out <= what the funder paid the intermediary (its disbursement ledger) + what the
+intermediary declared an advance from its own funds; all checked under the award's row
+lock (see pool.lock).
 """
 
 from __future__ import annotations
@@ -109,9 +111,12 @@ def _check_fields(*, country: str, category: str, purpose: str, details: str | N
 
 
 def record_payment(actor: User, grant: SubGrant, *, amount_minor: int, route: PaymentRoute,
-                   paid_on: date, reference: str | None = None) -> SubGrantPayment:
-    """Record money paid to a sub-grantee; refused past what was sub-granted to them."""
-    pools.lock(grant.award)  # the same lock as sub-granting: one writer per pool
+                   paid_on: date, reference: str | None = None,
+                   advance: bool = False) -> SubGrantPayment:
+    """Record money paid to a sub-grantee; refused past what was sub-granted to them, and
+    past what the funder paid the intermediary unless `advance`: then the part beyond it
+    is recorded as an advance from the intermediary's own funds."""
+    award = pools.lock(grant.award)  # the same lock as sub-granting: one writer per pool
     db.session.refresh(grant, ["paid_minor", "amount_minor"])
     if route not in SUBGRANT_ROUTES:
         raise ServiceError("Choose how it was paid from the list.", "route")
@@ -124,16 +129,34 @@ def record_payment(actor: User, grant: SubGrant, *, amount_minor: int, route: Pa
             amount=money.format_money(left, grant.currency), recipient=grant.recipient_code)
     if len(reference or "") > 500:
         raise ServiceError("Use at most 500 characters.", "reference")
+    advance_minor = _beyond_received(award, amount_minor, advance)
     payment = SubGrantPayment(sub_grant_id=grant.id, amount_minor=amount_minor,
                               currency=grant.currency, route=route, paid_on=paid_on,
                               reference=(reference or "").strip() or None,
-                              recorded_by_id=actor.id)
+                              advance_minor=advance_minor, recorded_by_id=actor.id)
     db.session.add(payment)
     grant.paid_minor += amount_minor
     db.session.flush()
     audit.record(actor, "sub_grant.paid", grant, payment_id=payment.id,
-                 amount_minor=amount_minor, route=route.value)
+                 amount_minor=amount_minor, route=route.value, advance_minor=advance_minor)
     return payment
+
+
+def _beyond_received(award: Award, amount_minor: int, advance: bool) -> int:
+    """Under the award's lock: the part of a payment beyond what the funder paid the
+    intermediary and its earlier advances; refused unless declared an advance."""
+    figures = pools.pool(award)
+    beyond = min(amount_minor, max(0, amount_minor - figures.available))
+    if beyond and not advance:
+        raise ServiceError(
+            "The funder has paid you %(received)s for %(reference)s and you have paid out "
+            "%(paid)s, so %(left)s is left to pay from it. Wait for the funder's payment, or "
+            "record the rest as an advance from your own funds.", "amount",
+            received=money.format_money(figures.received, award.currency),
+            reference=award.reference,
+            paid=money.format_money(figures.paid_out, award.currency),
+            left=money.format_money(max(figures.available, 0), award.currency))
+    return beyond
 
 
 def sub_grants_of(award: Award) -> sa.Select:

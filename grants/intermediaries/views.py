@@ -44,6 +44,12 @@ def _labels():
             "view_functions": current_app.view_functions}
 
 
+@bp.app_context_processor
+def _pool_globals():
+    # The award page (templates/awards/show.html) shows a regranting award's pool with it.
+    return {"regranting_pool_of": pool.pool}
+
+
 def rescued() -> dict:
     data = rescued_formdata() if request.method == "GET" else None
     return {"formdata": data} if data else {}
@@ -173,7 +179,8 @@ def record_payment(sub_grant_id: int):
             subgrants.record_payment(
                 current_user, grant, route=PaymentRoute(form.route.data),
                 amount_minor=money.to_minor(form.amount.data, grant.currency, field="amount"),
-                paid_on=form.paid_on.data, reference=form.reference.data)
+                paid_on=form.paid_on.data, reference=form.reference.data,
+                advance=form.advance.data == "yes")
         except ServiceError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -181,7 +188,8 @@ def record_payment(sub_grant_id: int):
             db.session.commit()
             flash(_("The payment is recorded."), "success")
             return redirect(url_for(".sub_grant", sub_grant_id=grant.id))
-    return render_template("intermediaries/payment_form.html", grant=grant, form=form)
+    return render_template("intermediaries/payment_form.html", grant=grant, form=form,
+                           pool=pool.pool(grant.award))
 
 
 # The upward report ----------------------------------------------------------------------------
@@ -190,7 +198,8 @@ def record_payment(sub_grant_id: int):
 def upward_report(award_id: int):
     the_award = load_award(award_id, Permission.VIEW_UPWARD_REPORT)
     return render_template("intermediaries/report.html", award=the_award,
-                           report=report.upward_report(the_award), min_cell=report.MIN_CELL)
+                           report=report.upward_report(the_award), min_cell=report.MIN_CELL,
+                           regranting_pool=pool.pool(the_award))
 
 
 from grants.intermediaries import call_views  # noqa: E402, F401  (routes on the same blueprint)

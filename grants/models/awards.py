@@ -357,7 +357,11 @@ class SubGrantPayment(db.Model):
     person); how it reached them is encrypted."""
 
     __tablename__ = "sub_grant_payments"
-    __table_args__ = (sa.CheckConstraint("amount_minor > 0", name="amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+        sa.CheckConstraint("advance_minor >= 0 AND advance_minor <= amount_minor",
+                           name="advance_within_amount"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sub_grant_id: Mapped[int] = mapped_column(
@@ -368,6 +372,9 @@ class SubGrantPayment(db.Model):
     route: Mapped[PaymentRoute] = mapped_column(enum_column(PaymentRoute))
     reference: Mapped[str | None] = mapped_column(EncryptedText("sub_grant_payments.reference"))
     paid_on: Mapped[date]
+    # The part paid beyond what the funder had paid the intermediary, which it declared an
+    # advance from its own funds (grants.intermediaries.subgrants.record_payment).
+    advance_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

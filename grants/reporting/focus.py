@@ -13,14 +13,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from grants.disclosure import sum_of_parts
 from grants.extensions import db
 from grants.models import Application
 from grants.models.reporting import FocusTally
 from grants.models.types import utcnow
-from grants.reporting.portfolio import total
 
 OWN_WORDS_PREFIX = "own:"
-SMALL_CELL = 5  # any count under this is shown as "fewer than 5"
+SMALL_CELL = 5  # any count under this is not shown, nor any sum it is in
 
 
 def count_first_sending(application: Application, now: datetime | None = None) -> None:
@@ -50,29 +50,31 @@ def increment(fund_id: int, year: int, populations: list[str]) -> None:
 
 def tallies(current_years: tuple[int, int], previous_years: tuple[int, int],
             fund_id: int | None = None) -> list[dict]:
-    """Per population: the counts in the current and the previous years, as numbers when
-    they are 5 or more and None (to be shown as "fewer than 5") when 1-4. One query."""
+    """Per population: the counts in the current and the previous years, or None (shown
+    as "not shown"). One query of the yearly tallies, added up by
+    grants.disclosure.sum_of_parts: a fund's year under 5 hides every sum it is in, as
+    the sum minus the other funds' or years' own figures would give it away."""
     def span(years):
         return sa.and_(FocusTally.year >= years[0], FocusTally.year <= years[1])
 
-    current = total(sa.case((span(current_years), FocusTally.count), else_=0))
-    previous = total(sa.case((span(previous_years), FocusTally.count), else_=0))
-    q = (sa.select(FocusTally.population, current.label("current"),
-                   previous.label("previous"))
-         .where(sa.or_(span(current_years), span(previous_years)))
-         .group_by(FocusTally.population)
-         .having(sa.or_(current > 0, previous > 0))
-         .order_by(FocusTally.population))
+    q = (sa.select(FocusTally.population, FocusTally.year, FocusTally.count)
+         .where(sa.or_(span(current_years), span(previous_years)), FocusTally.count > 0))
     if fund_id is not None:
         q = q.where(FocusTally.fund_id == fund_id)
-    return [{"population": r.population, "current": suppress(r.current),
-             "previous": suppress(r.previous)} for r in db.session.execute(q)]
+    parts: dict[str, dict[str, list[int]]] = {}
+    for population, year, count in db.session.execute(q):
+        for key, (first, last) in (("current", current_years), ("previous", previous_years)):
+            if first <= year <= last:
+                parts.setdefault(population, {"current": [], "previous": []})[key].append(count)
+    return [{"population": population,
+             "current": sum_of_parts(p["current"], SMALL_CELL),
+             "previous": sum_of_parts(p["previous"], SMALL_CELL)}
+            for population, p in sorted(parts.items())]
 
 
 def suppress(count: int | None) -> int | None:
     """0 stays 0, 1-4 become None ("fewer than 5"), 5 and more stay as they are."""
-    count = int(count or 0)
-    return None if 0 < count < SMALL_CELL else count
+    return sum_of_parts([int(count or 0)], SMALL_CELL)
 
 
 # Demo data: tallies as years of sending would have left them, some under 5 (suppressed).

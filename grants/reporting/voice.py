@@ -1,8 +1,8 @@
 """Figures of the defenders' voice for the portfolio (IV.12): survey and consultations.
 
 Both summaries run a constant number of SQL aggregates, whatever the number of rows, and
-the survey's figures stay hidden (None) below `MIN_ANSWERS` answers, so that a handful of
-groups cannot be told apart by their scores.
+the survey's figures stay hidden (None) below `MIN_ANSWERS` answers, in the period or in
+any quarter of it, so that a handful of groups cannot be told apart by their scores.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from grants.disclosure import sum_of_parts
 from grants.extensions import db
 from grants.models import CommitmentStatus, Consultation, SurveyResponse
 
@@ -42,31 +43,37 @@ def _avg(value) -> float | None:
 
 
 def survey_summary(date_from: date, date_to: date) -> dict:
-    """Anonymous survey answers in the quarters that overlap the period (one query).
+    """Anonymous survey answers in the quarters that overlap the period (one query, by
+    quarter).
 
     Answers are stored by quarter only, so a period is widened to whole quarters.
     Returned keys:
       - `quarters`: list of the quarters counted, e.g. ["2026-Q3", "2026-Q4"];
-      - `answers`: number of answers, or None when fewer than `MIN_ANSWERS`;
+      - `answers`: number of answers, or None when fewer than `MIN_ANSWERS` in all or in
+        a quarter;
       - `respectful`, `burden`, `useful`: average score 1-5 (two decimals), or None when
         suppressed (burden: 1 = very light, 5 = very heavy);
       - `suppressed`: True when the figures are hidden for having fewer than 5 answers.
     """
     quarters = quarters_between(date_from, date_to)
-    row = db.session.execute(
+    rows = db.session.execute(
         sa.select(
             sa.func.count(),
-            sa.func.avg(SurveyResponse.respectful),
-            sa.func.avg(SurveyResponse.burden),
-            sa.func.avg(SurveyResponse.useful),
-        ).where(SurveyResponse.period.in_(quarters))
-    ).one()
-    count = int(row[0] or 0)
-    if count < MIN_ANSWERS:
+            sa.func.sum(SurveyResponse.respectful),
+            sa.func.sum(SurveyResponse.burden),
+            sa.func.sum(SurveyResponse.useful),
+        ).where(SurveyResponse.period.in_(quarters)).group_by(SurveyResponse.period)
+    ).all()
+    # Each quarter is shown on its own too (grants.reporting.survey): a quarter of 1-4
+    # answers hides the whole, or the whole minus the other quarters would give it away.
+    count = sum_of_parts([int(r[0]) for r in rows], MIN_ANSWERS)
+    if not count:
         return {"quarters": quarters, "answers": None, "respectful": None,
                 "burden": None, "useful": None, "suppressed": True}
-    return {"quarters": quarters, "answers": count, "respectful": _avg(row[1]),
-            "burden": _avg(row[2]), "useful": _avg(row[3]), "suppressed": False}
+    sums = [sum(int(r[i] or 0) for r in rows) for i in (1, 2, 3)]
+    return {"quarters": quarters, "answers": count, "respectful": _avg(sums[0] / count),
+            "burden": _avg(sums[1] / count), "useful": _avg(sums[2] / count),
+            "suppressed": False}
 
 
 def _consultation_filter(date_from: date, date_to: date, fund_id: int | None) -> list:
