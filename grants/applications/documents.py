@@ -13,6 +13,8 @@ import zipfile
 import zlib
 from urllib.parse import quote
 
+from flask import current_app
+
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Application, ApplicationDocument, User
@@ -93,9 +95,12 @@ def check_upload(data: bytes, max_bytes: int, field: str) -> str:
 
 
 def accept_upload(data: bytes, max_bytes: int, field: str) -> tuple[str, bytes]:
-    """`check_upload`, then the file without its metadata (author, title, software)."""
+    """`check_upload`, then the file without its metadata (author, title, software) or
+    active content (scripts, macros, attached files), or refused if it inflates too far.
+    Every upload of the portal comes through here."""
     kind = check_upload(data, max_bytes, field)
-    return kind, scrub.strip_metadata(kind, data, field)
+    limits = scrub.Limits.from_config(current_app.config)
+    return kind, scrub.strip_metadata(kind, data, field, limits)
 
 
 def add_document(actor: User, application: Application, *, purpose: str, filename: str,
