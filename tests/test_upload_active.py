@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import gettext
+from markupsafe import escape
 
 import grants
 from grants.extensions import db
 from grants.models import Application, ApplicationStatus, Award, Report
-from grants.security import archives
+from grants.security import archives, pdfactive, scrub
 from tests import hostile_files as hostile
 
 TYPED = "We keep each other safe on the river"
@@ -192,3 +194,22 @@ def test_inflating_an_upload_is_streamed_not_held(app, client, auth, world, monk
     assert response.status_code == 302
     assert _report_served(app, client, auth, world) == [data]
     assert peak < 10 * archives.MB, peak
+
+
+@pytest.mark.parametrize("reason", sorted(scrub.REFUSALS))
+def test_a_refusal_reads_in_every_language(app, client, auth, world, monkeypatch, reason):
+    """Each refusal is shown in the page's language. For the PDF one, the cleaning is made
+    to miss everything: the check of the saved file still finds the script and refuses it."""
+    build = {"macros": hostile.MACROS["docx_vba_project"], "too_large": hostile.bomb,
+             "pdf_active": lambda: hostile.pdf("open_action")}[reason]
+    monkeypatch.setattr(pdfactive, "remove_active", lambda pdf: True)
+    auth.login(world.applicant)
+    post = UPLOADS[("grants.awards.forms", "upload")].post
+    for lang in app.config["LANGUAGES"]:
+        client.set_cookie("lang", lang)
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            message = str(escape(gettext(scrub.REFUSALS[reason])))
+        assert (message == scrub.REFUSALS[reason]) == (lang == "en")
+        response = post(app, client, world, (io.BytesIO(build()), "plan.docx"))
+        assert message in response.data.decode(), lang
+        assert TYPED in response.data.decode()

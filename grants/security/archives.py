@@ -54,11 +54,15 @@ class Refused(Exception):
         self.reason = reason
 
 
-# Names of parts that hold code (lower case), and what in a part's text calls code.
+# Names of parts that hold code (lower case), and what in which parts calls code: for DOCX
+# only the package's own parts (the content types and relationships), never the text, which
+# may well talk about macros.
 _CODE_PARTS = re.compile(r"(^|/)(vbaproject\.bin|vbadata\.xml)$|(^|/)activex/|^(basic|scripts)/")
 _CODE_TEXT = {
-    "docx": (b"macroEnabled", b"vbaProject", b"ms-office.activeX"),
-    "odt": (b"script:event-listener", b"vnd.sun.star.script", b"macro:///"),
+    "docx": (re.compile(r"^\[content_types\]\.xml$|\.rels$"),
+             (b"macroEnabled", b"vbaProject", b"ms-office.activeX")),
+    "odt": (re.compile(r"\.xml$"),
+            (b"script:event-listener", b"vnd.sun.star.script", b"macro:///")),
 }
 
 
@@ -74,7 +78,8 @@ def check(kind: str, data: bytes, entries: list[zipfile.ZipInfo], limits: Limits
         raise Refused("macros")
     budget = limits.unzipped_max
     for entry in entries:
-        watch = _CODE_TEXT[kind] if entry.filename.lower().endswith(".xml") else ()
+        parts, words = _CODE_TEXT[kind]
+        watch = words if parts.search(entry.filename.lower()) else ()
         budget -= _inflate(data, entry, min(budget, _entry_max(entry, limits)), watch)
 
 
