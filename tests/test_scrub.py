@@ -292,6 +292,10 @@ _TEXT = b"<o>" + bytes(range(32, 127)) * 50 + b"</o>"
     (_zip([("mimetype", "application/vnd.oasis.opendocument.text")]
                                   + [(f"p{i}.txt", "") for i in range(60)], stored_first=True),
      "would unpack to far more data"),
+    # a "photo" of padding, which would be read whole to strip its EXIF
+    (_zip([("mimetype", "application/vnd.oasis.opendocument.text"),
+           ("Pictures/p.jpg", b"\xff\xd8" + bytes(3 * 1024 * 1024))], stored_first=True),
+     "would unpack to far more data"),
 ])
 def test_an_archive_whose_directory_lies_or_that_has_too_many_parts_is_refused(data, message):
     with pytest.raises(ServiceError) as refused:

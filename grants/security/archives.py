@@ -8,7 +8,7 @@ A file is refused (`Refused`) when:
   macro or a script;
 - its parts inflate past the limits (`Limits`, set in the config): more entries, more bytes
   in all, or one part larger than its compressed size allows (a ratio past `ratio_max` once
-  it passes a megabyte).
+  it passes a megabyte; for a photo, which is read whole to strip it, twice).
 
 The ZIP directory is checked first, then every entry is inflated for real, as a stream of
 64 KiB pieces that are counted and dropped: the directory may lie about sizes, so what
@@ -74,6 +74,8 @@ def check(kind: str, data: bytes, entries: list[zipfile.ZipInfo], limits: Limits
         raise Refused("too_large")
     if any(e.file_size > _entry_max(e, limits) for e in entries):
         raise Refused("too_large")
+    if any(_puffed_photo(e) for e in entries):
+        raise Refused("too_large")
     if any(_CODE_PARTS.search(e.filename.lower()) for e in entries):
         raise Refused("macros")
     budget = limits.unzipped_max
@@ -85,6 +87,13 @@ def check(kind: str, data: bytes, entries: list[zipfile.ZipInfo], limits: Limits
 
 def _entry_max(entry: zipfile.ZipInfo, limits: Limits) -> int:
     return max(_RATIO_FLOOR, limits.ratio_max * entry.compress_size)
+
+
+def _puffed_photo(entry: zipfile.ZipInfo) -> bool:
+    """A "photo" that deflate shrinks by half is padding, not a JPEG: it would be read
+    whole to strip its EXIF (scrub), so it is refused instead."""
+    return (entry.filename.lower().endswith((".jpg", ".jpeg"))
+            and entry.file_size > 2 * entry.compress_size + MB)
 
 
 def _inflate(data: bytes, entry: zipfile.ZipInfo, most: int, watch: tuple[bytes, ...]) -> int:

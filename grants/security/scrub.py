@@ -120,7 +120,10 @@ def _pdf(data: bytes) -> bytes:
                 if key in obj:
                     del obj[key]
         out = io.BytesIO()
-        pdf.save(out, fix_metadata_version=False, deterministic_id=True)
+        # Streams are written as they came, never decoded: a stream that inflates to
+        # gigabytes stays a few bytes here, as a ZIP part does in `archives`.
+        pdf.save(out, fix_metadata_version=False, deterministic_id=True,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none)
     with pikepdf.open(io.BytesIO(out.getvalue())) as saved:
         if pdfactive.still_active(saved):  # what a reader would open: checked again
             raise archives.Refused("pdf_active")
