@@ -47,7 +47,8 @@ class Limits:
 
 
 class Refused(Exception):
-    """The file is refused for what it holds: `reason` is "macros" or "too_large"."""
+    """The file is refused for what it holds: `reason` is "macros", "too_large" or (for a
+    PDF, raised by scrub) "pdf_active"."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
