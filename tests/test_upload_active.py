@@ -21,8 +21,9 @@ from flask_babel import gettext
 from markupsafe import escape
 
 import grants
+from grants.applications import documents
 from grants.extensions import db
-from grants.models import Application, ApplicationStatus, Award, Report
+from grants.models import Application, ApplicationDocument, ApplicationStatus, Award, Report
 from grants.security import archives, pdfactive, scrub
 from tests import hostile_files as hostile
 
@@ -213,3 +214,26 @@ def test_a_refusal_reads_in_every_language(app, client, auth, world, monkeypatch
         response = post(app, client, world, (io.BytesIO(build()), "plan.docx"))
         assert message in response.data.decode(), lang
         assert TYPED in response.data.decode()
+
+
+def test_files_stored_before_the_checks_are_cleaned_or_listed(app, runner, client, auth, world):
+    """`recheck-uploads`: a PDF stored with its script loses it; a DOCX with macros is
+    listed for the officer to ask again (never deleted); a clean file is left alone."""
+    files = [(hostile.pdf("open_action"), "pdf"), (hostile.MACROS["docx_vba_project"](), "docx"),
+             (hostile.docx(), "docx")]
+    with app.app_context():
+        application = db.session.get(Application, world.submitted.id)
+        for data, kind in files:
+            application.documents.append(ApplicationDocument(
+                purpose="attachment", filename=f"old.{kind}", size_bytes=len(data),
+                media_type=documents.MEDIA_TYPES[kind], sha256="0" * 64, content=data,
+                uploaded_by_id=world.applicant.id))
+        db.session.commit()
+        ids = [d.id for d in application.documents]
+    output = runner.invoke(args=["recheck-uploads"]).output
+    assert "Cleaned: 1. Refused today: 1." in output
+    assert f"application_documents {ids[1]}:" in output
+    auth.login(world.officer)
+    served = [client.get(f"/applications/{world.submitted.id}/documents/{i}").data for i in ids]
+    assert hostile.pdf_problems(served[0]) == []
+    assert served[1:] == [data for data, _kind in files[1:]]
