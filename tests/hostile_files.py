@@ -106,17 +106,28 @@ PDFS = {"open_action": _open_action, "additional_actions": _additional_actions,
         "launch": _launch, "leaving_actions": _leaving_actions,
         "chained_and_xfa": _chained_and_xfa}
 
+def _after_the_end(pdf):
+    """A script in an object that no table lists, after the end of the file: pikepdf does
+    not see it, a reader that repairs files might."""
+    pdf.Root.Names = Dictionary()  # nothing active that pikepdf can find
+
+
+TRAILERS = {"after_the_end": b"\n9 0 obj <</S/JavaScript/JS(app.alert('ACTIVE-eof'))>>\n"
+                             b"endobj\n10 0 obj <</Type/Catalog/OpenAction 9 0 R>> endobj\n"}
+PDFS["after_the_end"] = _after_the_end
+
 _ACTIVE_NAMES = re.compile(rb"/(JavaScript|JS|AA|EF|EmbeddedFiles?|XFA|NeedsRendering|Launch|"
                            rb"SubmitForm|ImportData|GoToR|GoToE|FileAttachment)(?![A-Za-z0-9])")
 
 
 def pdf(name: str) -> bytes:
-    return _pdf(PDFS[name])
+    return _pdf(PDFS[name]) + TRAILERS.get(name, b"")
 
 
 def pdf_problems(data: bytes) -> list[str]:
-    """What active content a PDF still holds, read with every stream inflated (qdf form),
-    independently of the code under test; and whether its page and link survived."""
+    """What active content a PDF still holds, read with every stream inflated (qdf form)
+    and in its raw bytes, independently of the code under test; and whether its page and
+    link survived."""
     with pikepdf.open(io.BytesIO(data)) as doc:
         out = io.BytesIO()
         doc.save(out, qdf=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
@@ -125,6 +136,8 @@ def pdf_problems(data: bytes) -> list[str]:
     text = out.getvalue()
     problems = sorted({m.group().decode() for m in _ACTIVE_NAMES.finditer(text)})
     problems += ["ACTIVE marker"] if b"ACTIVE-" in text else []
+    problems += ["in the bytes as sent"] if b"ACTIVE-" in data or _ACTIVE_NAMES.search(
+        data) else []
     problems += [] if body and LINK.encode() in text else ["page or link lost"]
     return problems
 

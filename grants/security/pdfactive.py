@@ -14,11 +14,15 @@ actions chained after another by /Next), found by walking every object with pike
 - XFA forms (which hold scripts of their own) and the flag asking a reader to render them.
 
 An ordinary /OpenAction that only turns to a page is kept. The cleaned file is read again;
-if anything active is still reachable it is refused (`still_active`).
+if anything active is still reachable it is refused (`still_active`). A file whose bytes
+name active content anywhere, even where pikepdf does not look (after the end of the file,
+in an object no table lists), is rewritten from what pikepdf reads (`mentioned`), never
+kept byte for byte: another reader may repair the file differently.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pikepdf
@@ -31,6 +35,15 @@ _ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/
 _ANNOTATIONS = frozenset({"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound",
                           "/3D"})
 _SAFE_LINKS = ("http://", "https://", "mailto:")
+# Names of active content as bytes, and any name spelled with #xx escapes (/J#61vaScript).
+_MENTIONS = re.compile(rb"/(?:JavaScript|JS|AA|OpenAction|Launch|EmbeddedFiles?|EF|XFA|"
+                       rb"SubmitForm|ImportData|GoToR|GoToE|RichMedia\w*|URI)(?![A-Za-z0-9])|"
+                       rb"/[^\s/<>\[\]()%]*#[0-9A-Fa-f]{2}")
+
+
+def mentioned(data: bytes) -> bool:
+    """True if the raw file names active content anywhere (see the module's note)."""
+    return _MENTIONS.search(data) is not None
 
 
 def remove_active(pdf: pikepdf.Pdf) -> bool:

@@ -106,7 +106,7 @@ def _pdf(data: bytes) -> bytes:
         carriers = [obj for obj in pdf.objects
                     if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream)
                     and any(key in obj for key in _PDF_KEYS)]
-        revised = b"/Prev" in data or pdf.is_encrypted
+        revised = b"/Prev" in data or pdf.is_encrypted or pdfactive.mentioned(data)
         photos = _pdf_photos(pdf)
         active = pdfactive.remove_active(pdf)
         if "/Info" not in pdf.trailer and not (carriers or photos or revised or active):
