@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(remind_reports_command)
     app.cli.add_command(keys_group)
     app.cli.add_command(purge_command)
+    app.cli.add_command(recheck_uploads_command)
     bench.register(app)  # bench-data; the bare route only in bench mode
 
 
@@ -157,3 +158,17 @@ def purge_command(dry_run: bool):
     for what, count in report.counts.items():
         click.echo(f"{what}: {count}")
     click.echo("Dry run: nothing changed." if dry_run else "Purge done.")
+
+
+@click.command("recheck-uploads")
+@with_appcontext
+def recheck_uploads_command():
+    """Pass stored uploads through today's checks: clean what can be, list what cannot."""
+    from grants.applications import documents
+    from grants.security.scrub import Limits
+
+    found = documents.recheck_stored(Limits.from_config(current_app.config))
+    db.session.commit()
+    click.echo(f"Cleaned: {len(found['cleaned'])}. Refused today: {len(found['refused'])}.")
+    for table, id_ in found["refused"]:
+        click.echo(f"  {table} {id_}: ask the group for another copy")

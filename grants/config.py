@@ -89,6 +89,11 @@ def defaults(instance_path: str) -> dict:
         # message from the form rather than a bare 413.
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
         "UPLOAD_MAX_BYTES": _env_int("UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        # How far an uploaded DOCX or ODT may inflate when opened (grants/security/archives):
+        # in all, per part against its compressed size, and in number of parts.
+        "UPLOAD_UNZIPPED_MAX_BYTES": _env_int("UPLOAD_UNZIPPED_MAX_BYTES", 50 * 1024 * 1024),
+        "UPLOAD_ZIP_RATIO_MAX": _env_int("UPLOAD_ZIP_RATIO_MAX", 100),
+        "UPLOAD_ZIP_ENTRIES_MAX": _env_int("UPLOAD_ZIP_ENTRIES_MAX", 5000),
         # The burden budget: a call over these limits cannot be opened (Section IV.6).
         "CALL_MAX_QUESTIONS": _env_int("CALL_MAX_QUESTIONS", 8),
         "CALL_MAX_WORDS": _env_int("CALL_MAX_WORDS", 1500),

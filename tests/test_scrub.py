@@ -4,7 +4,9 @@ the software that made them are stored (encrypted) without those, and still open
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from xml.etree import ElementTree
 
 import pikepdf
@@ -247,9 +249,64 @@ def test_a_password_protected_pdf_is_refused(app, client, auth, world):
         assert db.session.get(Application, world.application.id).documents == []
 
 
-def test_a_zip_bomb_is_refused_without_inflating_it(monkeypatch):
-    monkeypatch.setattr(scrub, "UNZIPPED_MAX", 10_000)
+def test_a_zip_bomb_is_refused_without_inflating_it():
     bomb = _zip([("mimetype", "application/vnd.oasis.opendocument.text"),
                  ("meta.xml", "<m/>"), ("content.xml", " " * 20_000)], stored_first=True)
-    with pytest.raises(ServiceError):
-        scrub.strip_metadata("odt", bomb)
+    with pytest.raises(ServiceError) as refused:
+        scrub.strip_metadata("odt", bomb, limits=scrub.Limits(unzipped_max=10_000))
+    assert "would unpack to far more data" in refused.value.message
+
+
+
+_OFFSETS = {"crc": 16, "csize": 20, "usize": 24}  # in a central directory record
+
+
+def _patched(data: bytes, name: str, **fields: int) -> bytes:
+    """The archive with its directory record of `name` saying something else."""
+    out = bytearray(data)
+    at = out.index(b"PK\x01\x02")
+    while out[at + 46:at + 46 + len(name)] != name.encode():
+        at = out.index(b"PK\x01\x02", at + 4)
+    for field, value in fields.items():
+        struct.pack_into("<I", out, at + _OFFSETS[field], value)
+    return bytes(out)
+
+
+def _odt_with(content: bytes | str) -> bytes:
+    return _zip([("mimetype", "application/vnd.oasis.opendocument.text"),
+                 ("content.xml", content)], stored_first=True)
+
+
+_TEXT = b"<o>" + bytes(range(32, 127)) * 50 + b"</o>"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    # the compressed stream goes on past where the directory says it ends
+    (_patched(_odt_with(_TEXT), "content.xml", csize=40), "could not read"),
+    # more bytes come out than the directory says, with the checksum of what it says
+    (_patched(_odt_with(_TEXT), "content.xml", usize=100, crc=zlib.crc32(_TEXT[:100])),
+     "could not read"),
+    # a stored entry longer than its header says
+    (_patched(_odt_with(_TEXT), "mimetype", usize=10, crc=zlib.crc32(b"applicatio")),
+     "could not read"),
+    (_zip([("mimetype", "application/vnd.oasis.opendocument.text")]
+                                  + [(f"p{i}.txt", "") for i in range(60)], stored_first=True),
+     "would unpack to far more data"),
+    # a "photo" of padding, which would be read whole to strip its EXIF
+    (_zip([("mimetype", "application/vnd.oasis.opendocument.text"),
+           ("Pictures/p.jpg", b"\xff\xd8" + bytes(3 * 1024 * 1024))], stored_first=True),
+     "would unpack to far more data"),
+])
+def test_an_archive_whose_directory_lies_or_that_has_too_many_parts_is_refused(data, message):
+    with pytest.raises(ServiceError) as refused:
+        scrub.strip_metadata("odt", data, "proposal", scrub.Limits(entries_max=50))
+    assert message in refused.value.message
+
+
+@pytest.mark.parametrize(("kind", "data"), [
+    ("docx", _zip([("[Content_Types].xml", "<Types/>"), ("word/document.xml",
+                   "<w:t>How to spot a vbaProject.bin and macroEnabled files</w:t>")])),
+    ("odt", _odt_with("<office:document-content><office:scripts/></office:document-content>")),
+])
+def test_a_document_that_only_talks_about_macros_is_taken(kind, data):
+    assert scrub.strip_metadata(kind, data) == data

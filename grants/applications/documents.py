@@ -13,9 +13,12 @@ import zipfile
 import zlib
 from urllib.parse import quote
 
+import sqlalchemy as sa
+from flask import current_app
+
 from grants.errors import ServiceError
 from grants.extensions import db
-from grants.models import Application, ApplicationDocument, User
+from grants.models import Application, ApplicationDocument, Report, User
 from grants.security import audit, scrub
 
 PDF, DOCX, ODT = "pdf", "docx", "odt"
@@ -24,6 +27,7 @@ MEDIA_TYPES = {
     DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ODT: "application/vnd.oasis.opendocument.text",
 }
+KINDS = {media: kind for kind, media in MEDIA_TYPES.items()}
 PURPOSES = ("reused_proposal", "attachment")
 FILENAME_MAX = 150
 
@@ -93,9 +97,12 @@ def check_upload(data: bytes, max_bytes: int, field: str) -> str:
 
 
 def accept_upload(data: bytes, max_bytes: int, field: str) -> tuple[str, bytes]:
-    """`check_upload`, then the file without its metadata (author, title, software)."""
+    """`check_upload`, then the file without its metadata (author, title, software) or
+    active content (scripts, macros, attached files), or refused if it inflates too far.
+    Every upload of the portal comes through here."""
     kind = check_upload(data, max_bytes, field)
-    return kind, scrub.strip_metadata(kind, data, field)
+    limits = scrub.Limits.from_config(current_app.config)
+    return kind, scrub.strip_metadata(kind, data, field, limits)
 
 
 def add_document(actor: User, application: Application, *, purpose: str, filename: str,
@@ -166,3 +173,38 @@ def remove_documents(actor: User, application: Application, ids: set[str]) -> No
     """Remove the application's files whose ids (as posted) are in `ids`."""
     for document in [d for d in application.documents if str(d.id) in ids]:
         remove_document(actor, application, document)
+
+
+def recheck_stored(limits: scrub.Limits) -> dict[str, list[tuple[str, int]]]:
+    """Pass every stored upload through today's checks again, for files kept before they
+    removed active content or refused macros and bombs. A file they clean replaces the
+    stored one ("cleaned"); one they would refuse is listed ("refused"), never deleted:
+    the group is asked for another copy. One file in memory at a time."""
+    found: dict[str, list[tuple[str, int]]] = {"cleaned": [], "refused": []}
+    for model in (ApplicationDocument, Report):
+        ids = db.session.scalars(sa.select(model.id).where(model.content.is_not(None))
+                                 .order_by(model.id)).all()
+        for id_ in ids:
+            stored = db.session.get(model, id_)
+            outcome = _recheck(stored, limits)
+            if outcome:
+                found[outcome].append((model.__tablename__, id_))
+            db.session.flush()
+            db.session.expunge(stored)
+    return found
+
+
+def _recheck(stored: ApplicationDocument | Report, limits: scrub.Limits) -> str | None:
+    kind = KINDS.get(stored.media_type or "")
+    if kind is None:
+        return None
+    try:
+        clean = scrub.strip_metadata(kind, stored.content, None, limits)
+    except ServiceError:
+        return "refused"
+    if clean == stored.content:
+        return None
+    stored.content, stored.size_bytes = clean, len(clean)
+    if isinstance(stored, ApplicationDocument):
+        stored.sha256 = hashlib.sha256(clean).hexdigest()
+    return "cleaned"

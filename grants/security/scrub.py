@@ -15,6 +15,10 @@ with it. What is removed:
   IPTC and comments; entries' times, comments and extra fields are reset; the order and the
   compression of entries are kept (ODT's `mimetype` stays first and stored).
 
+Active content goes too, or the file is refused (see `pdfactive` and `archives`): a PDF
+loses its scripts, launching actions and attached files; a DOCX or ODT with macros, or
+whose parts inflate past the configured limits, is refused.
+
 Images are not accepted as uploads on their own. A file with nothing to strip is kept
 byte for byte. A file that cannot be read is refused with a message, never a 500.
 """
@@ -28,10 +32,11 @@ import zlib
 
 import pikepdf
 
-from grants.errors import ServiceError
+from grants.errors import N_, ServiceError
+from grants.security import archives, pdfactive
+from grants.security.archives import Limits
 
 PDF, DOCX, ODT = "pdf", "docx", "odt"
-UNZIPPED_MAX = 100 * 1024 * 1024  # a zip bomb is refused, not inflated
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 _CORE = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -57,15 +62,29 @@ NEUTRAL = {
 _PDF_KEYS = ("/Metadata", "/PieceInfo")
 
 
-def strip_metadata(kind: str, data: bytes, field: str | None = None) -> bytes:
-    """The document without its metadata; ServiceError (on `field`) if it cannot be read."""
+REFUSALS = {
+    "macros": N_("This file contains macros or other code, which we do not accept. Save it "
+                 "as an ordinary document without macros and send it again."),
+    "too_large": N_("This file would unpack to far more data than it holds, so we cannot "
+                    "accept it. Save it again, for example as a PDF, and send it again."),
+    "pdf_active": N_("This PDF contains scripts or attached files that we could not remove "
+                     "safely. Print it to a new PDF and send that one."),
+}
+
+
+def strip_metadata(kind: str, data: bytes, field: str | None = None,
+                   limits: Limits | None = None) -> bytes:
+    """The document without its metadata or active content; ServiceError (on `field`) if
+    it cannot be read, or holds macros, or inflates past `limits`."""
     try:
         if kind == PDF:
             return _pdf(data)
         if kind in NEUTRAL:
-            return _zip(kind, data)
+            return _zip(kind, data, limits or Limits())
     except ServiceError:
         raise
+    except archives.Refused as exc:
+        raise ServiceError(REFUSALS[exc.reason], field=field) from exc
     except (pikepdf.PikepdfError, zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError,
             EOFError, RuntimeError, NotImplementedError, KeyError, zlib.error) as exc:
         raise _unreadable(field) from exc
@@ -87,9 +106,10 @@ def _pdf(data: bytes) -> bytes:
         carriers = [obj for obj in pdf.objects
                     if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream)
                     and any(key in obj for key in _PDF_KEYS)]
-        revised = b"/Prev" in data or pdf.is_encrypted
+        revised = b"/Prev" in data or pdf.is_encrypted or pdfactive.mentioned(data)
         photos = _pdf_photos(pdf)
-        if "/Info" not in pdf.trailer and not (carriers or photos or revised):
+        active = pdfactive.remove_active(pdf)
+        if "/Info" not in pdf.trailer and not (carriers or photos or revised or active):
             return data  # nothing to strip: kept as sent
         if "/Info" in pdf.trailer:
             del pdf.trailer["/Info"]
@@ -100,7 +120,13 @@ def _pdf(data: bytes) -> bytes:
                 if key in obj:
                     del obj[key]
         out = io.BytesIO()
-        pdf.save(out, fix_metadata_version=False, deterministic_id=True)
+        # Streams are written as they came, never decoded: a stream that inflates to
+        # gigabytes stays a few bytes here, as a ZIP part does in `archives`.
+        pdf.save(out, fix_metadata_version=False, deterministic_id=True,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    with pikepdf.open(io.BytesIO(out.getvalue())) as saved:
+        if pdfactive.still_active(saved):  # what a reader would open: checked again
+            raise archives.Refused("pdf_active")
     return out.getvalue()
 
 
@@ -118,19 +144,17 @@ def _pdf_photos(pdf: pikepdf.Pdf) -> list:
 
 # --- DOCX and ODT ------------------------------------------------------------------------
 
-def _zip(kind: str, data: bytes) -> bytes:
+def _zip(kind: str, data: bytes, limits: Limits) -> bytes:
     neutral = NEUTRAL[kind]
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         entries = source.infolist()
         names = [e.filename for e in entries]
         if len(set(names)) != len(names) or any(e.flag_bits & 0x1 for e in entries):
             raise ValueError("duplicate or encrypted entries")
-        if sum(e.file_size for e in entries) > UNZIPPED_MAX:
-            raise ValueError("too large unzipped")
+        archives.check(kind, data, entries, limits)  # every entry inflated, as a stream
         replace = dict(_photos(source, entries))
         replace.update((n, neutral[n]) for n in names if n in neutral)
         if not replace:
-            source.testzip()  # every entry must still read
             return data  # nothing to strip: kept as sent
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w") as target:
