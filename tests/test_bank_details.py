@@ -76,9 +76,9 @@ def test_a_local_account_needs_the_bic(app, client, auth, world):
 
 @pytest.mark.parametrize("details, shown, hidden", [
     (GERMAN, ["IBAN", "•••• 3000", "Commerzbank", "Frauen für Frieden e.V.", "COBADEFFXXX"],
-     ["0532", "DE89"]),
+     ["0044 0532", "00440532", "DE89 3704", "DE893704"]),
     (LOCAL, ["Account", "•••• 8821", "Banco Popular", "Colectivo Tierra Viva", "BPOPCOBB"],
-     ["4567"]),
+     ["0123 4567", "01234567", "4567 8821"]),
 ])
 def test_checked_bank_details_are_kept_encrypted_and_shown_masked(app, client, auth, world,
                                                                   details, shown, hidden):

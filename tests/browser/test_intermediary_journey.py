@@ -1,5 +1,6 @@
 """An intermediary's staff member makes a sub-grant to an informal group known only by a
-code, then records that it was paid; every page passes axe-core."""
+code, then records that it was paid (beyond what the funder has paid it so far, as an
+advance from its own funds, which it must choose); every page passes axe-core."""
 
 from __future__ import annotations
 
@@ -37,7 +38,13 @@ def test_intermediary_makes_a_sub_grant_to_a_coded_group(new_context, axe, scree
     page.get_by_label("Mobile money").check()
     page.get_by_label("Paid on").fill(date.today().isoformat())
     page.get_by_role("button", name="Record the payment").click()
+    # The demo pool's received money is all paid out: refused unless declared an advance.
+    expect(page.locator("main")).to_contain_text("Wait for the funder's payment")
+    expect(page.get_by_label("Amount paid")).to_have_value("1500")  # kept as typed
+    page.get_by_label("Record the rest as an advance from our own funds").check()
+    page.get_by_role("button", name="Record the payment").click()
     expect(page.get_by_role("status")).to_contain_text("The payment is recorded.")
+    expect(page.locator("main")).to_contain_text("advanced from your own funds")
     axe.check(page)
     screenshot(page)
     assert axe.violations == [], axe.report()
