@@ -17,7 +17,7 @@ from grants import money
 from grants.countries import countries, is_country
 from grants.errors import ServiceError
 from grants.extensions import db
-from grants.ids import parse_id
+from grants.ids import id_or_none, parse_id
 from grants.models import DisbursementStatus, Fund, PaymentRoute, Tranche
 from grants.payments import countries as country_service
 from grants.payments import forms, ledger, queries, routes
@@ -126,7 +126,7 @@ def _details(form) -> routes.RouteDetails:
     return routes.RouteDetails(
         account=form.account.data or "", provider=form.provider.data or "",
         partner=form.partner.data or "", handed_over=form.handed_over.data or "",
-        via_organisation_id=int(via) if (via or "").isdigit() else None)
+        via_organisation_id=id_or_none(via) if via else None)
 
 
 # Transitions -------------------------------------------------------------------------------
