@@ -238,22 +238,27 @@ def _reading(text: str, decimals: frozenset[str], groups: frozenset[str]
              ) -> tuple[Decimal, int] | None:
     """(number, count of decimals) when `text` is well formed with these marks."""
     parts = [m.group(1) or m.group(2) for m in _PART.finditer(text)]
-    marks = [p for p in parts if not p.isdigit()]
+    marks = [p for p in parts if not _digits(p)]
     if not parts or any(m not in decimals | groups for m in marks):
         return None
     points = [i for i, p in enumerate(parts) if p in decimals]
     whole = parts[:points[0]] if points else parts
     fraction = parts[points[0] + 1:] if points else []
-    if len(points) > 1 or any(not p.isdigit() for p in fraction):
+    if len(points) > 1 or any(not _digits(p) for p in fraction):
         return None
     runs = whole[0::2]
-    if any(not r.isdigit() for r in runs) or any(p.isdigit() for p in whole[1::2]):
+    if any(not _digits(r) for r in runs) or any(_digits(p) for p in whole[1::2]):
         return None
     if not _grouped_well(runs, whole[1::2]) or not (runs or fraction):
         return None
     digits = "".join(runs) or "0"
     tail = "".join(fraction)
     return Decimal(f"{digits}.{tail}" if tail else digits), len(tail)
+
+
+def _digits(part: str) -> bool:
+    """Latin digits only: "²" and "①" pass str.isdigit() but are no digits Decimal reads."""
+    return part.isascii() and part.isdigit()
 
 
 def _grouped_well(runs: list[str], marks: list[str]) -> bool:

@@ -192,6 +192,14 @@ def _rescue(view, user_id: int) -> str | None:
     return rescue.return_url(token)
 
 
+def register_converters(app: Flask) -> None:
+    """`<int:...>` in every route stops at what an id column holds (see grants.ids); set
+    before the blueprints, whose rules take their converter when they are added."""
+    from grants.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
+
+
 def register_blueprints(app: Flask) -> None:
     from grants.admin.views import bp as admin_bp
     from grants.applications.calls.views import bp as calls_bp

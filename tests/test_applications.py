@@ -383,6 +383,9 @@ def test_totals_and_years_are_computed_on_the_server(app, client, auth, world):
         assert a.amount_requested_minor == 200_000 and {x.year for x in a.budget_lines} == {1, 2}
     r = _step(client, world.application.id, 3, _rows(("programme", "Radio", "10", 3)))
     assert "Choose a year from 1 to 2." in r.data.decode()
+    for typed in ("\u00b2", "99999999999999999999"):  # "²" passes str.isdigit(), not int()
+        r = _step(client, world.application.id, 3, _rows(("programme", "Radio", "10", typed)))
+        assert "Choose a year from 1 to 2." in r.data.decode(), typed
 
 
 def test_more_rows_without_javascript(client, auth, world):

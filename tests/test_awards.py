@@ -399,6 +399,10 @@ def test_a_reallocation_can_move_money_into_a_later_year(app, client, auth, worl
     r = client.post(f"{grant.url}/budget", data={**less, **new, "new_amount": "500",
                                                  "new_year": "4"})
     assert "Choose a year from 1 to 3." in r.data.decode()
+    for typed in ("\u00b2", "99999999999999999999", "-1"):  # "²" passes str.isdigit()
+        r = client.post(f"{grant.url}/budget", data={**less, **new, "new_amount": "500",
+                                                     "new_year": typed})
+        assert "Choose a year from 1 to 3." in r.data.decode(), typed
     r = client.post(f"{grant.url}/budget", data={**less, **new, "new_amount": "500"})
     assert r.status_code == 302
     after = _budget(app, grant)

@@ -302,4 +302,4 @@ def test_the_download_is_streamed(app, client, auth, data):
     assert response.is_streamed
     body = b"".join(response.response)
     response.close()
-    assert body.startswith(b"Reference,Status,Group")
+    assert body.startswith(b"Reference,Status,Status (label),Group")

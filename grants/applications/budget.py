@@ -83,11 +83,21 @@ def check_rows(raw: list[dict[str, str]], call: Call, locale: str = "en") -> lis
     return rows
 
 
+def _year(text: str, call: Call) -> int:
+    """The year typed; 0 (refused below) if it is no number ("²" passes str.isdigit())."""
+    if not text.strip():
+        return 1 if call.max_years == 1 else 0
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
 def _check(row: Row, call: Call, locale: str) -> None:
     v, errors = row.values, row.errors
     if v["category"] not in BudgetCategory._value2member_map_:
         errors["category"] = "Choose a category."
-    year = int(v["year"]) if v["year"].isdigit() else (1 if call.max_years == 1 else 0)
+    year = _year(v["year"], call)
     if not 1 <= year <= call.max_years:
         errors["year"] = f"Choose a year from 1 to {call.max_years}."
     if len(v["description"]) > DESCRIPTION_MAX:

@@ -27,6 +27,7 @@ from grants.applications.services import ABOUT, BUDGET, FOCUS, QUESTIONS, REVIEW
 from grants.countries import countries
 from grants.errors import ServiceError
 from grants.extensions import db
+from grants.ids import parse_id
 from grants.models import (
     Application,
     ApplicationDocument,
@@ -365,7 +366,7 @@ def index():
 
 
 def _staff_index():
-    call_id = request.args.get("call", type=int)
+    call_id = request.args.get("call", type=parse_id)
     status = request.args.get("status", "")
     calls = services.published_call_choices(g.get("lang", "en"))
     page = db.paginate(services.sent_applications(call_id, status), per_page=PAGE_SIZE,

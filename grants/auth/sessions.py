@@ -38,8 +38,17 @@ def current_session_id() -> int | None:
 
 
 def end() -> None:
-    """End this session on the server and forget the cookie's content."""
+    """End this session on the server and forget the cookie's content.
+
+    The session is found from the cookie's token, not from the signed-in user: a public
+    route (quick exit, log out) may run without anything having loaded the user (the
+    language chooser's cookie spares the locale from asking), and the session must end
+    all the same, or cookies saved before the exit would still open it.
+    """
     s = g.pop("user_session", None)
+    token = session.get("sid")
+    if s is None and token:
+        s = services.live_session(token)
     if s is not None:
         s.ended_at = utcnow()
     session.clear()

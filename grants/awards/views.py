@@ -228,7 +228,10 @@ def _new_line(form, award) -> schedule.NewLine | None:
     if form.new_category.data not in forms.BUDGET_LABELS:
         raise ServiceError(_("Choose what the new line is for."), "new_category")
     amount = money.to_minor(form.new_amount.data, award.currency, field="new_amount")
-    year = int(form.new_year.data) if (form.new_year.data or "").isdigit() else 0
+    try:
+        year = int(form.new_year.data or "")
+    except ValueError:  # "²" passes str.isdigit() but is no number
+        year = 0  # the service names the years to choose from
     return schedule.NewLine(BudgetCategory(form.new_category.data), year,
                             form.new_description.data or "", amount)
 

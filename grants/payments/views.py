@@ -17,6 +17,7 @@ from grants import money
 from grants.countries import countries, is_country
 from grants.errors import ServiceError
 from grants.extensions import db
+from grants.ids import id_or_none, parse_id
 from grants.models import DisbursementStatus, Fund, PaymentRoute, Tranche
 from grants.payments import countries as country_service
 from grants.payments import forms, ledger, queries, routes
@@ -58,7 +59,7 @@ def load(disbursement_id: int):
 def index():
     require(Permission.VIEW_LEDGER)
     state, route = request.args.get("state", ""), request.args.get("route", "")
-    fund_id = request.args.get("fund", type=int)
+    fund_id = request.args.get("fund", type=parse_id)
     page = db.paginate(queries.ledger_query(current_user, state, route, fund_id),
                        per_page=PAGE_SIZE, error_out=False)
     return render_template(
@@ -130,7 +131,7 @@ def _details(form) -> routes.RouteDetails:
         bank_country=form.bank_country.data or "", iban=form.iban.data or "",
         bic=form.bic.data or "",
         partner=form.partner.data or "", handed_over=form.handed_over.data or "",
-        via_organisation_id=int(via) if (via or "").isdigit() else None)
+        via_organisation_id=id_or_none(via) if via else None)
 
 
 # Transitions -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import stripe
 from flask import current_app
 
 from grants.extensions import db
+from grants.ids import id_or_none
 from grants.models import Disbursement, DisbursementStatus, Organisation, StripeEvent
 from grants.models.types import utcnow
 from grants.payments import donations, gateway
@@ -107,9 +108,9 @@ def _account(obj) -> None:
 def _disbursement_for(transfer) -> Disbursement | None:
     found = db.session.scalar(sa.select(Disbursement).where(
         Disbursement.external_reference == transfer.id))
-    wanted = str(transfer.metadata.to_dict().get("disbursement", ""))
-    if found is None and wanted.isdigit():
-        candidate = db.session.get(Disbursement, int(wanted))
+    wanted = id_or_none(transfer.metadata.to_dict().get("disbursement"))
+    if found is None and wanted is not None:
+        candidate = db.session.get(Disbursement, wanted)
         if candidate is not None and candidate.external_reference in (None, transfer.id):
             found = candidate
     return found

@@ -37,20 +37,16 @@ from grants.models.reporting import Publication
 from grants.policy import Permission, can, require
 from grants.reporting import exports, opendata
 from grants.reporting.export_cli import export_group
+from grants.reporting.export_labels import PUBLICATION_LABELS
 
 # cli_group=None: `flask --app grants export 360giving` sits beside the other commands.
 bp = Blueprint("exports", __name__, url_prefix="/exports", cli_group=None)
 bp.cli.add_command(export_group)
 
 MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",  # given whole: Werkzeug adds none to a content_type
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-PUBLICATION_LABELS = {
-    "anonymous": _l("Anonymous: no name, the country only"),
-    "named": _l("Named: the group's name, the country only"),
-    "withheld": _l("Withheld: not published"),
 }
 
 
@@ -101,7 +97,7 @@ def _filename(name: str, fmt: str) -> str:
 
 
 def _attachment(chunks, fmt: str, name: str) -> Response:
-    response = Response(stream_with_context(chunks), mimetype=MEDIA_TYPES[fmt])
+    response = Response(stream_with_context(chunks), content_type=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(name, fmt)}"'
     response.headers["Cache-Control"] = "no-store"
     return response

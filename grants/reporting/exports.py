@@ -41,6 +41,7 @@ from grants.models import (
     Tranche,
 )
 from grants.money import from_minor
+from grants.reporting import export_labels as labels
 from grants.security import audit
 
 BATCH_SIZE = 500
@@ -124,14 +125,42 @@ def day(value: datetime | date | None):
 # The three exports -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class Coded:
+    """A column of codes: the export keeps them and adds beside them their labels, in the
+    reader's language (see export_labels)."""
+
+    title: object
+    label: Callable[[str], str]
+
+
+@dataclass(frozen=True)
 class Export:
     """One export: its columns, the query of its rows (with an `id` column to page by) and
-    how a row becomes cells."""
+    how a row becomes cells (one a column, a code for a coded column)."""
 
     kind: str
-    header: list
+    columns: list
     query: Callable[[int, Filters], sa.Select]
     cells: Callable[[object], list]
+
+    @property
+    def header(self) -> list:
+        out = []
+        for column in self.columns:
+            if isinstance(column, Coded):
+                out += [column.title, _l("%(column)s (label)", column=column.title)]
+            else:
+                out.append(column)
+        return out
+
+    def row(self, record) -> list:
+        """The record's cells, each code followed by its label."""
+        out = []
+        for column, value in zip(self.columns, self.cells(record), strict=True):
+            out.append(value)
+            if isinstance(column, Coded):
+                out.append(column.label(value) if value else "")
+        return out
 
 
 def _awards_query(viewer_id: int, filters: Filters) -> sa.Select:
@@ -168,10 +197,12 @@ def _award_cells(r) -> list:
 
 
 AWARDS = Export("awards", [
-    _l("Reference"), _l("Status"), _l("Group"), _l("Kind of group"), _l("Country"),
-    _l("Fund"), _l("Call"), _l("Type of call"), _l("Support"), _l("Regrant type"),
+    _l("Reference"), Coded(_l("Status"), labels.award_status), _l("Group"),
+    Coded(_l("Kind of group"), labels.org_kind), Coded(_l("Country"), labels.country),
+    _l("Fund"), _l("Call"), Coded(_l("Type of call"), labels.call_type),
+    Coded(_l("Support"), labels.support), Coded(_l("Regrant type"), labels.regrant_type),
     _l("Years"), _l("Start date"), _l("End date"), _l("Approved on"), _l("Closed on"),
-    _l("Amount"), _l("Paid"), _l("Currency"), _l("Open data"),
+    _l("Amount"), _l("Paid"), _l("Currency"), Coded(_l("Open data"), labels.publication),
 ], _awards_query, _award_cells)
 
 
@@ -207,8 +238,10 @@ def _payment_cells(r) -> list:
 
 
 PAYMENTS = Export("payments", [
-    _l("Payment"), _l("Award"), _l("Tranche"), _l("Status"), _l("Route"), _l("Through"),
-    _l("Group"), _l("Kind of group"), _l("Country"), _l("Fund"), _l("Amount"), _l("Currency"),
+    _l("Payment"), _l("Award"), _l("Tranche"), Coded(_l("Status"), labels.payment_status),
+    Coded(_l("Route"), labels.route), _l("Through"), _l("Group"),
+    Coded(_l("Kind of group"), labels.org_kind), Coded(_l("Country"), labels.country),
+    _l("Fund"), _l("Amount"), _l("Currency"),
     _l("Scheduled on"), _l("Approved on"), _l("Sent on"), _l("Paid on"), _l("Ended on"),
 ], _payments_query, _payment_cells)
 
@@ -241,9 +274,12 @@ def _application_cells(r) -> list:
 
 
 APPLICATIONS = Export("applications", [
-    _l("Reference"), _l("Status"), _l("Call"), _l("Type of call"), _l("Fund"),
-    _l("Kind of group"), _l("Country"), _l("Through an intermediary"), _l("Amount requested"),
-    _l("Currency"), _l("Language"), _l("Reused proposal"), _l("Sent on"), _l("Decided on"),
+    _l("Reference"), Coded(_l("Status"), labels.application_status), _l("Call"),
+    Coded(_l("Type of call"), labels.call_type), _l("Fund"),
+    Coded(_l("Kind of group"), labels.org_kind), Coded(_l("Country"), labels.country),
+    Coded(_l("Through an intermediary"), labels.yes_no), _l("Amount requested"),
+    _l("Currency"), Coded(_l("Language"), labels.language),
+    Coded(_l("Reused proposal"), labels.yes_no), _l("Sent on"), _l("Decided on"),
 ], _applications_query, _application_cells)
 
 EXPORTS = {e.kind: e for e in (AWARDS, PAYMENTS, APPLICATIONS)}
@@ -277,7 +313,7 @@ def rows_of(export: Export, viewer_id: int, filters: Filters,
     key = query.selected_columns.id
     for rows in batches(query, key, batch_size):
         for row in rows:
-            yield export.cells(row)
+            yield export.row(row)
 
 
 def _text(value) -> str:

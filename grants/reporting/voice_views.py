@@ -16,6 +16,7 @@ from flask_login import current_user
 from grants.countries import countries, country_name
 from grants.errors import ServiceError
 from grants.extensions import db
+from grants.ids import id_or_none, parse_id, parse_page
 from grants.models import Consultation, Fund, Role, SurveyInvitation
 from grants.models.types import utcnow
 from grants.organisations.forms import KIND_LABELS
@@ -146,12 +147,17 @@ def _consultation_form(obj: Consultation | None = None):
     return form
 
 
+def _chosen_id(text: str | None) -> int | None:
+    """None for no choice; -1 (no such row: the service says to choose from the list) for
+    text that names no id."""
+    return (id_or_none(text) or -1) if text else None
+
+
 def _details(form) -> consultations.Details:
-    fund = form.fund_id.data or ""
     return consultations.Details(
         held_on=form.held_on.data, topic=form.topic.data or "",
         participants=form.participants.data,
-        fund_id=int(fund) if fund.isdigit() else None if not fund else -1,
+        fund_id=_chosen_id(form.fund_id.data),
         country=form.country.data or None,
         groups=[(form[f"group{n}_label"].data or "", form[f"group{n}_count"].data)
                 for n in range(1, consultations.MAX_GROUPS + 1)],
@@ -169,9 +175,10 @@ def _load_consultation(consultation_id: int) -> Consultation:
 @bp.route("/consultations")
 def consultations_index():
     require(Permission.VIEW_CONSULTATIONS)
-    fund_id = request.args.get("fund", type=int)
+    fund_id = request.args.get("fund", type=parse_id)
+    page = consultations.page(fund_id, request.args.get("page", 1, parse_page))
     return render_template("voice/consultations.html", funds=_funds(), fund_id=fund_id,
-                           page=consultations.page(fund_id, request.args.get("page", 1, int)))
+                           page=page)
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])
@@ -225,7 +232,7 @@ def peer_directory():
     require(Permission.VIEW_DIRECTORY)
     country = request.args.get("country") or None
     page = directory.entries(current_user, country=country,
-                             page_number=request.args.get("page", 1, int))
+                             page_number=request.args.get("page", 1, parse_page))
     # Peers' contacts are read: who looked and when is kept (a scraping account shows).
     audit.record(current_user, "directory.viewed")
     db.session.commit()

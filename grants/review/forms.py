@@ -174,7 +174,7 @@ class RapidApproveForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    call = SelectField(_l("Longer-term call"), coerce=int, validate_choice=False)
+    call = SelectField(_l("Longer-term call"), validate_choice=False)  # checked by the view
     message = TextAreaField(
         _l("Message to the group"), render_kw={"rows": 4, "dir": "auto"},
         validators=[DataRequired(_l("Write a few words to the group.")), Length(max=10_000)])

@@ -14,6 +14,7 @@ from grants.applications.rapid_forms import CATEGORY_LABELS
 from grants.awards.services import follow_up_of, rapid_single_officer_limit
 from grants.errors import ServiceError
 from grants.extensions import db
+from grants.ids import id_or_none
 from grants.models import Application, Award, AwardStatus, Call, PaymentRoute
 from grants.payments.routes import RouteDetails
 from grants.policy import Permission, can, require
@@ -153,7 +154,8 @@ def rapid_invite(application_id: int):
     form = forms.InviteForm()
     form.call.choices = forms.options((c.id, str(c.id)) for c in rapid.invitable_calls())
     if form.validate_on_submit():
-        call = db.session.get(Call, form.call.data)
+        call_id = id_or_none(form.call.data)
+        call = db.session.get(Call, call_id) if call_id else None
         try:
             if call is None:
                 raise ServiceError(_("Choose an open call from the list."), "call")

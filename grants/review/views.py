@@ -16,6 +16,7 @@ from grants.applications.forms import STATUS_LABELS
 from grants.awards.services import two_person_threshold
 from grants.errors import ServiceError
 from grants.extensions import db
+from grants.ids import parse_id, parse_page
 from grants.models import (
     Application,
     Award,
@@ -81,7 +82,7 @@ def queue():
     if not can(current_user, Permission.ASSIGN_REVIEW):
         return render_template("review/queue.html", officer=False, assignments=mine)
     f = _filters()
-    page = queues.queue_page(current_user, f, request.args.get("page", 1, type=int),
+    page = queues.queue_page(current_user, f, request.args.get("page", 1, type=parse_page),
                                PAGE_SIZE)
     ids = [a.id for a in page.items]
     return render_template(
@@ -95,9 +96,9 @@ def queue():
 
 def _filters() -> queues.Filters:
     args = request.args
-    return queues.Filters(call_id=args.get("call", type=int), status=args.get("status", ""),
-                            country=args.get("country", "")[:2],
-                            call_type=args.get("type", ""), mine=args.get("mine") == "1")
+    return queues.Filters(call_id=args.get("call", type=parse_id),
+                          status=args.get("status", ""), country=args.get("country", "")[:2],
+                          call_type=args.get("type", ""), mine=args.get("mine") == "1")
 
 
 # The officer's page of one application --------------------------------------------------------

@@ -1,0 +1,66 @@
+"""What each code in an officer's export means, in the reader's language.
+
+An export keeps its codes ("registered_ngo", "bank_transfer", "KE"), which a spreadsheet
+can filter on and a script can read, and gives beside each one the label the portal shows
+for it on its pages. The labels are the features' own; this module only says which one a
+column uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from babel import Locale
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from grants.applications.calls.forms import TYPE_LABELS
+from grants.applications.forms import STATUS_LABELS as APPLICATION_STATUS_LABELS
+from grants.awards.forms import AWARD_STATUS_LABELS, SUPPORT_LABELS
+from grants.countries import country_name
+from grants.organisations.forms import KIND_LABELS
+from grants.payments.forms import ROUTE_LABELS
+from grants.payments.forms import STATUS_LABELS as PAYMENT_STATUS_LABELS
+from grants.review.forms import REGRANT_LABELS
+
+PUBLICATION_LABELS = {
+    "anonymous": _l("Anonymous: no name, the country only"),
+    "named": _l("Named: the group's name, the country only"),
+    "withheld": _l("Withheld: not published"),
+}
+
+
+def _reader() -> str:
+    return str(get_locale() or "en")
+
+
+def of(labels: Mapping) -> Callable[[str], str]:
+    """The label a code has in `labels`; a code without one is shown as itself."""
+    return lambda code: str(labels.get(code, code))
+
+
+def yes_no(code: str) -> str:
+    return _("Yes") if code == "yes" else _("No")
+
+
+def language(code: str) -> str:
+    try:
+        return Locale.parse(code).get_display_name(_reader()) or code
+    except (ValueError, TypeError):
+        return code
+
+
+def country(code: str) -> str:
+    return country_name(code, _reader())
+
+
+award_status = of(AWARD_STATUS_LABELS)
+application_status = of(APPLICATION_STATUS_LABELS)
+payment_status = of(PAYMENT_STATUS_LABELS)
+org_kind = of(KIND_LABELS)
+call_type = of(TYPE_LABELS)
+support = of(SUPPORT_LABELS)
+regrant_type = of(REGRANT_LABELS)
+route = of(ROUTE_LABELS)
+publication = of(PUBLICATION_LABELS)
