@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from grants.extensions import db
 from grants.models import Application, ApplicationStatus, AuditEvent, Organisation, RiskLevel
@@ -41,11 +42,30 @@ def revealed(user, application: Application) -> bool:
         AuditEvent.created_at >= _since()))) or False
 
 
+# A group's risk, wherever staff see the group (its page, exports, open data): the highest
+# of the risks of the applications it sent. A draft has not been said to anyone yet; a
+# withdrawn application still tells what danger the group is in.
+_UNSENT = (ApplicationStatus.DRAFT,)
+
+
+def group_at_high_risk(org_id_column) -> sa.ColumnElement[bool]:
+    """Whether the group (its id, or a column holding it) sent an application at high
+    risk: the one rule, in SQL, for a row of any query."""
+    other = aliased(Application)
+    return sa.exists().where(
+        other.organisation_id == org_id_column, other.risk_level == RiskLevel.HIGH,
+        other.status.not_in(_UNSENT))
+
+
+def group_risk(org: Organisation) -> RiskLevel:
+    """The highest risk among the applications the group sent (low when none)."""
+    levels = set(db.session.scalars(sa.select(Application.risk_level).distinct().where(
+        Application.organisation_id == org.id, Application.status.not_in(_UNSENT))))
+    return next((r for r in (RiskLevel.HIGH, RiskLevel.MEDIUM) if r in levels), RiskLevel.LOW)
+
+
 def org_at_high_risk(org: Organisation) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(
-        Application.organisation_id == org.id, Application.risk_level == RiskLevel.HIGH,
-        Application.status.not_in((ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))))
-    ) or False
+    return db.session.scalar(sa.select(group_at_high_risk(org.id))) or False
 
 
 def org_revealed(user, org: Organisation) -> bool:
