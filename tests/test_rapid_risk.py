@@ -76,7 +76,7 @@ def test_an_emergency_request_is_high_risk_unless_the_defender_says_otherwise(
     auth.login(world.applicant)
     response = client.post(f"/applications/rapid/{world.rapid_call.id}",
                            data=_form(world, risk_level="none"))
-    assert "Choose how much danger they are in now." in response.get_data(as_text=True)
+    assert "Choose how much danger there is now." in response.get_data(as_text=True)
 
 
 def _pages(app, values: dict) -> list[str]:

@@ -176,7 +176,7 @@ def _risk(req: Request) -> RiskLevel:
     if not req.risk_level:  # not asked (an older page, a script): the safe answer
         return RiskLevel.HIGH
     if req.risk_level not in {r.value for r in RiskLevel}:
-        raise ServiceError("Choose how much danger they are in now.", "risk_level")
+        raise ServiceError("Choose how much danger there is now.", "risk_level")
     return RiskLevel(req.risk_level)
 
 
