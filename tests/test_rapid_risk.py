@@ -65,15 +65,14 @@ def test_an_emergency_request_is_high_risk_unless_the_defender_says_otherwise(
     radios = re.findall(r'<input[^>]*name="risk_level"[^>]*>', page)
     assert len(radios) == 3 and 'value="high"' in radios[0] and "checked" in radios[0]
     assert not any("checked" in r for r in radios[1:])
-    # Sent as the page stands (or by a client that never showed the question): high.
-    assert _risk(app, _file(app, client, auth, world)) == RiskLevel.HIGH
-    assert _risk(app, _file(app, client, auth, world, risk_level="high")) == RiskLevel.HIGH
     low = _file(app, client, auth, world, risk_level="low")
     assert _risk(app, low) == RiskLevel.LOW
     auth.login(world.officer)  # the defender said it is safe: no reveal step
     page = client.get(f"/review/applications/{low}/rapid").get_data(as_text=True)
     assert CANARIES["what_happened"] in page and "Sensitive details are hidden" not in page
-    auth.login(world.applicant)
+    # Sent as the page stands (or by a client that never showed the question): high.
+    assert _risk(app, _file(app, client, auth, world)) == RiskLevel.HIGH
+    assert _risk(app, _file(app, client, auth, world, risk_level="high")) == RiskLevel.HIGH
     response = client.post(f"/applications/rapid/{world.rapid_call.id}",
                            data=_form(world, risk_level="none"))
     assert "Choose how much danger there is now." in response.get_data(as_text=True)
@@ -232,3 +231,12 @@ def test_the_migration_marks_existing_emergency_requests_high(app, world):
         db.session.expire_all()
         assert db.session.get(Application, world.rapid_request.id).risk_level == RiskLevel.HIGH
         assert db.session.get(Application, world.reviewed.id).risk_level == RiskLevel.LOW
+
+
+def test_a_request_marked_low_by_a_group_in_danger_is_still_revealed_first(
+        app, client, auth, world):
+    _application(app, world, RiskLevel.HIGH, ApplicationStatus.SUBMITTED)
+    low = _file(app, client, auth, world, risk_level="low")
+    auth.login(world.officer)
+    page = client.get(f"/review/applications/{low}/rapid").get_data(as_text=True)
+    assert CANARIES["what_happened"] not in page and "Sensitive details are hidden" in page

@@ -2,7 +2,8 @@
 only after saying why, and that is logged.
 
 By default officers see the code name and coarse facts (country, amount, status). For an
-application marked at high risk, its threats, safe contact, sensitive answers, status notes
+application marked at high risk (an emergency request is, unless the defender says
+otherwise) or whose group is, its threats, safe contact, sensitive answers, status notes
 and messages, and its group's contact and identity details, stay hidden until the officer
 reveals them with one of a few fixed reasons. The reveal is an audit event (who, which
 application, which reason; no free text, so nothing sensitive enters the log) and lasts
@@ -27,7 +28,10 @@ REASONS = ("decide", "contact", "payment", "safety", "other")
 
 
 def needs_reveal(application: Application) -> bool:
-    return application.risk_level == RiskLevel.HIGH
+    """At high risk itself, or its group is (a group's risk is the highest of its
+    applications', so a request marked low by a group in danger is not left open)."""
+    return application.risk_level == RiskLevel.HIGH \
+        or org_at_high_risk(application.organisation)
 
 
 def _since():
