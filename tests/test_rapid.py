@@ -111,6 +111,11 @@ def test_partner_files_for_a_defender_it_tops_the_queue_and_one_officer_approves
     assert _codes(page)[0] == code
     assert "1 h left" in page
     page = client.get(f"/review/applications/{app_id}/rapid").get_data(as_text=True)
+    assert SECRET not in page and "Sensitive details are hidden" in page  # high risk
+    response = client.post(f"/applications/{app_id}/reveal",
+                           data={"reason": "decide", "back": "rapid"})
+    assert response.headers["Location"].endswith(f"/review/applications/{app_id}/rapid")
+    page = client.get(f"/review/applications/{app_id}/rapid").get_data(as_text=True)
     assert SECRET in page and "Maria (D-7)" in page and "for a defender" in page
     response = client.post(f"/review/applications/{app_id}/rapid", data={
         "decision": "approve", "amount": "1500", "currency": "USD", "route": "bank_transfer",

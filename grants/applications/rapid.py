@@ -4,8 +4,10 @@ A defender files for themselves, or a trusted partner organisation files for the
 request is then the partner's, `on_behalf`, and names the defender only by an alias the
 partner chooses). What happened, what is needed now, a few budget lines by category, how
 and when it is safe to reach them and the language they wrote in; any language is taken as
-free text. Every text is encrypted at rest and none reaches the audit log. Sending starts
-the decision clock: `rapid_due_at` is fixed from the fund's target when the request is sent.
+free text. A request is at high risk unless the defender says otherwise (officers then
+reveal its details before reading them: grants/security/reveal.py). Every text is encrypted
+at rest and none reaches the audit log. Sending starts the decision clock: `rapid_due_at`
+is fixed from the fund's target when the request is sent.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from grants.models import (
     CallType,
     Organisation,
     RapidCategory,
+    RiskLevel,
     User,
 )
 from grants.models.types import utcnow
@@ -77,6 +80,7 @@ class Request:
     gender_risk: str = ""
     on_behalf: bool = False
     defender_alias: str = ""
+    risk_level: str = RiskLevel.HIGH.value  # high unless the defender says otherwise
 
 
 # Stored as the title of every emergency request (not shown as such: see
@@ -168,6 +172,14 @@ def _category(req: Request) -> RapidCategory:
     return category
 
 
+def _risk(req: Request) -> RiskLevel:
+    if not req.risk_level:  # not asked (an older page, a script): the safe answer
+        return RiskLevel.HIGH
+    if req.risk_level not in {r.value for r in RiskLevel}:
+        raise ServiceError("Choose how much danger there is now.", "risk_level")
+    return RiskLevel(req.risk_level)
+
+
 def _check_total(call: Call, lines: list[BudgetLine], currency: str) -> int:
     total = sum(line.amount_minor for line in lines)
     if currency == call.currency and total > call.amount_max_minor:
@@ -195,13 +207,14 @@ def file_request(actor: User, call: Call, req: Request, *, language: str = "en",
         if req.on_behalf else None,
     }
     category = _category(req)
+    risk = _risk(req)
     lines = _lines(req)
     total = _check_total(call, lines, req.currency)
     application = Application(
         call=call, organisation=req.organisation, created_by_id=actor.id,
         code_name=new_code_name(), status=ApplicationStatus.DRAFT, language=language,
         currency=req.currency, country=req.organisation.country, amount_requested_minor=total,
-        title=RAPID_TITLE, rapid_category=category, on_behalf=req.on_behalf,
+        title=RAPID_TITLE, rapid_category=category, on_behalf=req.on_behalf, risk_level=risk,
         relocation_justification=_text(req.relocation_justification,
                                        "relocation_justification")
         if category == RapidCategory.RELOCATION else None,
@@ -213,6 +226,6 @@ def file_request(actor: User, call: Call, req: Request, *, language: str = "en",
     change_status(actor, application, ApplicationStatus.SUBMITTED)
     db.session.flush()
     audit.record(actor, "application.rapid_filed", application, call_id=call.id,
-                 category=category.value, on_behalf=req.on_behalf,
+                 category=category.value, on_behalf=req.on_behalf, risk_level=risk.value,
                  amount_requested_minor=total, currency=req.currency)
     return application

@@ -8,6 +8,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from grants.applications.forms import RISK_LABELS
 from grants.applications.rapid import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
 from grants.fields import AmountField
 from grants.money import CURRENCIES
@@ -55,6 +56,12 @@ class RapidForm(FlaskForm):
         _l("For relocation: why is protection where they are not enough?"),
         description=_l("We fund protection in the defender's own country first."))
     what_happened = _text(_l("What happened?"), rows=5)
+    # Asked plainly, the safest answer first and chosen unless they change it.
+    risk_level = RadioField(
+        _l("How much danger does your work bring you now?"), validate_choice=False,
+        default="high", choices=options((r, RISK_LABELS[r]) for r in ("high", "medium", "low")),
+        description=_l("If you are not sure, keep the first answer. Then an officer must say "
+                       "why before reading your request, and that is recorded."))
     needs_now = _text(_l("What is needed now?"))
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES),
                            validate_choice=False)

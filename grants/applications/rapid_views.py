@@ -24,7 +24,8 @@ def _groups() -> list[Organisation]:
 def _form(call: Call, groups: list[Organisation]) -> rapid_forms.RapidForm:
     rescued = rescued_formdata()
     form = rapid_forms.RapidForm(**({"formdata": rescued} if rescued else {}),
-                                 data={"currency": call.currency, "category": "in_country"})
+                                 data={"currency": call.currency, "category": "in_country",
+                                       "risk_level": "high"})
     form.organisation.choices = rapid_forms.options((str(o.id), o.name) for o in groups)
     return form
 
@@ -44,7 +45,7 @@ def _request(form: rapid_forms.RapidForm, groups: list[Organisation]) -> rapid.R
         written_in=form.written_in.data,
         relocation_justification=form.relocation_justification.data or "",
         gender_risk=form.gender_risk.data or "", on_behalf=bool(form.on_behalf.data),
-        defender_alias=form.defender_alias.data or "")
+        defender_alias=form.defender_alias.data or "", risk_level=form.risk_level.data or "")
 
 
 @bp.route("/rapid/<int:call_id>", methods=["GET", "POST"])

@@ -383,6 +383,7 @@ def show(application_id: int):
               and not can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application))
     return render_template("applications/show.html", editable=False, thread_ready=thread_ready,
                            reveal_form=forms.RevealForm() if hidden else None,
+                           group_side=is_member(current_user, application.organisation),
                            **_summary(application))
 
 
@@ -399,6 +400,8 @@ def reveal(application_id: int):
         db.session.commit()
     else:
         flash(_("Choose why you need these details."), "error")
+    if request.form.get("back") == "rapid" and application.rapid_category is not None:
+        return redirect(url_for("review.rapid_decide", application_id=application.id))
     return redirect(url_for(".show", application_id=application.id))
 
 

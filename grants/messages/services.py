@@ -11,6 +11,7 @@ from grants import notifications
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Application, Membership, Message, User
+from grants.policy import is_member
 from grants.security import audit
 
 MAX_CHARS = 10_000
@@ -33,7 +34,8 @@ def post_message(actor: User, application: Application, body: str) -> Message:
     """Add a message to the application's thread and tell the other side there is news.
 
     Staff writing to a group: every member with an e-mail address gets a content-free
-    notice. A group writing to staff: officers read it in the portal.
+    notice. A group writing to staff: officers read it in the portal, and a question asked
+    of the group (grants.review.rapid.ask) counts as answered.
     """
     text = (body or "").strip()
     if not text:
@@ -43,6 +45,8 @@ def post_message(actor: User, application: Application, body: str) -> Message:
                            max=MAX_CHARS)
     message = Message(application_id=application.id, sender_id=actor.id, body=text)
     db.session.add(message)
+    if is_member(actor, application.organisation):  # the group wrote back: answered
+        application.awaiting_answer_since = None
     db.session.flush()
     audit.record(actor, "message.posted", application, message_id=message.id)
     if actor.is_staff:

@@ -11,7 +11,7 @@ from grants.errors import ServiceError
 from grants.extensions import db
 from grants.messages import services
 from grants.models import Application, Award
-from grants.policy import Permission, require
+from grants.policy import Permission, can, require
 
 bp = Blueprint("messages", __name__)
 
@@ -33,6 +33,9 @@ def post_to_application(application_id: int):
 
 def _back(application: Application) -> str:
     """The page the thread was read on: the award's page when sent from there."""
+    if request.form.get("back") == "rapid" and application.rapid_category is not None \
+            and can(current_user, Permission.ASSIGN_REVIEW, application):
+        return url_for("review.rapid_decide", application_id=application.id)
     if request.form.get("back") == "award":
         award_id = db.session.scalar(sa.select(Award.id).where(
             Award.application_id == application.id))

@@ -150,6 +150,9 @@ class Application(db.Model):
     gender_risk: Mapped[str | None] = mapped_column(EncryptedText("applications.gender_risk"))
     # The decision target, fixed at sending from the fund's rapid_response_target_hours.
     rapid_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When an officer asked the defender a question on the request's thread; cleared when
+    # the group writes back (grants.messages.services.post_message). The clock keeps running.
+    awaiting_answer_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The longer-term call an officer invited the group to after an emergency award, and
     # on the draft that invitation opened, the emergency request it follows.
     invited_to_call_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id"))
@@ -180,6 +183,11 @@ class Application(db.Model):
         cascade="all, delete-orphan",
         order_by="ApplicationStatusChange.id",
     )
+
+    @property
+    def answer_awaited(self) -> bool:
+        """An officer's question to the group waits for its answer, the request undecided."""
+        return self.awaiting_answer_since is not None and self.decided_at is None
 
 
 class ApplicationAnswer(db.Model):

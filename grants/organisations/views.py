@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from grants.applications.forms import RISK_LABELS
 from grants.auth.forms import ConfirmForm
 from grants.countries import countries
 from grants.errors import ServiceError
@@ -16,6 +17,7 @@ from grants.organisations import services
 from grants.organisations.forms import KIND_LABELS, OrganisationForm
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable, rescued_formdata
+from grants.security import reveal
 from grants.web import attach_error
 
 bp = Blueprint("organisations", __name__, url_prefix="/orgs")
@@ -80,8 +82,12 @@ def create():
 @bp.route("/<int:org_id>")
 def show(org_id: int):
     org = _load(org_id)
+    # Staff see the group's risk: the highest of its applications' (one rule, reveal.py).
+    risk = reveal.group_risk(org) if can(current_user, Permission.LIST_ALL_ORGANISATIONS) \
+        else None
     return render_template("organisations/show.html", org=org, verify_form=ConfirmForm(),
-                           kind_label=KIND_LABELS[org.kind.value])
+                           kind_label=KIND_LABELS[org.kind.value],
+                           risk_label=RISK_LABELS[risk.value] if risk else None)
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])

@@ -43,6 +43,7 @@ from grants.models import (
 from grants.money import from_minor
 from grants.reporting import export_labels as labels
 from grants.security import audit
+from grants.security.reveal import group_at_high_risk
 
 BATCH_SIZE = 500
 KINDS = ("awards", "payments", "applications")
@@ -88,14 +89,6 @@ def call_title(call_id_column):
     return (sa.select(CallText.title).where(CallText.call_id == call_id_column)
             .order_by(sa.case((CallText.language == "en", 0), else_=1), CallText.language)
             .limit(1).scalar_subquery())
-
-
-def org_at_risk(org_id_column):
-    """Whether the group sent any application marked at high risk (as reveal.py asks)."""
-    other = aliased(Application)
-    return sa.exists().where(
-        other.organisation_id == org_id_column, other.risk_level == RiskLevel.HIGH,
-        other.status.not_in((ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)))
 
 
 def not_conflicted(viewer_id: int, application_id_column):
@@ -177,7 +170,7 @@ def _awards_query(viewer_id: int, filters: Filters) -> sa.Select:
         sa.func.coalesce(Application.country, Organisation.country).label("country"),
         Application.code_name, Application.risk_level, Call.call_type,
         call_title(Call.id).label("call"), paid.label("paid_minor"),
-        org_at_risk(Award.organisation_id).label("at_risk"))
+        group_at_high_risk(Award.organisation_id).label("at_risk"))
         .join(Organisation, Organisation.id == Award.organisation_id)
         .join(Fund, Fund.id == Award.fund_id)
         .outerjoin(Application, Application.id == Award.application_id)
@@ -216,7 +209,7 @@ def _payments_query(viewer_id: int, filters: Filters) -> sa.Select:
         Organisation.name.label("org_name"), Organisation.kind.label("org_kind"),
         sa.func.coalesce(Application.country, Organisation.country).label("country"),
         Application.code_name, Application.risk_level, via.name.label("via"),
-        org_at_risk(Award.organisation_id).label("at_risk"))
+        group_at_high_risk(Award.organisation_id).label("at_risk"))
         .join(Tranche, Tranche.id == Disbursement.tranche_id)
         .join(Award, Award.id == Tranche.award_id)
         .join(Organisation, Organisation.id == Award.organisation_id)

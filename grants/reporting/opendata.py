@@ -55,10 +55,10 @@ from grants.reporting.exports import (
     batches,
     in_period,
     neutralise,
-    org_at_risk,
 )
 from grants.reporting.exports import count as count_rows
 from grants.security import audit, reveal
+from grants.security.reveal import group_at_high_risk
 
 SCHEMA_VERSION = "1.4"
 UNPUBLISHED = (AwardStatus.PENDING_APPROVAL, AwardStatus.CANCELLED)
@@ -146,7 +146,7 @@ def published_query(filters: Filters = Filters()) -> sa.Select:  # noqa: B008 (f
         Organisation.name.label("org_name"), Organisation.kind.label("org_kind"),
         sa.func.coalesce(Application.country, Organisation.country).label("country"),
         Application.risk_level, Application.rapid_category, Call.call_type,
-        paid.label("paid_minor"), org_at_risk(Award.organisation_id).label("at_risk"))
+        paid.label("paid_minor"), group_at_high_risk(Award.organisation_id).label("at_risk"))
         .join(Organisation, Organisation.id == Award.organisation_id)
         .join(Fund, Fund.id == Award.fund_id)
         .outerjoin(Application, Application.id == Award.application_id)

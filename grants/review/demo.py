@@ -1,6 +1,7 @@
 """Demo data of rapid response (loaded by grants.demo): open requests at different points
 of their clock (fresh, half-way, past target), one decided and paid whose follow-up check-in
-falls due soon. Made through the services themselves, with a frozen `now` for each step."""
+falls due soon; all at high risk but one, whose partner said the danger is medium. Made
+through the services themselves, with a frozen `now` for each step."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def load(users: dict[str, User], orgs: dict[str, Organisation], call: Call) -> N
           "A land defender we work with was detained; her children are alone.",
           "Care for her two children for a month, and food.",
           [Line("dependants_support", "Childcare, 4 weeks", "700")], "Kiswahili",
-          alias="Community leader (VL-3)",
+          alias="Community leader (VL-3)", risk="medium",  # the partner changed the answer
           gender_risk="She is threatened as a woman who speaks at community meetings.")
     _file(users["intermediary"], orgs["regional"], call, now - timedelta(hours=80),
           "relocation", "Death threats after he testified; men came to his house twice.",
@@ -40,12 +41,12 @@ def load(users: dict[str, User], orgs: dict[str, Organisation], call: Call) -> N
 
 def _file(user: User, org: Organisation, call: Call, when, category: str, happened: str,
           needs: str, lines: list[Line], language: str, *, alias: str = "",
-          gender_risk: str = "", why: str = ""):
+          gender_risk: str = "", why: str = "", risk: str = "high"):
     return filing.file_request(user, call, filing.Request(
         organisation=org, category=category, what_happened=happened, needs_now=needs,
         currency="USD", lines=lines, safe_contact="Signal, evenings only", written_in=language,
         relocation_justification=why, gender_risk=gender_risk, on_behalf=bool(alias),
-        defender_alias=alias), now=when)
+        defender_alias=alias, risk_level=risk), now=when)
 
 
 def _paid(users: dict[str, User], org: Organisation, call: Call, now) -> None:

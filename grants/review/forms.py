@@ -103,6 +103,14 @@ class RequestInfoForm(FlaskForm):
                        "and send it again. Their text stays as it is."))
 
 
+class RapidQuestionForm(FlaskForm):
+    question = TextAreaField(
+        _l("What do you need to know?"), render_kw={"rows": 4, "dir": "auto"},
+        validators=[DataRequired(_l("Write what you need to know.")), Length(max=10_000)],
+        description=_l("The defender reads it where they follow the request and answers "
+                       "there. The clock keeps running."))
+
+
 class ApproveForm(FlaskForm):
     amount = AmountField(_l("Amount"), validators=[Length(max=24)], render_kw=DECIMAL)
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))

@@ -88,7 +88,8 @@ QUEUE_ROW_COLUMNS = (Application.id, Application.call_id, Application.code_name,
                      Application.status, Application.country, Application.currency,
                      Application.amount_requested_minor, Application.submitted_at,
                      Application.decided_at, Application.rapid_category,
-                     Application.rapid_due_at, Application.assigned_officer_id)
+                     Application.rapid_due_at, Application.assigned_officer_id,
+                     Application.awaiting_answer_since)
 
 
 class QueuePage(Pagination):

@@ -124,6 +124,23 @@ def ready_to_pay(actor: User, award: Award, route: PaymentRoute = PaymentRoute.B
     return ledger.schedule(actor, tranche, route, tranche.amount_minor, details)
 
 
+def ask(actor: User, application: Application, question: str,
+        now: datetime | None = None) -> None:
+    """Ask the defender a question on the request's thread. Unlike a longer application's
+    request for more information nothing goes back to them to change: the request stays
+    where it is, its clock keeps running, and an answer is awaited until the group writes
+    back (grants.messages.services.post_message clears it)."""
+    decisions.lock(application)
+    decisions.check_decider(actor, application)
+    if application.rapid_category is None:
+        raise ServiceError("This is not a rapid-response request.")
+    text = decisions.clean_message(question, "question", N_("Write what you need to know."))
+    post_message(actor, application, text)  # the group is told there is news, not what
+    application.awaiting_answer_since = now or utcnow()
+    db.session.flush()
+    audit.record(actor, "application.rapid_question_asked", application)
+
+
 def is_emergency(award: Award) -> bool:
     return award.application is not None and award.application.rapid_category is not None
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
-from grants.applications.forms import BUDGET_LABELS
+from grants.applications.forms import BUDGET_LABELS, RevealForm
 from grants.applications.rapid_forms import CATEGORY_LABELS
 from grants.awards.services import follow_up_of, rapid_single_officer_limit
 from grants.errors import ServiceError
@@ -80,23 +80,33 @@ def rapid_decide(application_id: int):
     approving = decision in ("approve", "change")
     approve_form = _approve_form(application, posted if approving else None)
     decline_form = forms.DeclineForm(formdata=posted if decision == "decline" else None)
-    if decision in ("approve", "decline"):
-        require(Permission.DECIDE_APPLICATION, application)
-        form = approve_form if decision == "approve" else decline_form
+    ask_form = forms.RapidQuestionForm(formdata=posted if decision == "ask" else None)
+    form = {"approve": approve_form, "decline": decline_form, "ask": ask_form}.get(decision)
+    if form is not None:
+        require(Permission.REQUEST_MORE_INFO if decision == "ask"
+                else Permission.DECIDE_APPLICATION, application)
         if decision == "approve" and form.validate():
             done = confirm_or_act(
                 application, form, lambda: _terms(application, form),
                 lambda: _decide(application, form, lambda: _approve(application, form)),
                 action=url_for(".rapid_decide", application_id=application.id),
                 facts=_route_facts(form))
-        elif form.validate():
+        elif decision == "decline" and form.validate():
             done = _decide(application, form, lambda: decisions.decline(
                 current_user, application, decline_form.message.data))
+        elif decision == "ask" and form.validate():
+            done = _decide(application, form, lambda: _ask(application, ask_form))
         else:
             done = None
         if done is not None:
             return done
-    return _page(application, approve_form, decline_form)
+    return _page(application, approve_form, decline_form, ask_form=ask_form)
+
+
+def _ask(application: Application, form: forms.RapidQuestionForm) -> None:
+    rapid.ask(current_user, application, form.question.data)
+    flash(_("Your question was sent. The clock keeps running while you wait for the "
+            "answer."), "success")
 
 
 def _terms(application: Application, form: forms.RapidApproveForm) -> terms.Terms:
@@ -124,7 +134,8 @@ def _decide(application: Application, form, action):
     return redirect(url_for(".rapid_decide", application_id=application.id))
 
 
-def _page(application: Application, approve_form, decline_form, invite_form=None):
+def _page(application: Application, approve_form, decline_form, invite_form=None,
+          ask_form=None):
     award = db.session.query(Award).filter_by(application_id=application.id).one_or_none()
     invite_form = invite_form or forms.InviteForm(formdata=None)
     invite_form.call.choices = forms.options(
@@ -132,6 +143,8 @@ def _page(application: Application, approve_form, decline_form, invite_form=None
     return render_template(
         "rapid/decide.html", application=application, award=award,
         approve_form=approve_form, decline_form=decline_form, invite_form=invite_form,
+        ask_form=ask_form or forms.RapidQuestionForm(formdata=None),
+        reveal_form=RevealForm() if _hidden(application) else None,
         clock=rapid.clock(application), limit=_limit(application.currency),
         pending=decisions.pending_award(application),
         follow_up=follow_up_of(award) if award else None,
@@ -140,6 +153,12 @@ def _page(application: Application, approve_form, decline_form, invite_form=None
         sensitive=can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application),
         invited=db.session.get(Call, application.invited_to_call_id)
         if application.invited_to_call_id else None)
+
+
+def _hidden(application: Application) -> bool:
+    """The request is at high risk and this officer has not revealed it yet."""
+    return (can(current_user, Permission.REVEAL_APPLICATION, application)
+            and not can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application))
 
 
 def _call_title(call: Call) -> str:

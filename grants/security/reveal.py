@@ -2,7 +2,8 @@
 only after saying why, and that is logged.
 
 By default officers see the code name and coarse facts (country, amount, status). For an
-application marked at high risk, its threats, safe contact, sensitive answers, status notes
+application marked at high risk (an emergency request is, unless the defender says
+otherwise) or whose group is, its threats, safe contact, sensitive answers, status notes
 and messages, and its group's contact and identity details, stay hidden until the officer
 reveals them with one of a few fixed reasons. The reveal is an audit event (who, which
 application, which reason; no free text, so nothing sensitive enters the log) and lasts
@@ -15,6 +16,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from grants.extensions import db
 from grants.models import Application, ApplicationStatus, AuditEvent, Organisation, RiskLevel
@@ -26,7 +28,10 @@ REASONS = ("decide", "contact", "payment", "safety", "other")
 
 
 def needs_reveal(application: Application) -> bool:
-    return application.risk_level == RiskLevel.HIGH
+    """At high risk itself, or its group is (a group's risk is the highest of its
+    applications', so a request marked low by a group in danger is not left open)."""
+    return application.risk_level == RiskLevel.HIGH \
+        or org_at_high_risk(application.organisation)
 
 
 def _since():
@@ -41,11 +46,30 @@ def revealed(user, application: Application) -> bool:
         AuditEvent.created_at >= _since()))) or False
 
 
+# A group's risk, wherever staff see the group (its page, exports, open data): the highest
+# of the risks of the applications it sent. A draft has not been said to anyone yet; a
+# withdrawn application still tells what danger the group is in.
+_UNSENT = (ApplicationStatus.DRAFT,)
+
+
+def group_at_high_risk(org_id_column) -> sa.ColumnElement[bool]:
+    """Whether the group (its id, or a column holding it) sent an application at high
+    risk: the one rule, in SQL, for a row of any query."""
+    other = aliased(Application)
+    return sa.exists().where(
+        other.organisation_id == org_id_column, other.risk_level == RiskLevel.HIGH,
+        other.status.not_in(_UNSENT))
+
+
+def group_risk(org: Organisation) -> RiskLevel:
+    """The highest risk among the applications the group sent (low when none)."""
+    levels = set(db.session.scalars(sa.select(Application.risk_level).distinct().where(
+        Application.organisation_id == org.id, Application.status.not_in(_UNSENT))))
+    return next((r for r in (RiskLevel.HIGH, RiskLevel.MEDIUM) if r in levels), RiskLevel.LOW)
+
+
 def org_at_high_risk(org: Organisation) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(
-        Application.organisation_id == org.id, Application.risk_level == RiskLevel.HIGH,
-        Application.status.not_in((ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))))
-    ) or False
+    return db.session.scalar(sa.select(group_at_high_risk(org.id))) or False
 
 
 def org_revealed(user, org: Organisation) -> bool:
