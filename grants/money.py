@@ -114,6 +114,7 @@ def plain_number(value: Decimal, locale: str | None = None) -> str:
 # --- reading numbers as people type them (rules in the module docstring) -----------------
 
 AMOUNT, PERCENT = "amount", "percent"
+TOO_LARGE = Decimal(10**15)  # no amount or share reaches it; past 28 digits Decimal cannot round
 LANGUAGES = ("en", "es", "fr", "pt", "ru", "ar", "fa")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 _BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
@@ -173,7 +174,18 @@ def _symbols() -> tuple[str, ...]:
 
 def read_number(text: str | None, locale: str | None, *, field: str | None = None,
                 kind: str = AMOUNT) -> Decimal:
-    """The number a person typed in `locale` (or a program wrote, `locale=None`)."""
+    """The number a person typed in `locale` (or a program wrote, `locale=None`), refused
+    past what an amount can be: a longer number cannot even be written back (Decimal's
+    28 digits) and is nobody's budget."""
+    value = _read_number(text, locale, field=field, kind=kind)
+    if value >= TOO_LARGE:
+        raise (ServiceError("Enter a percentage from 0 to 100.", field) if kind == PERCENT
+               else ServiceError("That amount is too large.", field))
+    return value
+
+
+def _read_number(text: str | None, locale: str | None, *, field: str | None,
+                 kind: str) -> Decimal:
     if isinstance(text, Unread):
         raise text.refuse(field)
     cleaned = _strip_along(_BIDI.sub("", text or "").translate(_DIGITS).strip(), kind)

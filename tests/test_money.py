@@ -357,3 +357,15 @@ def test_a_spanish_tranche_schedule_is_written_and_read_as_spanish(app, client, 
                                              ["", "", ""], reason="El alquiler vence antes"))
     assert r.status_code == 302
     assert [a for a, _ in _tranche_states(app, grant)] == [150_000, 100_000, 50_000]
+
+
+def test_every_money_field_refuses_a_number_too_long_to_write_back(app):
+    """The fuzz's 23-digit 'Largest grant': Decimal could not round it to show it again."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms.meta import DefaultMeta
+    with app.test_request_context("/", headers={"Cookie": "lang=es"}):
+        for label, unbound in _money_fields():
+            field = unbound.bind(form=None, name="x", _meta=DefaultMeta())
+            field.process(MultiDict({"x": "1" + "0" * 22}))
+            assert isinstance(field.data, money.Unread), label
+            assert field.understood() == "", label  # nothing to write back, no error either
