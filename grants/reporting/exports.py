@@ -8,8 +8,8 @@ write-only workbook into a temporary file.
 Nothing sensitive is exported: no threats, safe contacts, focus populations, answers,
 titles, notes, bank or route details. An application is named by its code name only (as in
 the review queue); an award or payment names its group (a name encrypted at rest, read
-here), or for a group at high risk the code name of its application instead. Every text cell that a spreadsheet could read
-as a formula is neutralised.
+here), or for a group at high risk the code name of its application instead. Every text
+cell that a spreadsheet could read as a formula is neutralised.
 """
 
 from __future__ import annotations
