@@ -44,6 +44,8 @@ class Organisation(db.Model):
     legal_name: Mapped[str | None] = mapped_column(EncryptedText("organisations.legal_name"))
     is_verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Intermediaries: countries served (ISO codes) and whether routed applications are accepted.
+    # These and the themes stay in clear: shown to groups choosing an intermediary, and matched
+    # against an application's country.
     serves_countries: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     accepts_routed_applications: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false()
