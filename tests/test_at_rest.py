@@ -30,7 +30,7 @@ from grants.models import (
 )
 from grants.models.types import EncryptedText
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL, count_queries
 
 BEFORE = "8758f1b56bd1"  # the revision before the names were encrypted
 ENCRYPTED = [(Organisation, "name"), (Application, "title"), (BudgetLine, "description"),
@@ -148,7 +148,11 @@ def test_a_page_of_groups_is_the_slice_of_the_whole_sorted_list(app):
         db.session.flush()
         select = sa.select(Organisation).where(Organisation.kind == OrgKind.REGISTERED_NGO)
         whole = sorted(db.session.scalars(select), key=by_name)
-        pages = [name_page(select, n, 3) for n in (1, 2, 3, 4)]
+        with count_queries(app) as statements:
+            pages = [name_page(select, n, 3) for n in (1, 2, 3, 4)]
+        # Two statements a page (every id and name, then the page's organisations); one for
+        # a page past the end.
+        assert len(statements) == 2 * 3 + 1
         assert [o.id for p in pages for o in p.items] == [o.id for o in whole]
         assert pages[0].total == len(whole) and pages[3].items == []
 
