@@ -110,7 +110,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def _configure_sqlite(engine) -> None:
-    """Foreign keys on, WAL, and pysqlite's transaction handling fixed so SAVEPOINT works."""
+    """Foreign keys on, WAL, and pysqlite's transaction handling fixed so SAVEPOINT works;
+    the database's files readable by their owner only."""
+    from grants.security import dbfile
+
+    path = dbfile.database_path(engine.url.database)
+    if path:
+        dbfile.create_private(path)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -123,6 +129,8 @@ def _configure_sqlite(engine) -> None:
         # their own mode.
         cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
+        if path:
+            dbfile.tighten(path)  # a file made since, or one an older version made 0644
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):

@@ -121,6 +121,16 @@ def test_encrypted_fields_are_encrypted_and_decrypt(app, runner):
         assert isinstance(route.route_details, dict)
         officer = db.session.scalar(sa.select(User).where(User.username == "bench-officer-1"))
         assert officer.totp_enabled and len(officer.totp_secret) == 32
+        # What groups type: names, titles, budget lines, sub-grants' purposes (issue 18).
+        for table, column in (("organisations", "name"), ("applications", "title"),
+                              ("budget_lines", "description"), ("sub_grants", "purpose")):
+            model = next(m for m in db.Model.registry.mappers
+                         if m.local_table.name == table).class_
+            row = db.session.scalars(sa.select(model).limit(1)).one()
+            typed = getattr(row, column)
+            raw = db.session.execute(sa.text(
+                f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row.id}).scalar()  # noqa: S608
+            assert typed and typed.encode() not in bytes(raw), (table, column)
 
 
 def test_refuses_bench_data_without_reset(app, runner):

@@ -6,6 +6,7 @@ masked, country context and the routes suggested, and the pages officers and gro
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -242,7 +243,9 @@ def test_bank_details_are_encrypted_and_only_shown_masked(app, client, auth, wor
     auth.login(world.officer)
     page = _page(client, f"/payments/{d_id}")
     assert "•••• 4821" in page and ACCOUNT not in page and "3456" not in page
-    assert "4821" not in _page(client, "/payments/")
+    # Ids in links may hold the same digits once enough rows were made (PostgreSQL's
+    # sequences outlive the rolled-back tests): only what the page says counts.
+    assert "4821" not in re.sub(r'href="[^"]*"', "", _page(client, "/payments/"))
 
 
 def test_there_is_no_government_route_and_restricted_countries_get_indirect_routes_first(

@@ -45,7 +45,8 @@ def _bulk_awards(fund_id: int, org_id: int, first: int, n: int) -> None:
     new = new.subquery()
     db.session.execute(sa.insert(BudgetLine).from_select(
         ["award_id", "category", "year", "description", "amount_minor", "currency"],
-        sa.select(new.c.id, sa.literal("protection_security"), sa.literal(1), sa.literal(""),
+        sa.select(new.c.id, sa.literal("protection_security"), sa.literal(1),
+                  sa.literal("", BudgetLine.description.type),  # encrypted, as typed text is
                   new.c.amount_minor, new.c.currency)))
     db.session.execute(sa.insert(Tranche).from_select(
         ["award_id", "sequence", "due_date", "amount_minor", "currency", "status"],

@@ -16,6 +16,7 @@ from grants.errors import ServiceError
 from grants.extensions import db
 from grants.messages.services import post_message
 from grants.models import Application, ApplicationStatus, Organisation, OrgKind, User
+from grants.models.organisations import by_name
 from grants.models.types import utcnow
 from grants.policy import EDITABLE_STATUSES
 from grants.security import audit
@@ -33,11 +34,10 @@ def offers_route(application: Application) -> bool:
 
 def intermediaries_for(country: str) -> list[Organisation]:
     """Verified intermediaries that take routed applications from `country`, by name."""
-    candidates = db.session.scalars(
+    candidates = by_name(db.session.scalars(
         sa.select(Organisation).where(Organisation.kind == OrgKind.INTERMEDIARY,
                                       Organisation.is_verified.is_(True),
-                                      Organisation.accepts_routed_applications.is_(True))
-        .order_by(Organisation.name))
+                                      Organisation.accepts_routed_applications.is_(True))))
     return [org for org in candidates if country in (org.serves_countries or [])]
 
 

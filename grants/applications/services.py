@@ -36,6 +36,7 @@ from grants.models import (
     RiskLevel,
     User,
 )
+from grants.models.organisations import by_name
 from grants.models.types import utcnow
 from grants.policy import EDITABLE_STATUSES, WITHDRAWABLE_STATUSES, is_member
 from grants.reporting import focus
@@ -410,10 +411,9 @@ def _of_member(actor: User):
 
 def groups_for_call(actor: User, call: Call) -> list[Organisation]:
     """The actor's groups whose kind the call takes."""
-    return list(db.session.scalars(
+    return by_name(db.session.scalars(
         sa.select(Organisation).join(Membership)
-        .where(Membership.user_id == actor.id, Organisation.kind.in_(applying_kinds(call)))
-        .order_by(Organisation.name)))
+        .where(Membership.user_id == actor.id, Organisation.kind.in_(applying_kinds(call)))))
 
 
 def drafts_for_call(actor: User, call: Call) -> list[Application]:

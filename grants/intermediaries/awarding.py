@@ -25,6 +25,7 @@ from grants.models import (
     SupportType,
     User,
 )
+from grants.models.organisations import by_name
 from grants.models.types import utcnow
 from grants.security import audit
 
@@ -68,9 +69,8 @@ def make_regranting_award(actor: User, intermediary: Organisation, fund: Fund, *
 
 
 def verified_intermediaries() -> list[Organisation]:
-    return list(db.session.scalars(sa.select(Organisation).where(
-        Organisation.kind == OrgKind.INTERMEDIARY, Organisation.is_verified.is_(True))
-        .order_by(Organisation.name)))
+    return by_name(db.session.scalars(sa.select(Organisation).where(
+        Organisation.kind == OrgKind.INTERMEDIARY, Organisation.is_verified.is_(True))))
 
 
 def active_funds() -> list[Fund]:

@@ -9,6 +9,7 @@ from flask_login import current_user
 from grants.auth.redirects import safe_next
 from grants.extensions import db
 from grants.models import Membership, Organisation
+from grants.models.organisations import by_name
 from grants.web import public
 
 bp = Blueprint("main", __name__)
@@ -19,10 +20,9 @@ bp = Blueprint("main", __name__)
 def home():
     orgs = []
     if current_user.is_authenticated:
-        orgs = db.session.scalars(
+        orgs = by_name(db.session.scalars(
             sa.select(Organisation).join(Membership)
-            .where(Membership.user_id == current_user.id).order_by(Organisation.name)
-        ).all()
+            .where(Membership.user_id == current_user.id)))
     return render_template("main/home.html", organisations=orgs)
 
 

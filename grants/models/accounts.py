@@ -29,7 +29,8 @@ class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Log-in name; may be a pseudonym. Stored lower-case, unique.
+    # Log-in name; may be a pseudonym. Stored lower-case, unique. Kept in clear: log-in
+    # looks it up and admin search filters by it; the sign-up form says it may be a pseudonym.
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     email: Mapped[str | None] = mapped_column(EncryptedText("users.email"))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
@@ -96,7 +97,7 @@ class WebAuthnCredential(db.Model):
     public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
     sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     # The name the person gave the key ("blue key"), and how the browser reaches it.
-    name: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(EncryptedText("webauthn_credentials.name"))
     transports: Mapped[list[str]] = mapped_column(
         sa.JSON, default=list, server_default=sa.text("'[]'")
     )

@@ -100,7 +100,8 @@ class Application(db.Model):
         enum_column(ApplicationStatus), default=ApplicationStatus.DRAFT
     )
     language: Mapped[str] = mapped_column(sa.String(8), default="en")
-    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    # What the group typed: encrypted, like every free text a group or defender types.
+    title: Mapped[str] = mapped_column(EncryptedText("applications.title"), default="")
     country: Mapped[str] = mapped_column(sa.String(2))
     currency: Mapped[str] = mapped_column(sa.String(3))
     amount_requested_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -273,7 +274,9 @@ class BudgetLine(db.Model):
     )
     category: Mapped[BudgetCategory] = mapped_column(enum_column(BudgetCategory))
     year: Mapped[int] = mapped_column(default=1, server_default="1")
-    description: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Typed by the group (or an officer amending an award): it can tell what they do.
+    description: Mapped[str] = mapped_column(
+        EncryptedText("budget_lines.description"), default="")
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
 

@@ -329,7 +329,10 @@ class SubGrant(db.Model):
         EncryptedText("sub_grants.recipient_details")
     )
     country: Mapped[str] = mapped_column(sa.String(2))
-    purpose: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Typed by the intermediary (or the application's title): encrypted. recipient_code
+    # stays clear: a code by rule (clean_code), unique per award and counted distinct in the
+    # upward report (grants/intermediaries/report.py).
+    purpose: Mapped[str] = mapped_column(EncryptedText("sub_grants.purpose"), default="")
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     # Kept equal to the sum of its payments, under the same lock; never above amount_minor.

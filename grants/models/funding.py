@@ -121,6 +121,7 @@ class CallText(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"))
     language: Mapped[str] = mapped_column(sa.String(8))
+    # In clear, also when an intermediary writes them: a call's texts are published.
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
 

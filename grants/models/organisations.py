@@ -29,7 +29,9 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The name shown in the portal; may be a pseudonym or a code for an informal group.
-    name: Mapped[str] = mapped_column(sa.String(200))
+    # Encrypted: a group's name identifies it. Lists sort by it in Python (`by_name` below,
+    # grants/organisations/queries.py for pages), never in SQL.
+    name: Mapped[str] = mapped_column(EncryptedText("organisations.name"))
     kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind))
     # ISO 3166-1 alpha-2; never anything finer than a country in clear text.
     country: Mapped[str] = mapped_column(sa.String(2))
@@ -42,6 +44,8 @@ class Organisation(db.Model):
     legal_name: Mapped[str | None] = mapped_column(EncryptedText("organisations.legal_name"))
     is_verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Intermediaries: countries served (ISO codes) and whether routed applications are accepted.
+    # These and the themes stay in clear: shown to groups choosing an intermediary, and matched
+    # against an application's country.
     serves_countries: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     accepts_routed_applications: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false()
@@ -84,3 +88,13 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship(back_populates="memberships")  # noqa: F821
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+
+def name_key(name: str | None) -> str:
+    """How names sort: case-insensitively. Names are encrypted, so lists sort them in Python."""
+    return (name or "").casefold()
+
+
+def by_name(orgs) -> list[Organisation]:
+    """`orgs` sorted by name (then id), as an ORDER BY on the clear name used to give."""
+    return sorted(orgs, key=lambda o: (name_key(o.name), o.id))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 
 from grants.security.crypto import Keyring
@@ -34,15 +35,34 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+_OPAQUE = frozenset({
+    operators.eq, operators.ne, operators.lt, operators.le, operators.gt, operators.ge,
+    operators.in_op, operators.not_in_op, operators.like_op, operators.ilike_op,
+    operators.not_like_op, operators.not_ilike_op, operators.contains_op,
+    operators.startswith_op, operators.endswith_op, operators.between_op,
+    operators.asc_op, operators.desc_op,
+})
+
+
 def keyring() -> Keyring:
     return current_app.extensions["grants.keyring"]
 
 
 class EncryptedText(TypeDecorator):
-    """Text encrypted at rest with AES-GCM; `context` names table.column (associated data)."""
+    """Text encrypted at rest with AES-GCM; `context` names table.column (associated data).
+
+    Each value has its own nonce, so SQL can neither compare, search nor sort such a column:
+    an `==`, `in_` or `like` on it raises at once (rather than silently matching nothing).
+    Filter or sort the decrypted values in Python; `is_(None)` still works."""
 
     impl = sa.LargeBinary
     cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator):  # noqa: N801 (SQLAlchemy's name)
+        def operate(self, op, *other, **kwargs):
+            if op in _OPAQUE and not all(o is None for o in other):
+                raise TypeError(f"{self.expr} is encrypted: compare it in Python, not in SQL")
+            return super().operate(op, *other, **kwargs)
 
     def __init__(self, context: str):
         super().__init__()

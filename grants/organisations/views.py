@@ -15,6 +15,7 @@ from grants.extensions import db
 from grants.models import Membership, Organisation, OrgKind
 from grants.organisations import services
 from grants.organisations.forms import KIND_LABELS, OrganisationForm
+from grants.organisations.queries import name_page
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable, rescued_formdata
 from grants.security import reveal
@@ -49,13 +50,13 @@ def _values(form: OrganisationForm) -> dict:
 
 @bp.route("/")
 def index():
-    q = sa.select(Organisation).order_by(Organisation.name)
+    q = sa.select(Organisation)
     if not can(current_user, Permission.LIST_ALL_ORGANISATIONS):
         q = q.join(Membership).where(Membership.user_id == current_user.id)
     kind = request.args.get("kind")
     if kind in OrgKind._value2member_map_:
         q = q.where(Organisation.kind == OrgKind(kind))
-    page = db.paginate(q, per_page=PAGE_SIZE, error_out=False)
+    page = name_page(q, None, PAGE_SIZE)
     return render_template("organisations/index.html", page=page, kind=kind,
                            kinds=[(k.value, KIND_LABELS[k.value]) for k in OrgKind])
 

@@ -18,6 +18,7 @@ from flask import current_app
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import CountryContext, Disbursement, Organisation, OrgKind, PaymentRoute
+from grants.models.organisations import name_key
 from grants.payments import bank
 
 R = PaymentRoute
@@ -122,8 +123,8 @@ def suggested(payee: Organisation, context: CountryContext | None) -> list[Payme
 def intermediaries(country: str) -> list[Organisation]:
     """Intermediary organisations, those serving or based in `country` first."""
     orgs = db.session.scalars(sa.select(Organisation).where(
-        Organisation.kind == OrgKind.INTERMEDIARY).order_by(Organisation.name))
-    return sorted(orgs, key=lambda o: not serves(o, country))
+        Organisation.kind == OrgKind.INTERMEDIARY))
+    return sorted(orgs, key=lambda o: (not serves(o, country), name_key(o.name), o.id))
 
 
 def serves(org: Organisation, country: str) -> bool:

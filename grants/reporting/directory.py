@@ -15,6 +15,8 @@ from sqlalchemy.orm import load_only
 
 from grants.extensions import db
 from grants.models import Award, Organisation, OrgKind, User
+from grants.models.organisations import by_name
+from grants.organisations.queries import by_country_then_name, name_page
 from grants.policy import directory_organisations
 
 PAGE_SIZE = 50
@@ -46,8 +48,8 @@ def entries(viewer: User, *, country: str | None = None, page_number: int = 1):
     q = q.options(load_only(
         Organisation.id, Organisation.name, Organisation.country, Organisation.kind,
         Organisation.themes, Organisation.directory_blurb, Organisation.directory_contact,
-    )).order_by(Organisation.country, Organisation.name, Organisation.id)
-    page = db.paginate(q, page=page_number, per_page=PAGE_SIZE, error_out=False)
+    ))
+    page = name_page(q, page_number, PAGE_SIZE, key=by_country_then_name)
     page.items = [Entry(o.id, o.name, o.country, o.kind, list(o.themes or []),
                         o.directory_blurb, o.directory_contact) for o in page.items]
     return page
@@ -63,5 +65,5 @@ def countries_listed() -> list[str]:
 def own_listings(viewer: User) -> list[Organisation]:
     """The viewer's own organisations that the directory lists (to show how they appear)."""
     ids = directory_organisations(viewer)
-    return list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids))
-                                   .order_by(Organisation.name))) if ids else []
+    return by_name(db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_(ids)))) if ids else []

@@ -5,11 +5,11 @@ every column the row needs, so memory stays flat and the number of queries grows
 the number of batches. CSV is streamed as it is written; XLSX goes through openpyxl's
 write-only workbook into a temporary file.
 
-Nothing encrypted is exported: no threats, safe contacts, focus populations, answers,
-notes, bank or route details. An application is named by its code name only (as in the
-review queue); an award or payment of a group at high risk names the group by the code
-name of its application instead of its name. Every text cell that a spreadsheet could read
-as a formula is neutralised.
+Nothing sensitive is exported: no threats, safe contacts, focus populations, answers,
+titles, notes, bank or route details. An application is named by its code name only (as in
+the review queue); an award or payment names its group (a name encrypted at rest, read
+here), or for a group at high risk the code name of its application instead. Every text
+cell that a spreadsheet could read as a formula is neutralised.
 """
 
 from __future__ import annotations
