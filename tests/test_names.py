@@ -122,8 +122,8 @@ def test_an_organisation_name_with_a_right_to_left_override_is_refused(app, clie
     assert 'value="NightWatch"' in page and "Ask for Ama at the market" in page  # kept
     assert "\u202e" not in page
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(
-            Organisation.name.like("Night%"))) == 0
+        names = db.session.scalars(sa.select(Organisation.name)).all()  # encrypted: no LIKE
+        assert not [n for n in names if n.startswith("Night")]
     assert _new_org(client, name="NightWatch").status_code == 302  # sent again, accepted
 
 

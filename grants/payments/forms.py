@@ -9,9 +9,8 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from grants.validators import NameField
-
 from grants.fields import AmountField
+from grants.validators import NameField
 
 ROUTE_LABELS = {
     "stripe_transfer": _l("Stripe transfer to the group's account"),
