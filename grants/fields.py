@@ -18,8 +18,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
-from flask import has_request_context
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms import StringField
 from wtforms.utils import unset_value
@@ -31,10 +29,7 @@ from grants.errors import ServiceError
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 
 
-def page_locale() -> str:
-    """The language of the page being answered ("en" outside a request)."""
-    locale = get_locale() if has_request_context() else None
-    return str(locale) if locale else "en"
+page_locale = money.reader_locale  # the language of the page being answered
 
 
 class AmountField(StringField):

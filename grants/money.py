@@ -49,6 +49,8 @@ from babel.numbers import (
     get_currency_symbol,
     get_decimal_symbol,
 )
+from flask import has_request_context
+from flask_babel import get_locale
 
 from grants.errors import N_, ServiceError
 
@@ -85,10 +87,19 @@ def from_minor(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-exponent(currency))
 
 
-def format_money(amount: int | None, currency: str, locale: str = "en") -> str:
+def reader_locale() -> str:
+    """The language of the page being answered ("en" outside a request: CLI, logs)."""
+    locale = get_locale() if has_request_context() else None
+    return str(locale) if locale else "en"
+
+
+def format_money(amount: int | None, currency: str, locale: str | None = None) -> str:
+    """The amount written for a reader: in `locale`, or by default in the language of the
+    page being answered, so that an amount a rule states in a refusal ("only 1.500,00 US$
+    is left") reads as the page around it does."""
     if amount is None:
         return ""
-    return _formatted(amount, currency, locale)
+    return _formatted(amount, currency, locale or reader_locale())
 
 
 @lru_cache(maxsize=4096)

@@ -369,3 +369,25 @@ def test_every_money_field_refuses_a_number_too_long_to_write_back(app):
             field.process(MultiDict({"x": "1" + "0" * 22}))
             assert isinstance(field.data, money.Unread), label
             assert field.understood() == "", label  # nothing to write back, no error either
+
+
+def test_an_amount_a_rule_states_reads_as_the_page_does(app, client, auth, world):
+    """A refusal's amounts are written in the page's language, not in English: the
+    intermediary paying beyond what it received reads Spanish amounts on a Spanish page."""
+    from grants.models import SubGrant
+    client.set_cookie("lang", "es")
+    auth.login(world.intermediary)
+    award_id = world.regranting_award.id
+    assert client.post(f"/regranting/awards/{award_id}/sub-grants/new", data={
+        "recipient_code": "MOV-ES2", "amount": "1.500", "country": "KE",
+        "category": "programme", "theme": "", "keep_details": "none"}).status_code == 302
+    with app.app_context():
+        grant_id = db.session.scalar(sa.select(SubGrant.id).where(
+            SubGrant.recipient_code == "MOV-ES2"))
+    page = client.post(f"/regranting/sub-grants/{grant_id}/payments/new", data={
+        "amount": "200,50", "route": "mobile_money", "paid_on": "2026-03-01"}
+        ).get_data(as_text=True)
+    nothing = format_currency(Decimal(0), "USD", locale="es")
+    assert nothing.replace("\xa0", "&nbsp;") in page or nothing in page
+    assert "$0.00" not in page
+    assert 'value="200,50"' in page  # what was typed is kept
