@@ -269,3 +269,56 @@ def test_a_request_marked_low_by_a_group_in_danger_is_still_revealed_first(
     auth.login(world.officer)
     page = client.get(f"/review/applications/{low}/rapid").get_data(as_text=True)
     assert CANARIES["what_happened"] not in page and "Sensitive details are hidden" in page
+
+
+def _leaks(client, urls: list[str], markers: tuple[str, ...]) -> dict[str, list[str]]:
+    leaks = {}
+    for url in urls:
+        data = client.get(url).get_data()  # read to the end: a streamed export closes
+        body = data.decode() if "xlsx" not in url else ""
+        if found := [m for m in markers if m in body]:
+            leaks[url] = found
+    return leaks
+
+
+def test_an_ordinary_high_risk_applications_budget_says_what_for_only_once_revealed(
+        app, client, auth, world):
+    with app.app_context():
+        application = db.session.get(Application, world.submitted.id)
+        application.risk_level = RiskLevel.HIGH
+        application.budget_lines[0].description = LINE
+        db.session.commit()
+    auth.login(world.officer)
+    urls = _pages(app, {"application_id": world.submitted.id, "org_id": world.org.id})
+    assert f"/applications/{world.submitted.id}" in urls
+    assert not _leaks(client, urls, (LINE,))
+    page = client.get(f"/applications/{world.submitted.id}").get_data(as_text=True)
+    assert "Budget lines" in page  # category, year and amount stay in view
+    client.post(f"/applications/{world.submitted.id}/reveal", data={"reason": "decide"})
+    assert LINE in client.get(f"/applications/{world.submitted.id}").get_data(as_text=True)
+
+
+def test_staff_pickers_and_lists_name_an_intermediary_at_high_risk_by_its_code(
+        app, client, auth, world):
+    """Every GET page an officer or admin reaches with the world's ids (the payment's and
+    the regranting award's pickers among them)."""
+    name = "CANARY-INTERMEDIARY Casa Segura"
+    with app.app_context():
+        db.session.get(Organisation, world.intermediary_org.id).name = name
+        db.session.get(Application, world.rapid_request.id).risk_level = RiskLevel.HIGH
+        code = db.session.get(Application, world.rapid_request.id).code_name
+        db.session.commit()
+    urls = _pages(app, {"application_id": world.rapid_request.id,
+                        "org_id": world.intermediary_org.id, "award_id": world.award.id,
+                        "disbursement_id": world.disbursement.id,
+                        "tranche_id": world.released.id})
+    assert {"/regranting/awards/new", f"/payments/tranches/{world.released.id}/schedule",
+            "/orgs/"} <= set(urls)
+    for user in (world.officer, world.admin):
+        auth.login(user)
+        assert not _leaks(client, urls, (name,)), user.role
+    auth.login(world.officer)
+    picker = client.get(f"/payments/tranches/{world.released.id}/schedule")
+    assert f"Group at high risk ({code})" in picker.get_data(as_text=True)
+    auth.login(world.intermediary)  # its own people see its name
+    assert name in client.get(f"/orgs/{world.intermediary_org.id}").get_data(as_text=True)
