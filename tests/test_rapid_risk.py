@@ -307,18 +307,22 @@ def test_staff_pickers_and_lists_name_an_intermediary_at_high_risk_by_its_code(
         db.session.get(Organisation, world.intermediary_org.id).name = name
         db.session.get(Application, world.rapid_request.id).risk_level = RiskLevel.HIGH
         code = db.session.get(Application, world.rapid_request.id).code_name
+        # a group chose it: the decision's route picker offers it
+        db.session.get(Application, world.submitted.id).intermediary_id = \
+            world.intermediary_org.id
         db.session.commit()
-    urls = _pages(app, {"application_id": world.rapid_request.id,
-                        "org_id": world.intermediary_org.id, "award_id": world.award.id,
-                        "disbursement_id": world.disbursement.id,
-                        "tranche_id": world.released.id})
+    ids = {"org_id": world.intermediary_org.id, "award_id": world.award.id,
+           "disbursement_id": world.disbursement.id, "tranche_id": world.released.id}
+    urls = sorted({*_pages(app, {**ids, "application_id": world.rapid_request.id}),
+                   *_pages(app, {**ids, "application_id": world.submitted.id})})
+    decide = f"/review/applications/{world.submitted.id}/decide"
     assert {"/regranting/awards/new", f"/payments/tranches/{world.released.id}/schedule",
-            "/orgs/"} <= set(urls)
+            "/orgs/", decide} <= set(urls)
     for user in (world.officer, world.admin):
         auth.login(user)
         assert not _leaks(client, urls, (name,)), user.role
     auth.login(world.officer)
-    picker = client.get(f"/payments/tranches/{world.released.id}/schedule")
-    assert f"Group at high risk ({code})" in picker.get_data(as_text=True)
+    for picker in (f"/payments/tranches/{world.released.id}/schedule", decide):
+        assert f"Group at high risk ({code})" in client.get(picker).get_data(as_text=True)
     auth.login(world.intermediary)  # its own people see its name
     assert name in client.get(f"/orgs/{world.intermediary_org.id}").get_data(as_text=True)
