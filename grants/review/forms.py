@@ -11,7 +11,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice

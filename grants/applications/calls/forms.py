@@ -12,7 +12,6 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
