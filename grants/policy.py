@@ -50,6 +50,7 @@ class Permission(enum.Enum):
     CREATE_ORGANISATION = "create_organisation"
     VIEW_ORGANISATION = "view_organisation"
     VIEW_ORGANISATION_SENSITIVE = "view_organisation_sensitive"
+    VIEW_ORGANISATION_NAME = "view_organisation_name"
     EDIT_ORGANISATION = "edit_organisation"
     VERIFY_ORGANISATION = "verify_organisation"
     LIST_ALL_ORGANISATIONS = "list_all_organisations"
@@ -61,6 +62,7 @@ class Permission(enum.Enum):
     LIST_ALL_APPLICATIONS = "list_all_applications"
     VIEW_APPLICATION = "view_application"
     VIEW_APPLICATION_SENSITIVE = "view_application_sensitive"
+    VIEW_BUDGET_DESCRIPTIONS = "view_budget_descriptions"
     REVEAL_APPLICATION = "reveal_application"
     EDIT_APPLICATION = "edit_application"
     WITHDRAW_APPLICATION = "withdraw_application"
@@ -148,6 +150,15 @@ def _view_org_sensitive(user, org: Organisation) -> bool:
     if _role(user) == Role.OFFICER:
         return not reveal.org_at_high_risk(org) or reveal.org_revealed(user, org)
     return _role(user) is not None and is_member(user, org)
+
+
+def _view_org_name(user, org: Organisation) -> bool:
+    # Staff see a group at high risk by a code name until an officer reveals one of its
+    # applications (admins cannot reveal). Its members, and those shown the group for their
+    # task (a reviewer declaring a conflict), see its name.
+    if _role(user) in (Role.OFFICER, Role.ADMIN) and not is_member(user, org):
+        return reveal.hidden_code(user, org) is None
+    return True
 
 
 def _edit_org(user, org: Organisation) -> bool:
@@ -261,6 +272,17 @@ def _view_application_sensitive(user, application: Application) -> bool:
     if _role(user) == Role.OFFICER:
         return not reveal.needs_reveal(application) or reveal.revealed(user, application)
     return True
+
+
+def _view_budget_descriptions(user, obj: Application | Award) -> bool:
+    # What a budget line pays for can say where a defender is ("safe house in <town>"): for
+    # an application that needs the reveal, and the award made of it, it is as sensitive
+    # as its threats. Category, year and amount stay in view.
+    application = obj.application if isinstance(obj, Award) else obj
+    if application is None:  # an award made without an application: its group's rule
+        return _view_org_name(user, obj.organisation)
+    return not reveal.needs_reveal(application) \
+        or _view_application_sensitive(user, application)
 
 
 def _reveal(user, application: Application) -> bool:
@@ -495,6 +517,8 @@ _RULES: dict[Permission, Callable] = {
     Permission.CREATE_ORGANISATION: _create_org,
     Permission.VIEW_ORGANISATION: _view_org,
     Permission.VIEW_ORGANISATION_SENSITIVE: _view_org_sensitive,
+    Permission.VIEW_ORGANISATION_NAME: _view_org_name,
+    Permission.VIEW_BUDGET_DESCRIPTIONS: _view_budget_descriptions,
     Permission.EDIT_ORGANISATION: _edit_org,
     Permission.VERIFY_ORGANISATION: _verify_org,
     Permission.LIST_ALL_ORGANISATIONS: _has_role(Role.ADMIN, Role.OFFICER),

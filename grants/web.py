@@ -306,6 +306,25 @@ def bdi(name) -> Markup | str:
     return Markup("<bdi>%s</bdi>") % name  # escapes the name
 
 
+def group_label(org) -> str:
+    """A group's name as the current user may see it: staff see a group at high risk by a
+    neutral label and a code name until they reveal it (Permission.VIEW_ORGANISATION_NAME),
+    in every list, page and picker that names groups."""
+    from grants.policy import Permission, can
+    from grants.security.reveal import hidden_code
+
+    if org is None:
+        return ""
+    if can(current_user, Permission.VIEW_ORGANISATION_NAME, org):
+        return org.name
+    return _("Group at high risk (%(code)s)", code=hidden_code(current_user, org))
+
+
+def group_name(org) -> Markup | str:
+    """group_label, isolated as every name shown to others is (see bdi)."""
+    return bdi(group_label(org))
+
+
 def register_templating(app: Flask) -> None:
     from grants.admin.forms import role_label
     from grants.applications.forms import display_title
@@ -317,7 +336,8 @@ def register_templating(app: Flask) -> None:
 
     app.jinja_env.globals.update(format_money=format_money, country_name=country_name,
                                  role_label=role_label, message_thread=thread,
-                                 main_menu=main_menu, display_title=display_title)
+                                 main_menu=main_menu, display_title=display_title,
+                                 group_name=group_name)
     app.jinja_env.filters["bdi"] = bdi
 
     @app.context_processor

@@ -138,14 +138,16 @@ def test_the_journey_from_a_call_to_an_officer(app, client, auth, world):
     auth.login(world.officer)
     assert code in client.get("/applications/").data.decode()
     page = client.get(f"/applications/{app_id}").data.decode()
-    assert "Nuestra respuesta." in page and "Locks" in page
+    assert "Nuestra respuesta." in page and "Protection and security" in page
     assert "español" in page  # the officer sees the language it is written in
-    # At high risk, the threats stay hidden until the officer says why they need them.
-    assert SECRET not in page and "Sensitive details are hidden" in page
+    # At high risk, the threats (and what each budget line pays for) stay hidden until the
+    # officer says why they need them.
+    assert SECRET not in page and "Locks" not in page and "Sensitive details are hidden" in page
     r = client.post(f"/applications/{app_id}/reveal", data={})
     assert SECRET not in client.get(r.headers["Location"]).data.decode()
     client.post(f"/applications/{app_id}/reveal", data={"reason": "decide"})
-    assert SECRET in client.get(f"/applications/{app_id}").data.decode()
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert SECRET in page and "Locks" in page
     with app.app_context():
         event = db.session.scalars(sa.select(AuditEvent).where(
             AuditEvent.action == "application.revealed")).one()

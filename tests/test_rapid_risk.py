@@ -17,7 +17,9 @@ from grants.models import (
     Application,
     ApplicationStatus,
     AuditEvent,
+    Award,
     Message,
+    Organisation,
     RiskLevel,
 )
 from grants.security.audit import verify_chain
@@ -33,13 +35,16 @@ CANARIES = {
     "written_in": "CANARY-LANGUAGE",
 }
 ORG_CONTACT = "Signal +57 300 000 0000"  # the world's group's own contact details
+# A budget line's description can say where the defender hides; the group's name says who.
+LINE = "CANARY-LINE safe house in Tumaco"
+GROUP = "CANARY-GROUP Mujeres del Río"
 # GET pages that end the session rather than show anything.
 NOT_PAGES = {"main.quick_exit", "static"}
 
 
 def _form(world, **overrides) -> dict:
     data = {"organisation": str(world.org.id), "category": "relocation", "currency": "USD",
-            "line1_category": "relocation", "line1_description": "Bus and a room",
+            "line1_category": "relocation", "line1_description": LINE,
             "line1_amount": "900", **CANARIES}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -97,36 +102,60 @@ def _pages(app, values: dict) -> list[str]:
     return sorted(set(urls))
 
 
+def _name_group(app, world) -> None:
+    """The world's group gets a name to look for, and its award's budget the line."""
+    with app.app_context():
+        db.session.get(Organisation, world.org.id).name = GROUP
+        for line in db.session.get(Award, world.award.id).budget_lines:
+            line.description = LINE
+        db.session.commit()
+
+
 def test_an_officer_sees_no_sensitive_field_of_an_emergency_request_before_revealing(
         app, client, auth, world):
+    _name_group(app, world)
     app_id = _file(app, client, auth, world)
     auth.login(world.officer)
-    urls = _pages(app, {"application_id": app_id, "org_id": world.org.id})
+    # The request's pages, and those of the group's award and payment (its group is now at
+    # high risk).
+    urls = _pages(app, {"application_id": app_id, "org_id": world.org.id,
+                        "award_id": world.award.id, "disbursement_id": world.disbursement.id,
+                        "tranche_id": world.released.id})
     rapid_page = f"/review/applications/{app_id}/rapid"
     assert rapid_page in urls and f"/applications/{app_id}" in urls
-    assert "/exports/applications.csv" in urls
-    seen = {}
+    assert {"/exports/applications.csv", "/orgs/", "/awards/", "/payments/",
+            f"/awards/{world.award.id}", f"/payments/{world.disbursement.id}"} <= set(urls)
+    seen, leaks = {}, {}
     for url in urls:
         response = client.get(url)
         data = response.get_data()  # read to the end: a streamed export closes its session
         body = data.decode() if "xlsx" not in url else ""
         seen[url] = response.status_code
-        found = [v for v in (*CANARIES.values(), ORG_CONTACT) if v in body]
-        assert not found, (url, found)
-    assert seen[rapid_page] == seen[f"/applications/{app_id}"] == 200
+        found = [v for v in (*CANARIES.values(), ORG_CONTACT, LINE, GROUP) if v in body]
+        if found:
+            leaks[url] = found
+    assert not leaks, "\n".join(f"{u}: {v}" for u, v in sorted(leaks.items()))
+    assert seen[rapid_page] == seen[f"/applications/{app_id}"] == seen["/orgs/"] == 200
     page = client.get(rapid_page).get_data(as_text=True)
-    assert "Sensitive details are hidden" in page and world.org.name not in page
+    assert "Sensitive details are hidden" in page
+    assert "Group at high risk" in client.get("/orgs/").get_data(as_text=True)
 
     response = client.post(f"/applications/{app_id}/reveal",
                            data={"reason": "decide", "back": "rapid"})
     assert response.headers["Location"].endswith(rapid_page)
     page = client.get(rapid_page).get_data(as_text=True)
-    assert all(v in page for v in CANARIES.values()), page
+    assert all(v in page for v in (*CANARIES.values(), LINE, GROUP)), page
     assert ORG_CONTACT in client.get(f"/orgs/{world.org.id}").get_data(as_text=True)
+    assert GROUP in client.get("/orgs/").get_data(as_text=True)
+    award_page = f"/awards/{world.award.id}"  # opened with its own application
+    assert LINE not in client.get(award_page).get_data(as_text=True)
+    client.post(f"/applications/{world.award.application_id}/reveal", data={"reason": "payment"})
+    assert LINE in client.get(award_page).get_data(as_text=True)
     with app.app_context():
-        (event,) = db.session.scalars(sa.select(AuditEvent).where(
-            AuditEvent.action == "application.revealed", AuditEvent.object_id == app_id))
-        assert event.actor_id == world.officer.id and event.details == {"reason": "decide"}
+        (event, _) = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "application.revealed").order_by(AuditEvent.id))
+        assert event.object_id == app_id and event.actor_id == world.officer.id
+        assert event.details == {"reason": "decide"}
         assert verify_chain() is None
 
 
@@ -240,3 +269,60 @@ def test_a_request_marked_low_by_a_group_in_danger_is_still_revealed_first(
     auth.login(world.officer)
     page = client.get(f"/review/applications/{low}/rapid").get_data(as_text=True)
     assert CANARIES["what_happened"] not in page and "Sensitive details are hidden" in page
+
+
+def _leaks(client, urls: list[str], markers: tuple[str, ...]) -> dict[str, list[str]]:
+    leaks = {}
+    for url in urls:
+        data = client.get(url).get_data()  # read to the end: a streamed export closes
+        body = data.decode() if "xlsx" not in url else ""
+        if found := [m for m in markers if m in body]:
+            leaks[url] = found
+    return leaks
+
+
+def test_an_ordinary_high_risk_applications_budget_says_what_for_only_once_revealed(
+        app, client, auth, world):
+    with app.app_context():
+        application = db.session.get(Application, world.submitted.id)
+        application.risk_level = RiskLevel.HIGH
+        application.budget_lines[0].description = LINE
+        db.session.commit()
+    auth.login(world.officer)
+    urls = _pages(app, {"application_id": world.submitted.id, "org_id": world.org.id})
+    assert f"/applications/{world.submitted.id}" in urls
+    assert not _leaks(client, urls, (LINE,))
+    page = client.get(f"/applications/{world.submitted.id}").get_data(as_text=True)
+    assert "Budget lines" in page  # category, year and amount stay in view
+    client.post(f"/applications/{world.submitted.id}/reveal", data={"reason": "decide"})
+    assert LINE in client.get(f"/applications/{world.submitted.id}").get_data(as_text=True)
+
+
+def test_staff_pickers_and_lists_name_an_intermediary_at_high_risk_by_its_code(
+        app, client, auth, world):
+    """Every GET page an officer or admin reaches with the world's ids (the payment's and
+    the regranting award's pickers among them)."""
+    name = "CANARY-INTERMEDIARY Casa Segura"
+    with app.app_context():
+        db.session.get(Organisation, world.intermediary_org.id).name = name
+        db.session.get(Application, world.rapid_request.id).risk_level = RiskLevel.HIGH
+        code = db.session.get(Application, world.rapid_request.id).code_name
+        # a group chose it: the decision's route picker offers it
+        db.session.get(Application, world.submitted.id).intermediary_id = \
+            world.intermediary_org.id
+        db.session.commit()
+    ids = {"org_id": world.intermediary_org.id, "award_id": world.award.id,
+           "disbursement_id": world.disbursement.id, "tranche_id": world.released.id}
+    urls = sorted({*_pages(app, {**ids, "application_id": world.rapid_request.id}),
+                   *_pages(app, {**ids, "application_id": world.submitted.id})})
+    decide = f"/review/applications/{world.submitted.id}/decide"
+    assert {"/regranting/awards/new", f"/payments/tranches/{world.released.id}/schedule",
+            "/orgs/", decide} <= set(urls)
+    for user in (world.officer, world.admin):
+        auth.login(user)
+        assert not _leaks(client, urls, (name,)), user.role
+    auth.login(world.officer)
+    for picker in (f"/payments/tranches/{world.released.id}/schedule", decide):
+        assert f"Group at high risk ({code})" in client.get(picker).get_data(as_text=True)
+    auth.login(world.intermediary)  # its own people see its name
+    assert name in client.get(f"/orgs/{world.intermediary_org.id}").get_data(as_text=True)

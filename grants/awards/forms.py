@@ -122,8 +122,8 @@ def schedule_form(award: Award, planned: list, **kwargs) -> FlaskForm:
     return ScheduleForm(data=data, **kwargs)
 
 
-def budget_form(award: Award, **kwargs) -> FlaskForm:
-    """A field per budget line of the award."""
+def budget_form(award: Award, described: bool = True, **kwargs) -> FlaskForm:
+    """A field per budget line of the award, with what it pays for when `described`."""
 
     class BudgetForm(FlaskForm):
         new_category = SelectField(_l("Add a line: what for"), choices=[
@@ -143,7 +143,8 @@ def budget_form(award: Award, **kwargs) -> FlaskForm:
     for line in award.budget_lines:
         label = _l("Year %(year)d: %(category)s (%(cur)s)", year=line.year,
                    category=BUDGET_LABELS[line.category.value], cur=award.currency)
-        setattr(BudgetForm, f"line_{line.id}", AmountField(label, description=line.description))
+        setattr(BudgetForm, f"line_{line.id}", AmountField(
+            label, description=line.description if described else ""))
         data[f"line_{line.id}"] = plain_amount(line.amount_minor, award.currency)
     return BudgetForm(data=data, **kwargs)
 

@@ -99,7 +99,9 @@ def show(award_id: int):
         can(current_user, Permission.SECOND_APPROVAL, award)
     return render_template(
         "awards/show.html", award=award, application=award.application, officer=officer,
-        budget=queries.budget_table(award), today=utcnow().date(), history=queries.history(award),
+        budget=queries.budget_table(award),
+        described=can(current_user, Permission.VIEW_BUDGET_DESCRIPTIONS, award),
+        today=utcnow().date(), history=queries.history(award),
         released=sum(t.amount_minor for t in award.tranches
                      if t.status in (TrancheStatus.RELEASED, TrancheStatus.PAID)),
         thread_ready=thread_ready, second_approval=second_approval,
@@ -202,7 +204,8 @@ def change_status(award_id: int):
 @rescuable
 def reallocate(award_id: int):
     award = managed(award_id)
-    form = forms.budget_form(award, **rescued())
+    form = forms.budget_form(
+        award, can(current_user, Permission.VIEW_BUDGET_DESCRIPTIONS, award), **rescued())
     if form.validate_on_submit():
         try:
             amounts = {line.id: money.to_minor(form[f"line_{line.id}"].data, award.currency,

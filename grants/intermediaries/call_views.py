@@ -19,7 +19,7 @@ from grants.intermediaries.views import PAGE_SIZE, bp, load_award, org_themes, r
 from grants.models import Application, Award, Call, Fund, Organisation, OrgKind, RegrantType
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
-from grants.web import attach_error
+from grants.web import attach_error, group_label
 
 
 @bp.route("/awards/<int:award_id>/calls/new", methods=["GET", "POST"])
@@ -144,7 +144,7 @@ def _current(org: Organisation) -> dict:
 def new_award():
     require(Permission.MAKE_REGRANTING_AWARD)
     form = forms.RegrantingAwardForm(**rescued())
-    form.intermediary.choices = [(o.id, o.name) for o in awarding.verified_intermediaries()]
+    form.intermediary.choices = [(o.id, group_label(o)) for o in awarding.verified_intermediaries()]
     form.fund.choices = [(f.id, f"{f.name} ({f.currency})") for f in awarding.active_funds()]
     if form.validate_on_submit():
         try:

@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from grants.fields import AmountField
 from grants.validators import NameField
+from grants.web import group_label
 
 ROUTE_LABELS = {
     "stripe_transfer": _l("Stripe transfer to the group's account"),
@@ -88,7 +89,7 @@ def schedule_form(routes: list, intermediaries: list, currency: str, countries: 
     form.amount.label.text = _l("Amount (%(cur)s)", cur=currency)
     form.route.choices = [SelectChoice(r.value, ROUTE_LABELS[r.value]) for r in routes]
     form.via_organisation.choices = [SelectChoice("", _l("Choose an intermediary"))] + [
-        SelectChoice(str(o.id), o.name) for o in intermediaries]
+        SelectChoice(str(o.id), group_label(o)) for o in intermediaries]
     return form
 
 

@@ -33,7 +33,7 @@ from grants.rescue import rescuable, rescued_formdata
 from grants.review import decisions, forms, services, terms
 from grants.review import queue as queues
 from grants.review.confirming import confirm_or_act
-from grants.web import attach_error
+from grants.web import attach_error, group_label
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 PAGE_SIZE = 25
@@ -303,7 +303,7 @@ def _route_choices(application: Application) -> list[tuple[str, str]]:
     if application.intermediary and application.intermediary not in found:
         found.insert(0, application.intermediary)
     direct = [(forms.DIRECT, _("Directly"))] if routing.may_fund_directly(application) else []
-    return direct + [(str(o.id), _("Through %(name)s", name=o.name)) for o in found]
+    return direct + [(str(o.id), _("Through %(name)s", name=group_label(o))) for o in found]
 
 
 def _approve_defaults(application: Application) -> forms.ApproveForm:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.orm import aliased
 
 from grants.extensions import db
@@ -81,8 +81,42 @@ def org_revealed(user, org: Organisation) -> bool:
         AuditEvent.created_at >= _since()))) or False
 
 
+def _hidden_codes(user, org_ids: set[int]) -> dict[int, str]:
+    """Of the groups `org_ids`, those at high risk none of whose applications `user`
+    revealed within the period, each with the first code name of its high-risk applications
+    (one statement)."""
+    mine = aliased(Application)
+    opened = sa.exists().where(
+        AuditEvent.action == ACTION, AuditEvent.actor_id == user.id,
+        AuditEvent.object_type == "applications", AuditEvent.created_at >= _since(),
+        AuditEvent.object_id.in_(sa.select(mine.id).where(
+            mine.organisation_id == Application.organisation_id)))
+    rows = db.session.execute(
+        sa.select(Application.organisation_id, sa.func.min(Application.code_name))
+        .where(Application.organisation_id.in_(org_ids),
+               Application.risk_level == RiskLevel.HIGH,
+               Application.status.not_in(_UNSENT), ~opened)
+        .group_by(Application.organisation_id))
+    return dict(rows.all())
+
+
+def hidden_code(user, org: Organisation) -> str | None:
+    """The code name `user` sees the group by, or None when its name is not hidden from
+    them (not at high risk, or revealed). Answered, for every group loaded in the session
+    at once and kept for the request, so that a list of groups costs one statement."""
+    cache = g.setdefault("hidden_group_codes", {})
+    if (user.id, org.id) not in cache:
+        ids = {key[1][0] for key in db.session.identity_map
+               if key[0] is Organisation} | {org.id}
+        ids = {i for i in ids if (user.id, i) not in cache}
+        found = _hidden_codes(user, ids)
+        cache.update({(user.id, i): found.get(i) for i in ids})
+    return cache[(user.id, org.id)]
+
+
 def reveal(user, application: Application, reason: str) -> None:
     """Record that `user` opens the application's sensitive details, and why."""
     if reason not in REASONS:
         raise ValueError(f"unknown reveal reason {reason!r}")
     audit.record(user, ACTION, application, reason=reason)
+    g.pop("hidden_group_codes", None)
