@@ -178,3 +178,16 @@ def axe():
     if not AXE.exists():
         pytest.skip("axe-core missing: run `npm ci` (make browser-deps)")
     return Axe()
+
+
+def page_width(page) -> tuple[int, int]:
+    """(how wide the document is, how wide the screen is), in CSS pixels."""
+    wide, screen = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+    return int(wide), int(screen)
+
+
+def assert_fits(page) -> None:
+    """The page does not scroll sideways (WCAG 2.1, 1.4.10 Reflow)."""
+    wide, screen = page_width(page)
+    assert wide <= screen, f"{page.url} is {wide} px wide on a {screen} px screen"
