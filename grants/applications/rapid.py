@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from grants import money
-from grants.countries import is_country
 from grants.applications.services import (
     applying_kinds,
     call_is_open,
     change_status,
     new_code_name,
 )
+from grants.countries import is_country
 from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.models import (
