@@ -434,13 +434,16 @@ def _decide_subgrant_application(user, application: Application) -> bool:
 PARTNER_KINDS = frozenset({OrgKind.REGISTERED_NGO, OrgKind.INTERMEDIARY})
 
 
+def _takes_rapid(call: Call) -> bool:
+    return call.status == CallStatus.OPEN and call.call_type == CallType.RAPID_RESPONSE \
+        and call.intermediary_id is None
+
+
 def _file_rapid(user, call: Call | None) -> bool:
     # Without a call: whether this user files emergency requests at all (the menu asks).
     if call is None:
         return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY)
-    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) \
-        and call.status == CallStatus.OPEN and call.call_type == CallType.RAPID_RESPONSE \
-        and call.intermediary_id is None
+    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) and _takes_rapid(call)
 
 
 def may_file_for_others(user, org: Organisation) -> bool:
@@ -579,6 +582,9 @@ def can(user, permission: Permission, obj=None) -> bool:
     """Answer whether `user` may exercise `permission` on `obj` (None for global ones)."""
     if permission is Permission.VIEW_CALL and _role(user) is None:
         return obj is not None and obj.status != CallStatus.DRAFT  # calls are public
+    if permission is Permission.FILE_RAPID_REQUEST and _role(user) is None:
+        # A defender without an account files in one visit: the form makes the account.
+        return obj is not None and _takes_rapid(obj)
     if _role(user) is None or not user.is_active:
         return False
     return bool(_RULES[permission](user, obj))

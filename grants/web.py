@@ -167,13 +167,16 @@ def register_security(app: Flask) -> None:
         if request.endpoint is None or request.endpoint == "static":
             return None
         view = app.view_functions.get(request.endpoint)
+        # A form kept for whoever's session lapsed, public or not: the emergency request
+        # takes visitors too, and must not take a lapsed defender for a new one.
+        if getattr(view, "_rescue", False) and not current_user.is_authenticated \
+                and request.method == "POST" and g.get("lapsed_user_id"):
+            kept = _rescue(view, g.lapsed_user_id)
+            if kept is not None:
+                return redirect(url_for("auth.login", next=kept))
         if getattr(view, "_public", False):
             return None
         if not current_user.is_authenticated:
-            if request.method == "POST" and g.get("lapsed_user_id"):
-                kept = _rescue(view, g.lapsed_user_id)
-                if kept is not None:
-                    return redirect(url_for("auth.login", next=kept))
             return login_manager.unauthorized()
         if (current_user.is_staff and not current_user.totp_enabled
                 and request.endpoint not in SETUP_ENDPOINTS):

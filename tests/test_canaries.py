@@ -38,6 +38,9 @@ GROUP_FORMS = {
     "applications.forms.FocusForm": "step4",
     "applications.forms.WithdrawForm": "withdraw",
     "applications.rapid_forms.RapidForm": ("rapid", "rapid-partner"),  # a partner names
+    # In one visit: a defender logged in without a profile, and one without an account.
+    "applications.rapid_forms.ProfileRapidForm": ("rapid-profile", "rapid-partner"),
+    "applications.rapid_forms.NewcomerRapidForm": ("rapid-newcomer", "rapid-partner"),
     "awards.forms.ReportForm": "report",
     "reporting.voice_forms.SurveyForm": "survey",
     "auth.forms.RegisterForm": "register",
@@ -54,6 +57,8 @@ OTHER_PAGES = ("step3", "message")
 CLEAR = {
     ("auth.forms.RegisterForm", "username"): "the log-in name, looked up at every log-in; "
                                              "the form says it may be a pseudonym",
+    ("applications.rapid_forms.NewcomerRapidForm", "username"): "the same log-in name, "
+                                                                "made with the request",
     ("intermediaries.forms.SubGrantForm", "recipient_code"): "a code by rule, never a name; "
                                                              "counted in the upward report",
     ("intermediaries.forms.CallForm", "title"): "published: the call is public",
@@ -231,6 +236,18 @@ def _register(client, trail):
         "password": "a long pass phrase 2026", "confirm": "a long pass phrase 2026"})
 
 
+def _one_visit(client, world, trail):
+    """The emergency request made with what is missing: the profile ("canary-group" has
+    none yet), then the account too."""
+    rapid = {"category": "relocation", "currency": "USD", "country": "CO",
+             "line1_category": "protection_security"}
+    trail.fill("rapid-profile", f"/applications/rapid/{world.rapid_call.id}", fixed=rapid)
+    client.post("/auth/logout")
+    trail.fill("rapid-newcomer", f"/applications/rapid/{world.rapid_call.id}", fixed={
+        **rapid, "username": "canary-defender", "password": "a long pass phrase 2027",
+        "confirm": "a long pass phrase 2027"})
+
+
 def _stored_values(*, decrypt: bool) -> dict[str, str]:
     """table.column -> everything stored in it, as SQL reads it (decrypted if asked)."""
     out: dict[str, list[str]] = {}
@@ -295,6 +312,7 @@ def journeys(app, client, auth, world, outbox, caplog):
     _intermediary_journey(world, trail, auth)
     _voice_journey(app, world, trail, auth)
     _register(client, trail)
+    _one_visit(client, world, trail)
     return trail
 
 

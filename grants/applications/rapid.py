@@ -25,6 +25,7 @@ from grants.applications.services import (
     change_status,
     new_code_name,
 )
+from grants.countries import is_country
 from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -37,11 +38,13 @@ from grants.models import (
     CallStatus,
     CallType,
     Organisation,
+    OrgKind,
     RapidCategory,
     RiskLevel,
     User,
 )
 from grants.models.types import utcnow
+from grants.organisations.services import create_organisation
 from grants.policy import is_member, may_file_for_others
 from grants.security import audit
 
@@ -126,6 +129,16 @@ def _text(value: str | None, field: str, *, required: str | None = None,
     if len(cleaned) > limit:
         raise ServiceError("Use at most %(max)s characters.", field, max=limit)
     return cleaned or None
+
+
+def individual_profile(actor: User, country: str) -> Organisation:
+    """The defender's own profile, made with their first request rather than on a page
+    before it: an individual defender named by their user name (often a pseudonym), in
+    their country, nothing more asked."""
+    if not is_country(country or ""):
+        raise ServiceError("Choose a country from the list.", "country")
+    return create_organisation(actor, kind=OrgKind.INDIVIDUAL_DEFENDER, name=actor.username,
+                               country=country)
 
 
 def _check_filer(actor: User, call: Call, req: Request) -> None:

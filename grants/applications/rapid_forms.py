@@ -10,8 +10,10 @@ from wtforms.validators import Length, Optional
 
 from grants.applications.forms import RISK_LABELS
 from grants.applications.rapid import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
+from grants.auth.forms import RegisterForm
 from grants.fields import AmountField
 from grants.money import CURRENCIES
+from grants.organisations.forms import OrganisationForm
 from grants.validators import NameField
 
 AUTO = {"dir": "auto"}  # any language, either direction
@@ -87,3 +89,19 @@ for _n in range(1, MAX_LINES + 1):
     setattr(RapidForm, f"line{_n}_amount", AmountField(
         _l("Line %(n)d: amount", n=_n), validators=[Optional(), Length(max=20)],
         render_kw={"inputmode": "decimal"}))
+
+
+class ProfileRapidForm(RapidForm):
+    """For a defender with no profile yet: their own is made with the request, so only its
+    country is asked (the same field as the profile's own page)."""
+
+    country = OrganisationForm.country
+
+
+class NewcomerRapidForm(ProfileRapidForm):
+    """For a defender without an account: the request makes it in the same visit, with the
+    registration page's own fields (and so its rule for names and passwords)."""
+
+    username = RegisterForm.username
+    password = RegisterForm.password
+    confirm = RegisterForm.confirm
