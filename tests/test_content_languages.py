@@ -387,6 +387,19 @@ def test_answers_are_marked_with_the_applications_language(app, client, auth, wo
     assert '<bdi lang="es" dir="auto">Safe together</bdi>' in page
 
 
+def test_a_budget_line_refused_for_its_year_is_told_in_spanish(app, client, auth, world):
+    """A refusal with a number in it ("Choose a year from 1 to 1.") was English on every
+    page: the page translated the message after the number was put in."""
+    auth.login(world.applicant)
+    client.set_cookie("lang", "es")
+    r = client.post(f"/applications/{world.application.id}/step/3", data={
+        "rows-0-category": "programme", "rows-0-description": "Radio",
+        "rows-0-amount": "700", "rows-0-year": "4"})
+    html = r.get_data(as_text=True)
+    assert "Choose a year from" not in html
+    assert _translated(app, "Choose a year from 1 to %(max)s.", "es", max=1) in html
+
+
 def test_the_notice_email_is_in_the_persons_language(app):
     from grants import notifications
 
