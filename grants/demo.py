@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from grants import demo_texts
+from grants.applications.calls import question_bank
 from grants.auth import services as accounts
 from grants.awards import services as awards
 from grants.extensions import db
@@ -134,39 +136,43 @@ SENSITIVE = {"risks", "safe_contact"}
 
 
 def _questions(spec) -> list[CallQuestion]:
-    return [CallQuestion(position=i, bank_key=key, prompts={"en": text}, word_limit=limit,
+    """A question keeping the bank's wording stores none (the bank says it in the reader's
+    language); a reworded one stores its wording in every language."""
+    return [CallQuestion(position=i, bank_key=key, word_limit=limit,
+                         prompts={} if _bank_says(key, text) else demo_texts.prompts(text),
                          sensitive=key in SENSITIVE, replaceable=key in REPLACEABLE)
             for i, (key, text, limit) in enumerate(spec, start=1)]
+
+
+def _bank_says(key: str, text: str) -> bool:
+    entry = question_bank.get(key)
+    return entry is not None and entry.english() == text
+
+
+def _texts(key: str) -> list[CallText]:
+    return [CallText(language=code, title=title, description=description)
+            for code, (title, description) in demo_texts.CALL_TEXTS[key].items()]
 
 
 def _calls(funds: dict[str, Fund], officer: User) -> dict[str, Call]:
     now = utcnow()
     protection = Call(
         fund=funds["protection"], call_type=CallType.OPEN, status=CallStatus.OPEN,
-        languages=["en", "es"], opens_at=now - timedelta(days=10),
+        languages=list(demo_texts.LANGUAGES), opens_at=now - timedelta(days=10),
         closes_at=now + timedelta(days=40), currency="USD", amount_min_minor=100_000,
         amount_max_minor=2_500_000, allow_intermediary_route=True,
         min_protection_share_bp=1000, min_psychosocial_share_bp=500, created_by_id=officer.id,
-        texts=[
-            CallText(language="en", title="Protection and resilience 2027",
-                     description="Support for groups and defenders to stay safe and keep working."),
-            CallText(language="es", title="Protección y resiliencia 2027",
-                     description="Apoyo para que grupos y defensoras sigan seguros y activos."),
-        ],
+        texts=_texts("protection"),
         questions=_questions(QUESTIONS),
     )
     core = Call(
         fund=funds["core"], call_type=CallType.CORE_SUPPORT, status=CallStatus.OPEN,
-        languages=["en", "fr"], opens_at=now - timedelta(days=20),
+        languages=list(demo_texts.LANGUAGES), opens_at=now - timedelta(days=20),
         closes_at=now + timedelta(days=75), currency="EUR", amount_min_minor=1_000_000,
         amount_max_minor=9_000_000, max_years=3, attachments_required=1,
         allow_individuals=False, min_protection_share_bp=500, min_psychosocial_share_bp=500,
         created_by_id=officer.id,
-        texts=[CallText(language="en", title="Movement core support 2027-2029",
-                        description="Three years of unrestricted support for movements, "
-                                    "registered or not."),
-               CallText(language="fr", title="Soutien institutionnel aux mouvements 2027-2029",
-                        description="Trois ans de soutien non affecté aux mouvements.")],
+        texts=_texts("core"),
         questions=_questions([
             ("mission", "What is your movement's purpose?", 200),
             ("activities", "What would three years of flexible support let you do?", 400),
@@ -175,29 +181,27 @@ def _calls(funds: dict[str, Fund], officer: User) -> dict[str, Call]:
     )
     convening = Call(
         fund=funds["protection"], call_type=CallType.CONVENING, status=CallStatus.OPEN,
-        languages=["en", "pt"], opens_at=now - timedelta(days=5), currency="USD",
+        languages=list(demo_texts.LANGUAGES), opens_at=now - timedelta(days=5),
+        currency="USD",
         amount_min_minor=200_000, amount_max_minor=1_500_000, created_by_id=officer.id,
-        texts=[CallText(language="en", title="Regional protection networks: convening grants",
-                        description="Bring defenders together to plan collective protection. "
-                                    "Rolling: apply any time."),
-               CallText(language="pt", title="Redes regionais de proteção: encontros",
-                        description="Para reunir defensoras e planejar proteção coletiva.")],
+        texts=_texts("convening"),
         questions=_questions([
             ("activities", "Who would meet, where, and why now?", 250),
             ("risks", "What risks does meeting bring, and how will you manage them?", 150)]),
     )
     draft = Call(
         fund=funds["protection"], call_type=CallType.OPEN, status=CallStatus.DRAFT,
-        languages=["en"], currency="USD", amount_max_minor=500_000, created_by_id=officer.id,
+        languages=list(demo_texts.LANGUAGES), currency="USD", amount_max_minor=500_000,
+        created_by_id=officer.id,
         closes_at=now + timedelta(days=90),
-        texts=[CallText(language="en", title="Digital security clinics (draft)")],
+        texts=_texts("draft"),
     )
     rapid = Call(
         fund=funds["protection"], call_type=CallType.RAPID_RESPONSE, status=CallStatus.OPEN,
-        languages=["en"], opens_at=now - timedelta(days=300), currency="USD",
+        languages=list(demo_texts.LANGUAGES), opens_at=now - timedelta(days=300),
+        currency="USD",
         amount_max_minor=1_000_000, created_by_id=officer.id,
-        texts=[CallText(language="en", title="Emergency protection grants",
-                        description="For defenders facing an immediate threat. Any language.")],
+        texts=_texts("rapid"),
     )
     db.session.add_all([protection, rapid, core, convening, draft])
     return {"protection": protection, "rapid": rapid, "core": core, "convening": convening}
@@ -209,22 +213,25 @@ def _application(call: Call, org: Organisation, user: User) -> Application:
         call=call, organisation=org, created_by_id=user.id, code_name="GR-HRN4-8217",
         status=ApplicationStatus.SUBMITTED, language="es", title="Guardianes del río",
         country="CO", currency="USD", amount_requested_minor=1_200_000,
-        risk_level=RiskLevel.HIGH, threat_description="Threats after the river hearing.",
-        safe_contact="Through the partner organisation only", submitted_at=now,
+        risk_level=RiskLevel.HIGH,
+        threat_description="Amenazas después de la audiencia sobre el río.",
+        safe_contact="Solo a través de la organización aliada", submitted_at=now,
     )
     app.answers = [ApplicationAnswer(question=q, text=text) for q, text in zip(call.questions, [
-        "We are riverside communities defending the river from illegal mining.",
-        "Monitor the river, document harm and accompany the hearings.",
-        "Threats after the public hearing; we move in pairs and check in daily.",
-        "Through the partner organisation in Bogotá, weekdays.",
+        # In Spanish, the application's language (Application.language).
+        "Somos comunidades ribereñas que defienden el río de la minería ilegal.",
+        "Vigilar el río, documentar los daños y acompañar las audiencias.",
+        "Amenazas después de la audiencia pública; nos movemos en parejas y nos reportamos "
+        "a diario.",
+        "A través de la organización aliada en Bogotá, entre semana.",
     ], strict=True)]
     app.budget_lines = [
         BudgetLine(category=BudgetCategory.PROGRAMME, amount_minor=800_000, currency="USD",
-                   description="Community river monitoring"),
+                   description="Monitoreo comunitario del río"),
         BudgetLine(category=BudgetCategory.PROTECTION_SECURITY, amount_minor=250_000,
-                   currency="USD", description="Safe transport and a security audit"),
+                   currency="USD", description="Transporte seguro y una auditoría de seguridad"),
         BudgetLine(category=BudgetCategory.PSYCHOSOCIAL, amount_minor=150_000, currency="USD",
-                   description="Collective care sessions"),
+                   description="Sesiones de cuidado colectivo"),
     ]
     app.history = [ApplicationStatusChange(from_status=None, to_status=ApplicationStatus.DRAFT,
                                            actor_id=user.id, created_at=now),

@@ -14,14 +14,17 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale, gettext
 
+from grants.content import N_
 from grants.models import User
 
 log = logging.getLogger(__name__)
 
-SUBJECT = "News in the grants portal"
-BODY = ("There is news for you in the grants portal. Log in to read it:\n{url}\n\n"
-        "We never put the content of a message in an e-mail.")
+# The notice, in the language the person chose (User.preferred_language).
+SUBJECT = N_("News in the grants portal")
+BODY = N_("There is news for you in the grants portal. Log in to read it:\n%(url)s\n\n"
+          "We never put the content of a message in an e-mail.")
 KINDS = frozenset({"application_update", "message", "report_due", "payment_update"})
 
 
@@ -31,11 +34,18 @@ def notify(user: User, kind: str) -> bool:
         raise ValueError(f"unknown notification kind {kind!r}")
     if not user.email or not user.is_active:
         return False
+    url = portal_url()
+    language = user.preferred_language
+    if language not in current_app.config["LANGUAGES"]:
+        language = "en"
+    with force_locale(language):
+        subject, body = gettext(SUBJECT), gettext(BODY, url=url)
     message = EmailMessage()
-    message["Subject"] = SUBJECT
+    message["Subject"] = subject
     message["From"] = current_app.config.get("MAIL_FROM", "portal@localhost")
     message["To"] = user.email
-    message.set_content(BODY.format(url=portal_url()))
+    message.set_content(body)
+    message["Content-Language"] = language  # after set_content, which sets Content-*
     _send(message, user, kind)
     return True
 

@@ -331,6 +331,13 @@ def group_name(org) -> Markup | str:
 def register_templating(app: Flask) -> None:
     from grants.admin.forms import role_label
     from grants.applications.forms import display_title
+    from grants.content import (
+        application_title,
+        call_title,
+        in_language,
+        other_language,
+        shipped,
+    )
     from grants.countries import country_name
     from grants.menu import main_menu
     from grants.messages.services import thread
@@ -340,8 +347,12 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.globals.update(format_money=format_money, country_name=country_name,
                                  role_label=role_label, message_thread=thread,
                                  main_menu=main_menu, display_title=display_title,
-                                 group_name=group_name)
+                                 group_name=group_name, in_language=in_language,
+                                 other_language=other_language,
+                                 application_title=application_title)
     app.jinja_env.filters["bdi"] = bdi
+    app.jinja_env.filters["shipped"] = shipped
+    app.jinja_env.filters["call_title"] = call_title
 
     @app.context_processor
     def _globals():

@@ -11,6 +11,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask import has_request_context
+from flask_babel import gettext
+
 from grants import money
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -83,6 +86,12 @@ def check_rows(raw: list[dict[str, str]], call: Call, locale: str = "en") -> lis
     return rows
 
 
+def _said(message: str, **params) -> str:
+    """A refusal with a number in it, said in the reader's language now: the page shows
+    each row's message through _(), which finds a message but not one with its number."""
+    return gettext(message, **params) if has_request_context() else message % params
+
+
 def _year(text: str, call: Call) -> int:
     """The year typed; 0 (refused below) if it is no number ("²" passes str.isdigit())."""
     if not text.strip():
@@ -99,9 +108,9 @@ def _check(row: Row, call: Call, locale: str) -> None:
         errors["category"] = "Choose a category."
     year = _year(v["year"], call)
     if not 1 <= year <= call.max_years:
-        errors["year"] = f"Choose a year from 1 to {call.max_years}."
+        errors["year"] = _said("Choose a year from 1 to %(max)s.", max=call.max_years)
     if len(v["description"]) > DESCRIPTION_MAX:
-        errors["description"] = f"Use at most {DESCRIPTION_MAX} characters."
+        errors["description"] = _said("Use at most %(max)s characters.", max=DESCRIPTION_MAX)
     if BIDI_CONTROLS.intersection(v["description"]):  # a line's name, as in every name field
         v["description"] = without_bidi_controls(v["description"])
         errors["description"] = BIDI_MESSAGE

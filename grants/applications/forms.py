@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     RadioField,
@@ -198,11 +199,13 @@ def problem_text(problem, currency: str, lang: str) -> str:
     return gettext(problem.message, **params)
 
 
-def prompt(question, application) -> str:
-    """The question in the application's language, else in the call's first language."""
-    prompts, languages = question.prompts or {}, application.call.languages or []
-    return (prompts.get(application.language) or (languages and prompts.get(languages[0]))
-            or next(iter(prompts.values()), ""))
+def prompt(question, application) -> Markup | str:
+    """The question in the application's language, else in a language the call has it
+    in, marked with that language when it is not the page's."""
+    from grants.applications.calls.services import question_wording
+    from grants.content import in_language
+
+    return in_language(*question_wording(question, application.language))
 
 
 def describe_questions(form, application, *, replaced: bool) -> None:

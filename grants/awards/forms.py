@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from grants.applications.forms import BUDGET_LABELS
+from grants.content import shipped
 from grants.fields import AmountField
 from grants.models import Award, ReportRequirement
 from grants.money import plain_amount
@@ -107,7 +108,7 @@ def schedule_form(award: Award, planned: list, **kwargs) -> FlaskForm:
         reason = _reason()
 
     gates = [SelectChoice("", _l("Nothing: release it any time"))] + [
-        SelectChoice(str(r.id), r.title) for r in award.report_requirements]
+        SelectChoice(str(r.id), shipped(r.title)) for r in award.report_requirements]
     data = {}
     for t in planned:
         setattr(ScheduleForm, f"amount_{t.id}", AmountField(
@@ -159,7 +160,7 @@ def report_form(requirement: ReportRequirement, **kwargs) -> FlaskForm:
 
     for i, question in enumerate(requirement.questions, start=1):
         setattr(ReportForm, f"answer_{i}", TextAreaField(
-            question, render_kw={"rows": 5, "maxlength": 5000},
+            shipped(question), render_kw={"rows": 5, "maxlength": 5000},
             validators=[Optional(), Length(max=5000)]))
     return ReportForm(**kwargs)
 

@@ -19,6 +19,7 @@ from grants.awards.forms import (
     BUDGET_LABELS,
     REPORT_STATUS_LABELS,
 )
+from grants.content import shipped
 from grants.extensions import db
 from grants.models import (
     AmendmentKind,
@@ -175,10 +176,10 @@ def _report_events(requirement: ReportRequirement) -> list[Event]:
     for report in requirement.reports:
         if report.submitted_at:
             events.append(Event(report.submitted_at, _("%(title)s sent",
-                                                       title=requirement.title)))
+                                                       title=shipped(requirement.title))))
         if report.reviewed_at and report.status != ReportStatus.SUBMITTED:
             status = REPORT_STATUS_LABELS[report.status.value]
-            events.append(Event(report.reviewed_at, f"{requirement.title}: {status}"))
+            events.append(Event(report.reviewed_at, f"{shipped(requirement.title)}: {status}"))
     return events
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from grants.applications import documents
 from grants.awards import forms, reports
 from grants.awards.views import bp, load, managed, rescued, to_award_page
+from grants.content import shipped, unshipped
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Award, Report, ReportKind, ReportRequirement, ReportStatus
@@ -99,13 +100,14 @@ def edit_requirement(award_id: int, requirement_id: int):
     award = managed(award_id)
     requirement = _requirement(award, requirement_id)
     form = forms.RequirementForm(data={
-        "title": requirement.title, "due_date": requirement.due_date,
-        "questions": "\n".join(requirement.questions)}, **rescued())
+        "title": shipped(requirement.title), "due_date": requirement.due_date,
+        "questions": "\n".join(shipped(q) for q in requirement.questions)}, **rescued())
     if form.validate_on_submit():
         try:
             amendment = reports.change_requirement(
-                current_user, requirement, title=form.title.data, due_date=form.due_date.data,
-                questions=(form.questions.data or "").splitlines(), reason=form.reason.data)
+                current_user, requirement, title=_stored(requirement.title, form.title.data),
+                due_date=form.due_date.data, reason=form.reason.data,
+                questions=[unshipped(q) for q in (form.questions.data or "").splitlines()])
         except ServiceError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -161,3 +163,9 @@ def report_file(award_id: int, report_id: int):
     db.session.commit()  # who read a group's file is kept, even on a GET
     return make_response(report_.content, 200, documents.download_headers(report_))
 
+
+def _stored(before: str, typed: str | None) -> str:
+    """The title as stored: unchanged when the form showed it translated and the officer
+    left it so; else what was typed."""
+    return before if typed is not None and typed.strip() == shipped(before) else (
+        unshipped(typed or ""))

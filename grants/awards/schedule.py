@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from grants import money
+from grants.content import shipped
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -225,7 +226,7 @@ def release(actor: User, award: Award, tranche: Tranche, now: datetime | None = 
     if gate is not None and not any(r.status == ReportStatus.ACCEPTED for r in gate.reports):
         raise ServiceError("Tranche %(number)s waits for “%(report)s” to be accepted. Accept "
                            "that report first, or change the schedule.",
-                           number=tranche.sequence, report=gate.title)
+                           number=tranche.sequence, report=shipped(gate.title))
     tranche.status = TrancheStatus.RELEASED
     tranche.released_at, tranche.released_by_id = now or utcnow(), actor.id
     db.session.flush()

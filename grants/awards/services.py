@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from grants import money
+from grants.content import N_
 from grants.errors import PluralError, ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -34,17 +35,20 @@ MAX_YEARS = 5
 # Days before the end of each award year that its short report falls due, so the officer
 # can accept it before the next year's tranche.
 REPORT_LEAD_DAYS = 30
+# Copied into each award's report requirements in English and shown in the reader's
+# language while they are not reworded (content.shipped).
 DEFAULT_QUESTIONS = (
-    "What changed this year because of your work?",
-    "What was hard, and what did you do differently because of it?",
-    "Is there anything you want us to know or to do differently?",
+    N_("What changed this year because of your work?"),
+    N_("What was hard, and what did you do differently because of it?"),
+    N_("Is there anything you want us to know or to do differently?"),
 )
 MAX_REPORT_QUESTIONS = 3
-FOLLOW_UP_TITLE = "Follow-up check-in"
+REPORT_TITLE = N_("Year %(year)d short report")
+FOLLOW_UP_TITLE = N_("Follow-up check-in")
 FOLLOW_UP_QUESTIONS = (
-    "How are you, and the people close to you?",
-    "Was the support enough for what happened?",
-    "What do you need now?",
+    N_("How are you, and the people close to you?"),
+    N_("Was the support enough for what happened?"),
+    N_("What do you need now?"),
 )
 
 
@@ -170,7 +174,7 @@ def default_requirements(award: Award) -> list[ReportRequirement]:
     """One short report a year, due a month before the award year ends."""
     return [
         ReportRequirement(
-            kind=ReportKind.SHORT_FORM, title=f"Year {year} short report",
+            kind=ReportKind.SHORT_FORM, title=REPORT_TITLE % {"year": year},
             due_date=add_years(award.start_date, year) - timedelta(days=REPORT_LEAD_DAYS),
             questions=list(DEFAULT_QUESTIONS))
         for year in range(1, award.years + 1)

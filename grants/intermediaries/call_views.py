@@ -5,7 +5,7 @@ owners say which countries and themes it serves."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -59,7 +59,7 @@ def call_applications(call_id: int):
     call = _own_call(call_id)
     page = db.paginate(calls.applications_of(call), per_page=PAGE_SIZE, error_out=False)
     return render_template("intermediaries/call_applications.html", call=call, page=page,
-                           text=call.text("en"))
+                           text=call.text(g.lang))
 
 
 @bp.route("/applications/<int:application_id>/decide", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from grants.content import shipped
 from grants.fields import AmountField
 from grants.money import CURRENCIES
 from grants.validators import NameField
@@ -88,7 +89,7 @@ class ScoreBase(FlaskForm):
 
 def score_form(labels: list[str], **kwargs) -> ScoreBase:
     """A form with one 1-5 choice per criterion of the rubric, named c0, c1, ..."""
-    fields = {f"c{i}": RadioField(label, choices=SCORE_CHOICES, coerce=int,
+    fields = {f"c{i}": RadioField(shipped(label), choices=SCORE_CHOICES, coerce=int,
                                   validators=[DataRequired(_l("Give a score from 1 to 5."))])
               for i, label in enumerate(labels)}
     return type("ScoreForm", (ScoreBase,), fields)(**kwargs)

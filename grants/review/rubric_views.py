@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from grants.content import shipped, unshipped
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Call
@@ -24,11 +25,13 @@ def rubric(call_id: int):
         abort(404)
     require(Permission.MANAGE_CALLS, call)
     defaults = {} if request.method == "POST" else {"data": {
-        "criteria": "\n".join(services.criteria(call))}}
+        "criteria": "\n".join(shipped(c) for c in services.criteria(call))}}
     form = forms.RubricForm(**(_rescued() or defaults))
     if form.validate_on_submit():
         try:
-            services.set_rubric(current_user, call, form.criteria.data.splitlines())
+            # The default criteria were shown in the officer's language; kept as stored.
+            services.set_rubric(current_user, call,
+                                [unshipped(c.strip()) for c in form.criteria.data.splitlines()])
         except ServiceError as exc:
             db.session.rollback()
             attach_error(form, exc)

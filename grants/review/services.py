@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from grants import notifications
 from grants.applications.services import change_status
+from grants.content import N_
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -33,8 +34,9 @@ from grants.models.types import utcnow
 from grants.policy import REVIEWABLE_STATUSES, assignment
 from grants.security import audit
 
-DEFAULT_CRITERIA = ("Fit with the fund's purpose", "Need and urgency", "Feasibility",
-                    "Safety of the plan")
+# Stored in English as the keys of a review's scores; shown translated (content.shipped).
+DEFAULT_CRITERIA = (N_("Fit with the fund's purpose"), N_("Need and urgency"),
+                    N_("Feasibility"), N_("Safety of the plan"))
 MAX_CRITERIA = 8
 CRITERION_MAX_CHARS = 120
 COMMENT_MAX_CHARS = 5000

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -25,8 +26,16 @@ class BankQuestion:
     replaceable: bool = False
 
     def english(self) -> str:
-        """The prompt's source text, stored with the question so a call is self-contained."""
+        """The prompt's source text (what questions added before the bank was translated
+        stored as their English)."""
         with force_locale("en"):
+            return str(self.prompt)
+
+    def wording(self, language: str) -> str:
+        """The prompt in `language` if the portal is translated into it, else in English."""
+        if not has_app_context():
+            return str(self.prompt)
+        with force_locale(wording_language(language)):
             return str(self.prompt)
 
 
@@ -49,3 +58,10 @@ BANK: dict[str, BankQuestion] = {
 
 def get(key: str | None) -> BankQuestion | None:
     return BANK.get(key or "")
+
+
+def wording_language(language: str) -> str:
+    """The language `BankQuestion.wording(language)` is in: `language` if the portal is
+    translated into it, else English."""
+    translated = current_app.config["LANGUAGES"] if has_app_context() else ("en",)
+    return language if language in translated else "en"

@@ -179,18 +179,81 @@ def expired(call: Call, now: datetime | None = None) -> bool:
     return call.closes_at is not None and call.closes_at <= (now or utcnow())
 
 
-def question_prompt(question: CallQuestion, language: str) -> str:
-    """The question in `language` if written in it, else in the call's main language."""
-    prompts = question.prompts or {}
-    if prompts.get(language):
-        return prompts[language]
-    main = question.call.languages[0] if question.call and question.call.languages else None
-    if main and prompts.get(main):
-        return prompts[main]
+def rewordings(question: CallQuestion) -> dict[str, str]:
+    """The question's own wording by language: what the officer wrote. A bank question
+    keeps none unless reworded; one added before the bank was translated stored the bank's
+    English source as its English, which is not a rewording either."""
+    prompts = {code: text for code, text in (question.prompts or {}).items() if text}
     entry = question_bank.get(question.bank_key)
-    if entry is not None:
-        return str(entry.prompt)
-    return next(iter(prompts.values()), "")
+    if entry is not None and prompts.get("en") == entry.english():
+        del prompts["en"]
+    return prompts
+
+
+def question_wording(question: CallQuestion, language: str) -> tuple[str, str]:
+    """The question to show a reader of `language`, and the language it is in.
+
+    Its wording in `language` if the officer wrote one; else, for a bank question not
+    reworded, the bank's translation; else the call's own wording in its main language
+    (or any it has), for the reader to be told which language it is in.
+    """
+    own = rewordings(question)
+    if own.get(language):
+        return own[language], language
+    entry = question_bank.get(question.bank_key)
+    if entry is not None and not own:
+        return entry.wording(language), question_bank.wording_language(language)
+    main = question.call.languages[0] if question.call and question.call.languages else None
+    if main and own.get(main):
+        return own[main], main
+    if own:
+        return next(iter(own.items()))
+    return "", language
+
+
+def question_prompt(question: CallQuestion, language: str) -> str:
+    """The question as `question_wording` finds it, without its language."""
+    return question_wording(question, language)[0]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What a call has no text for in one of the languages it accepts."""
+
+    language: str
+    messages: list[str]
+    text: bool  # the title or description is missing
+    questions: list[int]  # positions of questions with no wording in it
+
+
+def missing_texts(call: Call) -> list[Gap]:
+    """For each language the call accepts, what it has no text for in it: the title, the
+    description, the wording of a question. A bank question not reworded is said in every
+    language the portal is translated into; in another it needs the officer's wording."""
+    texts = {t.language: t for t in call.texts}
+    translated = set(current_app.config["LANGUAGES"])
+    out = []
+    for code in call.languages:
+        text, messages = texts.get(code), []
+        if text is None or not text.title.strip():
+            messages.append(_("No title."))
+        if text is None or not (text.description or "").strip():
+            messages.append(_("No description."))
+        untranslated = []
+        for q in sorted(call.questions, key=lambda q: q.position):
+            own = rewordings(q)
+            bank_says_it = (question_bank.get(q.bank_key) is not None and not own
+                            and code in translated)
+            if not own.get(code) and not bank_says_it:
+                untranslated.append(q.position)
+        if untranslated:
+            messages.append(_("No wording for question %(numbers)s.",
+                              numbers=", ".join(str(n) for n in untranslated)))
+        if messages:
+            out.append(Gap(code, messages, text=text is None or not (
+                text.title.strip() and (text.description or "").strip()),
+                questions=untranslated))
+    return out
 
 
 def open_calls(*, language: str | None = None, call_type: CallType | None = None,
@@ -489,7 +552,10 @@ def add_bank_question(actor: User, call: Call, key: str, *, word_limit: int | No
         raise ServiceError(_("Choose a question from the list."), "key")
     if any(q.bank_key == key for q in call.questions):
         raise ServiceError(_("The call already asks this question."), "key")
-    wording = {"en": entry.english(), **_clean_prompts(call, prompts or {})}
+    # Only the officer's rewordings are stored: the bank's own wording is said in the
+    # reader's language when shown (see question_wording).
+    wording = {code: text for code, text in _clean_prompts(call, prompts or {}).items()
+               if text != entry.wording(code)}
     return _add(actor, call, bank_key=key, prompts=wording,
                 word_limit=word_limit or entry.word_limit, required=required,
                 sensitive=entry.sensitive, replaceable=entry.replaceable)

@@ -43,6 +43,7 @@ def _helpers():
             "status_label": forms.status_label, "burden": services.burden,
             "accepting": services.accepting, "expired": services.expired,
             "question_prompt": services.question_prompt, "CallStatus": CallStatus,
+            "question_wording": services.question_wording, "rewordings": services.rewordings,
             "limits": services.limits(), "formula": services, "share": _share}
 
 
@@ -115,9 +116,11 @@ def _show(call: Call, *, refused: list[str] | None = None, status: int = 200):
                  if manager and call.status != CallStatus.OPEN and refused is None else [])
     may_apply = services.accepting(call) and (
         not current_user.is_authenticated or can(current_user, Permission.APPLY_TO_CALL, call))
-    return render_template("calls/show.html", call=call, text=call.text(_text_language(call)),
+    wanted = _text_language(call)
+    return render_template("calls/show.html", call=call, text=call.text(wanted), wanted=wanted,
                            manager=manager, checklist=checklist, refused=refused or [],
-                           may_apply=may_apply), status
+                           may_apply=may_apply,
+                           missing=services.missing_texts(call) if manager else []), status
 
 
 # --- officers: list, set-up, texts ---------------------------------------------------------
