@@ -8,22 +8,39 @@ from flask_login import current_user
 
 from grants.auth.redirects import safe_next
 from grants.extensions import db
-from grants.models import Membership, Organisation
+from grants.main import work
+from grants.models import Membership, Organisation, Role
 from grants.models.organisations import by_name
+from grants.models.types import utcnow
 from grants.web import public
 
 bp = Blueprint("main", __name__)
+HOME_ITEMS = 30  # the newest; the lists of applications and awards hold the rest
+
+
+def work_labels() -> dict:
+    """Labels the work list uses (grants/main/work.py): statuses in plain words."""
+    from grants.applications.forms import STATUS_LABELS
+    from grants.payments.forms import GROUP_STATUS_LABELS, ROUTE_LABELS
+
+    return {"status_labels": STATUS_LABELS, "payment_labels": GROUP_STATUS_LABELS,
+            "route_labels": ROUTE_LABELS}
 
 
 @bp.route("/")
 @public
 def home():
-    orgs = []
+    orgs, items = [], []
     if current_user.is_authenticated:
         orgs = by_name(db.session.scalars(
             sa.select(Organisation).join(Membership)
             .where(Membership.user_id == current_user.id)))
-    return render_template("main/home.html", organisations=orgs)
+        if current_user.role in (Role.APPLICANT, Role.INTERMEDIARY):
+            items = work.work_of(current_user, utcnow(),
+                                 current_app.config["ANSWER_WITHIN_DAYS"])
+    return render_template("main/home.html", organisations=orgs, items=items[:HOME_ITEMS],
+                           more_items=len(items) > HOME_ITEMS, several_groups=len(orgs) > 1,
+                           **work_labels())
 
 
 @bp.route("/language", methods=["POST"])
