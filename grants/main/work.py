@@ -14,7 +14,7 @@ names more than the pages it links to already show to this user.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import url_for
@@ -43,6 +43,7 @@ IN_PROGRESS = (ApplicationStatus.AWAITING_ENDORSEMENT, ApplicationStatus.SUBMITT
                ApplicationStatus.UNDER_REVIEW)
 # A report is done once sent (waiting for the officer) or accepted.
 REPORT_DONE = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
+REPORT_SOON_DAYS = 60
 
 
 @dataclass
@@ -125,7 +126,8 @@ def _award_item(user: User, award: Award) -> Item:
 
 
 def _report_items(user: User, award: Award, today: date) -> list[Item]:
-    """A report overdue or sent back needs the group now; otherwise the next one due."""
+    """A report overdue or sent back needs the group now; otherwise the next one, when it
+    falls due soon (one far ahead is on the award's page)."""
     items, upcoming = [], None
     for requirement in award.report_requirements:  # by due date
         latest = max(requirement.reports, key=lambda r: r.id, default=None)
@@ -134,22 +136,24 @@ def _report_items(user: User, award: Award, today: date) -> list[Item]:
         back = latest is not None and latest.status == ReportStatus.CHANGES_REQUESTED
         overdue = requirement.due_date < today
         if not (back or overdue):
-            upcoming = upcoming or requirement
+            if requirement.due_date <= today + timedelta(days=REPORT_SOON_DAYS):
+                upcoming = upcoming or requirement
             continue
-        items.append(_report_item(user, award, requirement, overdue=overdue, back=back))
+        items.append(_report_item(user, award, requirement, today, overdue=overdue, back=back))
     if upcoming is not None:
-        items.append(_report_item(user, award, upcoming, overdue=False, back=False))
+        items.append(_report_item(user, award, upcoming, today, overdue=False, back=False))
     return items
 
 
-def _report_item(user: User, award: Award, requirement: ReportRequirement, *, overdue: bool,
-                 back: bool) -> Item:
+def _report_item(user: User, award: Award, requirement: ReportRequirement, today: date, *,
+                 overdue: bool, back: bool) -> Item:
     sendable = can(user, Permission.SUBMIT_REPORT, requirement)
     if sendable:
         url = url_for("awards.send_report", award_id=award.id, requirement_id=requirement.id)
     else:
         url = _award_url(user, award, "reports")
-    when = datetime.combine(requirement.due_date, datetime.min.time(), tzinfo=UTC)
+    # Due soon or late, it is news of today: below today's news, above what came before.
+    when = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
     return Item("report", when, url, award=award, requirement=requirement,
                 due=requirement.due_date, overdue=overdue, changes_requested=back,
                 sendable=sendable, action=overdue or back)
