@@ -230,3 +230,33 @@ def test_the_menu_says_a_question_waits_on_every_page_of_the_group_only(app, cli
         db.session.commit()
     _login(auth, app, group["member"])
     assert "question to answer" not in client.get("/calls/").data.decode()
+
+
+def test_the_officer_asking_sees_the_date_the_group_is_given(app, client, auth, world):
+    auth.login(world.officer)
+    page = client.get(f"/review/applications/{world.submitted.id}/more-info").data.decode()
+    due = (utcnow() + timedelta(days=14)).date().isoformat()
+    assert f"The group is asked to answer within 14 days, by {due}." in page
+
+
+def test_a_report_due_soon_is_listed_one_far_ahead_is_not(app, client, auth):
+    from grants.models import ReportRequirement
+
+    group = _group(app)
+    with app.app_context():
+        rows = db.session.scalars(db.select(ReportRequirement).where(
+            ReportRequirement.award_id == group["award_id"])
+            .order_by(ReportRequirement.due_date)).all()
+        overdue, soon = rows[0], rows[1]
+        overdue.due_date = date.today() + timedelta(days=400)  # no longer overdue
+        soon.due_date = date.today() + timedelta(days=100)
+        db.session.commit()
+        title = soon.title
+    _login(auth, app, group["member"])
+    assert "Report due by" not in _home(client)  # the next one is 100 days away
+    with app.app_context():
+        db.session.get(ReportRequirement, rows[1].id).due_date = date.today() + timedelta(
+            days=20)
+        db.session.commit()
+    page = _home(client)
+    assert page.count("Report due by") == 1 and title in page and "Overdue" not in page
