@@ -32,6 +32,7 @@ from grants.models import (
     DisbursementStatus,
     ReportRequirement,
     ReportStatus,
+    Role,
     Tranche,
     User,
 )
@@ -44,6 +45,16 @@ IN_PROGRESS = (ApplicationStatus.AWAITING_ENDORSEMENT, ApplicationStatus.SUBMITT
 # A report is done once sent (waiting for the officer) or accepted.
 REPORT_DONE = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 REPORT_SOON_DAYS = 60
+
+
+# Those who act for a group: its members applying, an intermediary filing for defenders.
+GROUP_ROLES = frozenset({Role.APPLICANT, Role.INTERMEDIARY})
+
+
+def keeps_work(user: User) -> bool:
+    """Whether the user's home lists the work of their organisations (not the funder's
+    staff: their work is in the review queue and the lists they manage)."""
+    return user.role in GROUP_ROLES
 
 
 @dataclass
