@@ -81,7 +81,7 @@ def test_each_kind_of_work_is_on_the_home_of_a_member(app, client, auth):
     assert "not funded this time" in page
     assert "Report due by" in page and "Overdue" in page
     assert f"/awards/{group['award_id']}/requirements/" in page  # a link to send it
-    assert "A payment of $123.45: Being prepared." in page
+    assert "A payment of $123.45. <strong>Being prepared.</strong> Bank transfer." in page
 
 
 def test_another_groups_member_sees_none_of_it(app, client, auth):
