@@ -45,6 +45,7 @@ IN_PROGRESS = (ApplicationStatus.AWAITING_ENDORSEMENT, ApplicationStatus.SUBMITT
 # A report is done once sent (waiting for the officer) or accepted.
 REPORT_DONE = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 REPORT_SOON_DAYS = 60
+APPLICATIONS_READ = 100
 
 
 # Those who act for a group: its members applying, an intermediary filing for defenders.
@@ -181,7 +182,10 @@ def _applications(user: User, org_ids: list[int]) -> list[Application]:
         sa.select(Application).where(Application.organisation_id.in_(org_ids),
                                      Application.status != ApplicationStatus.WITHDRAWN)
         .options(joinedload(Application.call).selectinload(Call.texts),
-                 joinedload(Application.organisation, innerjoin=True)))
+                 joinedload(Application.organisation, innerjoin=True))
+        # The last changed: an officer's question changes its application, so it is among
+        # them; a group's years of history are not read for a page that shows 30 lines.
+        .order_by(Application.updated_at.desc(), Application.id.desc()).limit(APPLICATIONS_READ))
     # The group's own side: an intermediary finds here the requests it filed for defenders
     # (the sub-grant applications sent to it are on its regranting pages).
     return [a for a in rows if can(user, Permission.VIEW_APPLICATION, a)]
