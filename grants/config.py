@@ -168,6 +168,10 @@ def defaults(instance_path: str) -> dict:
         "DONATION_LIMIT_PER_IP": os.environ.get("DONATION_LIMIT_PER_IP", "20 per hour"),
         # Days before a report is due that the group gets a content-free reminder.
         "REPORT_REMINDER_DAYS": _env_int("REPORT_REMINDER_DAYS", 14),
+        # Days a group has to answer a programme officer's request for more information
+        # (the date its home and the application's page say; an emergency request's
+        # question is due by its decision target instead).
+        "ANSWER_WITHIN_DAYS": _env_int("ANSWER_WITHIN_DAYS", 14),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),
         # The portal's public address, for the link in notices sent outside a request
         # (e.g. `flask remind-reports` from cron). Required in production for those.

@@ -2,8 +2,9 @@
 
 Which links a user sees follows from a handful of answers (their role's permissions, whether
 they belong to a group, whether an emergency call is open, whether the peer directory is
-open to them). The links' HTML for one set of answers, in one language, is the same for
-everyone with those answers, so it is built once per worker and reused: a logged-in page
+open to them, how many officers' questions wait for their group's answer). The links'
+HTML for one set of answers, in one language, is the same for everyone with those answers,
+so it is built once per worker and reused: a logged-in page
 no longer spends a millisecond rebuilding twenty translated, routed links. Nothing about the
 user is in the cached HTML beyond the links they may follow; the log-out form, which carries
 the session's CSRF token, stays in the template.
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from grants.policy import Permission, can
 
 _CACHE_SIZE = 512  # roles x answers x languages: a few dozen in practice
+_WAITING_MAX = 9  # "9 questions to answer" at most: the home lists them all
 
 # (permission, or a name the caller works out; endpoint; label), in menu order. A label is
 # lazy: translated when the menu is built, in the reader's language.
@@ -49,7 +52,8 @@ _LINKS = (
 
 def main_menu(lang: str) -> Markup:
     """The menu's `<li>` links for the current user (the log-out form is not included)."""
-    from grants.applications import rapid
+    from grants.applications import questions, rapid
+    from grants.main.work import keeps_work
 
     user = current_user._get_current_object()  # not the proxy: asked a dozen times below
     if user.is_authenticated:
@@ -65,7 +69,9 @@ def main_menu(lang: str) -> Markup:
             else:
                 shown.append(can(user, rule))
         rapid_id = rapid.menu_call_id() if shown[3] else None
-        key = ("in", lang, tuple(shown), rapid_id)
+        # A question an officer asked the group waits for its answer: said on every page.
+        waiting = questions.waiting_count(user) if keeps_work(user) else 0
+        key = ("in", lang, tuple(shown), rapid_id, min(waiting, _WAITING_MAX))
     else:
         rapid_id = rapid.menu_call_id()
         key = ("out", lang, rapid_id, bool(current_app.config.get("STRIPE_SECRET_KEY")))
@@ -95,6 +101,10 @@ def _build(logged_in: bool, key: tuple, rapid_id: int | None) -> Markup:
                     items.append(_item(url_for(endpoint, call_id=rapid_id), label, strong=True))
             elif show:
                 items.append(_item(url_for(endpoint), label))
+            if endpoint == "main.home" and key[5]:
+                items.append(_item(url_for("main.home", _anchor="work"), ngettext(
+                    "%(num)d question to answer", "%(num)d questions to answer", key[5]),
+                    strong=True))
     else:
         items.append(_item(url_for("calls.index"), _l("Calls")))
         if rapid_id:

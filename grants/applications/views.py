@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from grants.applications import budget, documents, forms, services
+from grants.applications import budget, documents, forms, questions, services
 from grants.applications.services import ABOUT, BUDGET, FOCUS, QUESTIONS, REVIEW
 from grants.countries import countries
 from grants.errors import ServiceError
@@ -381,10 +381,15 @@ def show(application_id: int):
     thread_ready = "messages.post_to_application" in current_app.view_functions
     hidden = (can(current_user, Permission.REVEAL_APPLICATION, application)
               and not can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application))
+    group_side = is_member(current_user, application.organisation)
+    # The group's open question comes first on its page, with the date to answer by.
+    question = questions.question_of(application, utcnow(),
+                                     current_app.config["ANSWER_WITHIN_DAYS"]) \
+        if group_side and can(current_user, Permission.VIEW_APPLICATION_SENSITIVE,
+                              application) else None
     return render_template("applications/show.html", editable=False, thread_ready=thread_ready,
                            reveal_form=forms.RevealForm() if hidden else None,
-                           group_side=is_member(current_user, application.organisation),
-                           **_summary(application))
+                           group_side=group_side, question=question, **_summary(application))
 
 
 @bp.route("/<int:application_id>/reveal", methods=["POST"])

@@ -6,24 +6,41 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from grants.applications.forms import STATUS_LABELS
 from grants.auth.redirects import safe_next
 from grants.extensions import db
+from grants.main import work
 from grants.models import Membership, Organisation
 from grants.models.organisations import by_name
+from grants.models.types import utcnow
+from grants.payments.forms import GROUP_STATUS_LABELS, ROUTE_LABELS
 from grants.web import public
 
 bp = Blueprint("main", __name__)
+HOME_ITEMS = 30  # the newest; the lists of applications and awards hold the rest
+
+
+# The work list's labels: statuses in plain words, as the group reads them elsewhere.
+WORK_LABELS = {"status_labels": STATUS_LABELS, "payment_labels": GROUP_STATUS_LABELS,
+               "route_labels": ROUTE_LABELS}
 
 
 @bp.route("/")
 @public
 def home():
-    orgs = []
+    orgs, items = [], None  # None: no work list (visitors, the funder's staff)
     if current_user.is_authenticated:
         orgs = by_name(db.session.scalars(
             sa.select(Organisation).join(Membership)
             .where(Membership.user_id == current_user.id)))
-    return render_template("main/home.html", organisations=orgs)
+        if work.keeps_work(current_user):
+            items = work.work_of(current_user, utcnow(),
+                                 current_app.config["ANSWER_WITHIN_DAYS"])
+    return render_template("main/home.html", organisations=orgs,
+                           items=None if items is None else items[:HOME_ITEMS],
+                           more_items=items is not None and len(items) > HOME_ITEMS,
+                           several_groups=len(orgs) > 1,
+                           **WORK_LABELS)
 
 
 @bp.route("/language", methods=["POST"])

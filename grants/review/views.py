@@ -4,12 +4,22 @@ validates its form, calls a service, commits once and redirects."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
-from grants.applications import routing
+from grants.applications import questions, routing
 from grants.applications import services as application_services
 from grants.applications.calls.forms import type_label
 from grants.applications.forms import STATUS_LABELS
@@ -28,6 +38,7 @@ from grants.models import (
     SupportType,
     User,
 )
+from grants.models.types import utcnow
 from grants.policy import Permission, assignment, can, require
 from grants.rescue import rescuable, rescued_formdata
 from grants.review import decisions, forms, services, terms
@@ -259,7 +270,10 @@ def request_info(application_id: int):
             flash(_("Your question was sent. The application returns to the queue when the "
                     "group sends it again."), "success")
             return _back(application)
-    return render_template("review/more_info.html", application=application, form=form)
+    days = current_app.config["ANSWER_WITHIN_DAYS"]  # the date the group is shown
+    return render_template("review/more_info.html", application=application, form=form,
+                           answer_days=days,
+                           answer_by=questions.answer_due(application, utcnow(), days).date())
 
 
 # Decisions ------------------------------------------------------------------------------------
