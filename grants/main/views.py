@@ -21,7 +21,7 @@ HOME_ITEMS = 30  # the newest; the lists of applications and awards hold the res
 
 
 # The work list's labels: statuses in plain words, as the group reads them elsewhere.
-WORK_LABELS = {"status_labels": STATUS_LABELS, "payment_labels": GROUP_STATUS_LABELS,
+WORK_LABEL_TABLES = {"status_labels": STATUS_LABELS, "payment_labels": GROUP_STATUS_LABELS,
                "route_labels": ROUTE_LABELS}
 
 
@@ -40,7 +40,7 @@ def home():
                            items=None if items is None else items[:HOME_ITEMS],
                            more_items=items is not None and len(items) > HOME_ITEMS,
                            several_groups=len(orgs) > 1,
-                           **WORK_LABELS)
+                           **WORK_LABEL_TABLES)
 
 
 @bp.route("/language", methods=["POST"])
