@@ -214,11 +214,12 @@ def test_the_officer_asks_the_defender_and_the_clock_keeps_running(app, client, 
 
     auth.login(world.applicant)  # the defender reads it where they follow the request
     page = client.get(f"/applications/{app_id}").get_data(as_text=True)
-    assert "We asked you a question" in page and question in page
+    assert "asked you a question" in page and question in page
+    assert page.count("asked you a question") == 1  # once, at the top of the page
     answer = "Kisumu, by bus on Thursday"
     response = client.post(f"/applications/{app_id}/messages", data={"body": answer})
     assert response.status_code == 302
-    assert "We asked you a question" not in client.get(
+    assert "asked you a question" not in client.get(
         f"/applications/{app_id}").get_data(as_text=True)
 
     auth.login(world.officer)
