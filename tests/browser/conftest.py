@@ -70,7 +70,38 @@ def live_app(tmp_path_factory):
         upgrade(directory=str(ROOT / "migrations"))
         load_demo()
         _seed()
+    _LIVE["app"] = app
     return app
+
+
+_LIVE: dict = {}
+
+
+def two_step_code(username: str) -> str:
+    """A demo staff account's six-digit code that the server will take now. A code is
+    accepted once only, and journeys log the same accounts in within seconds of each other:
+    this one is for the current 30-second step if no log-in used it yet, else for the next
+    one (the server accepts one step of drift), else it waits for a fresh step."""
+    import time
+    from datetime import UTC, datetime
+
+    import pyotp
+    import sqlalchemy as sa
+
+    from grants.demo import demo_totp_secret
+    from grants.extensions import db
+    from grants.models import User
+
+    with _LIVE["app"].app_context():
+        used = db.session.scalar(sa.select(User.totp_last_step)
+                                 .where(User.username == username)) or 0
+    totp = pyotp.TOTP(demo_totp_secret(username))
+    while True:
+        now = time.time()
+        for moment in (now, now + totp.interval):
+            if totp.timecode(datetime.fromtimestamp(moment, UTC)) > used:
+                return totp.at(moment)
+        time.sleep(totp.interval - now % totp.interval + 0.1)
 
 
 CORE_CODE = "GR-CORE-BRWS"

@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pyotp
 from playwright.sync_api import expect
 
-from grants.demo import DEMO_PASSWORD, demo_totp_secret
-from tests.browser.conftest import CORE_CODE
+from grants.demo import DEMO_PASSWORD
+from tests.browser.conftest import CORE_CODE, two_step_code
 
 
 def log_in_staff(page, username: str) -> None:
@@ -18,7 +17,7 @@ def log_in_staff(page, username: str) -> None:
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Six-digit code").fill(pyotp.TOTP(demo_totp_secret(username)).now())
+    page.get_by_label("Six-digit code").fill(two_step_code(username))
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 

@@ -8,10 +8,10 @@ http://localhost (a secure context like 127.0.0.1) and sets the relying party to
 
 from __future__ import annotations
 
-import pyotp
 from playwright.sync_api import expect
 
-from grants.demo import DEMO_PASSWORD, demo_totp_secret
+from grants.demo import DEMO_PASSWORD
+from tests.browser.conftest import two_step_code
 
 
 def _log_in(page, username: str, *, with_key: bool) -> None:
@@ -23,7 +23,7 @@ def _log_in(page, username: str, *, with_key: bool) -> None:
         page.get_by_role("link", name="Use your security key instead").click()
         page.get_by_role("button", name="Use security key").click()
     else:
-        page.get_by_label("Six-digit code").fill(pyotp.TOTP(demo_totp_secret(username)).now())
+        page.get_by_label("Six-digit code").fill(two_step_code(username))
         page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
