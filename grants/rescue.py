@@ -24,6 +24,9 @@ from grants.models.types import utcnow
 
 KEEP_FOR = timedelta(days=2)
 PARAM = "rescued"
+# Why the fields were kept: a lapsed session or token, or a language changed mid-form. Kept
+# as a first pair under the empty name, which no form control posts (browsers skip it).
+EXPIRED, LANGUAGE = "expired", "language"
 
 
 def rescuable(view):
@@ -36,10 +39,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def stash(user_id: int, endpoint: str, form: MultiDict) -> str:
+def stash(user_id: int, endpoint: str, form: MultiDict, reason: str = EXPIRED) -> str:
     """Keep the posted fields (not the CSRF token) for `user_id`; return the claim token."""
     token = secrets.token_urlsafe(16)
-    pairs = [[k, v] for k, v in form.items(multi=True) if k != "csrf_token"]
+    pairs = [["", reason], *([k, v] for k, v in form.items(multi=True)
+                             if k and k != "csrf_token")]
     db.session.add(FormRescue(token_hash=_hash(token), user_id=user_id, endpoint=endpoint,
                               payload=pairs, expires_at=utcnow() + KEEP_FOR))
     db.session.execute(sa.delete(FormRescue).where(FormRescue.expires_at < utcnow()))
@@ -63,9 +67,14 @@ def rescued_formdata() -> MultiDict | None:
     if (rescue is None or rescue.user_id != current_user.id
             or rescue.endpoint != request.endpoint or rescue.expires_at < utcnow()):
         return None
-    data = MultiDict([tuple(p) for p in rescue.payload])
+    reason = next((v for k, v in rescue.payload if k == ""), EXPIRED)
+    data = MultiDict([tuple(p) for p in rescue.payload if p[0]])
     db.session.delete(rescue)
     db.session.commit()  # used once, even if the person only reads the page
-    flash(_("Nothing was saved yet because your session had expired. We kept what you "
-            "typed: check it below and save again."), "info")
+    if reason == LANGUAGE:
+        flash(_("The language is changed. What you typed is below; it is not saved yet."),
+              "info")
+    else:
+        flash(_("Nothing was saved yet because your session had expired. We kept what you "
+                "typed: check it below and save again."), "info")
     return data

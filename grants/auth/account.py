@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from grants.auth import services, sessions, totp
 from grants.auth.erasure import delete_own_account
+from grants.auth.redirects import next_arg
 from grants.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -73,10 +74,10 @@ def two_factor():
         else:
             db.session.commit()
             flash(_("Two-step verification is on."), "success")
-            return redirect(url_for("account.overview"))
+            return redirect(next_arg() or url_for("account.overview"))
     uri = totp.provisioning_uri(secret, user.username)
     return render_template("account/two_factor_setup.html", form=form, secret=secret,
-                           qr=totp.qr_svg(uri)), status
+                           qr=totp.qr_svg(uri), next=next_arg()), status
 
 
 @bp.route("/2fa/disable", methods=["POST"])

@@ -10,7 +10,7 @@ from grants.auth.redirects import safe_next
 from grants.extensions import db
 from grants.models import Membership, Organisation
 from grants.models.organisations import by_name
-from grants.web import public
+from grants.web import public, remember_language
 
 bp = Blueprint("main", __name__)
 
@@ -33,8 +33,7 @@ def set_language():
     code = request.form.get("lang", "")
     response = redirect(safe_next(request.form.get("next"), url_for("main.home")))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        remember_language(response, code)
     return response
 
 
