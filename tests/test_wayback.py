@@ -5,8 +5,8 @@ this site only; an expired form or a language changed mid-form keeps what was ty
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 from datetime import timedelta
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from grants.auth import services, sessions, totp
 from grants.auth.erasure import delete_own_account
-from grants.auth.redirects import next_arg
 from grants.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -17,6 +16,7 @@ from grants.auth.forms import (
     DisableTwoFactorForm,
     TwoFactorForm,
 )
+from grants.auth.redirects import next_arg
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import UserSession

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.applications.forms import RISK_LABELS
-from grants.auth.redirects import next_arg
 from grants.auth.forms import ConfirmForm
+from grants.auth.redirects import next_arg
 from grants.countries import countries
 from grants.errors import ServiceError
 from grants.extensions import db

@@ -93,7 +93,7 @@ def test_a_group_on_a_spanish_phone_applies_and_answers_a_question(
     trip.passed(page)
 
     # The group adds itself with all its details, then comes back to the form.
-    page.locator(f"main a[href^='/orgs/new?next=']").click()
+    page.locator("main a[href^='/orgs/new?next=']").click()
     trip.passed(page)
     page.locator("[name=name]").fill("Tejedoras del Atrato")
     page.locator("[name=kind]").select_option("unregistered_group")
