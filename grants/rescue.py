@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import flash, request
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -29,10 +29,17 @@ PARAM = "rescued"
 EXPIRED, LANGUAGE = "expired", "language"
 
 
-def rescuable(view):
-    """Mark a form view whose POSTed fields are kept if the session or token lapsed."""
-    view._rescue = True
-    return view
+def rescuable(view=None, *, page: str | None = None):
+    """Mark a form view whose POSTed fields are kept if the session or token lapsed.
+
+    `page`: for an action that answers POST only, the endpoint of the page its form is on
+    (taking the same arguments), where the kept fields are given back."""
+    def mark(fn):
+        fn._rescue = True
+        fn._rescue_page = page
+        return fn
+
+    return mark(view) if view is not None else mark
 
 
 def _hash(token: str) -> str:
@@ -51,8 +58,16 @@ def stash(user_id: int, endpoint: str, form: MultiDict, reason: str = EXPIRED) -
     return token
 
 
-def return_url(token: str) -> str:
+def page_endpoint(view) -> str:
+    """The endpoint whose page gives the kept fields back: the form's page."""
+    return getattr(view, "_rescue_page", None) or request.endpoint
+
+
+def return_url(token: str, view=None) -> str:
     """The page the form was on, with the claim token."""
+    page = getattr(view, "_rescue_page", None)
+    if page:
+        return url_for(page, **(request.view_args or {}), **{PARAM: token})
     sep = "&" if request.query_string else "?"
     base = request.full_path.rstrip("?")
     return f"{base}{sep}{PARAM}={token}"

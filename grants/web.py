@@ -247,9 +247,9 @@ def _change_language_keeping_typed(view):
     if current_user.is_authenticated and getattr(view, "_rescue", False):
         skip = {"lang", CHANGE_LANGUAGE}
         fields = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k not in skip])
-        token = rescue.stash(current_user.id, request.endpoint, fields,
+        token = rescue.stash(current_user.id, rescue.page_endpoint(view), fields,
                              reason=rescue.LANGUAGE)
-        return redirect(rescue.return_url(token))
+        return redirect(rescue.return_url(token, view))
     if not current_user.is_authenticated and getattr(view, "_retype", False):
         g.changing_language = True
         return None  # the view shows its form with the posted values, acting on nothing
@@ -269,10 +269,10 @@ def _rescue(view, user_id: int) -> str | None:
     if not getattr(view, "_rescue", False):
         return None
     db.session.rollback()
-    token = rescue.stash(user_id, request.endpoint, request.form)
+    token = rescue.stash(user_id, rescue.page_endpoint(view), request.form)
     if not current_user.is_authenticated:
         flash(_("Your session had expired. Log in again: what you typed is kept."), "info")
-    return rescue.return_url(token)
+    return rescue.return_url(token, view)
 
 
 def register_converters(app: Flask) -> None:

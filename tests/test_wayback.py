@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from grants.auth.redirects import safe_next
 from grants.extensions import db
-from grants.models import Application, Organisation, User, UserSession
+from grants.models import Application, Message, Organisation, User, UserSession
 from grants.models.types import utcnow
 from tests import factories
 from tests.factories import PASSWORD
@@ -310,3 +310,39 @@ def test_changing_language_on_an_application_step_saves_nothing(app, client, aut
         assert db.session.get(Application, app_id).title == before
     page = client.get(r.headers["Location"]).data.decode()
     assert '<html lang="fr"' in page and 'value="Les gardiennes du fleuve"' in page
+
+
+def _expire(app):
+    with app.app_context():
+        db.session.execute(sa.update(UserSession).values(
+            last_seen_at=utcnow() - timedelta(hours=5)))
+        db.session.commit()
+
+
+def test_a_message_written_as_the_session_lapsed_comes_back_after_log_in(app, client, auth,
+                                                                          world):
+    auth.login(world.applicant)
+    app_id = world.submitted.id
+    _expire(app)
+    r = client.post(f"/applications/{app_id}/messages",
+                    data={"body": "Somos treinta y dos tejedoras."})
+    way_back = _next(r.headers["Location"])
+    assert way_back.startswith(f"/applications/{app_id}?rescued=")
+    landed = _login(client, world.applicant, way_back).headers["Location"]
+    assert landed == way_back
+    page = client.get(landed).data.decode()
+    assert ">Somos treinta y dos tejedoras.</textarea>" in page
+    with app.app_context():  # kept, not sent
+        assert not any("tejedoras" in m.body for m in db.session.scalars(sa.select(Message)))
+
+
+def test_changing_language_while_writing_a_message_keeps_it(app, client, auth, world):
+    auth.login(world.applicant)
+    app_id = world.submitted.id
+    page = client.get(f"/applications/{app_id}").data.decode()
+    assert '<select id="lang" name="lang" form="message-form">' in page
+    r = client.post(f"/applications/{app_id}/messages",
+                    data={"change_language": "1", "lang": "ar", "body": "Ya casi."})
+    assert r.headers["Location"].startswith(f"/applications/{app_id}?rescued=")
+    page = client.get(r.headers["Location"]).data.decode()
+    assert 'lang="ar" dir="rtl"' in page and ">Ya casi.</textarea>" in page

@@ -381,8 +381,10 @@ def show(application_id: int):
     thread_ready = "messages.post_to_application" in current_app.view_functions
     hidden = (can(current_user, Permission.REVEAL_APPLICATION, application)
               and not can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application))
+    kept = rescued_formdata()  # a message written as the session or form lapsed
     return render_template("applications/show.html", editable=False, thread_ready=thread_ready,
                            reveal_form=forms.RevealForm() if hidden else None,
+                           thread_text=kept.get("body", "") if kept else "",
                            group_side=is_member(current_user, application.organisation),
                            **_summary(application))
 
