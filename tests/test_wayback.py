@@ -346,3 +346,46 @@ def test_changing_language_while_writing_a_message_keeps_it(app, client, auth, w
     assert r.headers["Location"].startswith(f"/applications/{app_id}?rescued=")
     page = client.get(r.headers["Location"]).data.decode()
     assert 'lang="ar" dir="rtl"' in page and ">Ya casi.</textarea>" in page
+
+
+def test_the_chooser_alone_never_leads_to_an_action_that_answers_post_only(app, client,
+                                                                           auth, world):
+    auth.login(world.applicant)
+    r = client.post("/language", data={"lang": "fr",
+                                       "next": f"/applications/{world.submitted.id}/submit"})
+    assert r.headers["Location"] == "/"
+    r = client.post("/language", data={"lang": "fr", "next": "/calls/?type=open"})
+    assert r.headers["Location"] == "/calls/?type=open"
+
+
+def test_every_page_that_joins_the_chooser_to_a_form_has_that_form():
+    from grants import ROOT
+
+    templates, joined = ROOT / "templates", set()
+    for path in templates.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for form_id in re.findall(r'set typed_form = "([\w-]+)"', text):
+            included = "".join((templates / name).read_text(encoding="utf-8")
+                               for name in re.findall(r'include "([^"]+)"', text))
+            assert f'id="{form_id}"' in text + included, path
+            joined.add(path.relative_to(templates).as_posix())
+    # The group's forms: log-in, registration, recovery, its group, the form's steps, messages.
+    assert {"auth/login.html", "auth/register.html", "auth/recover.html",
+            "organisations/form.html", "applications/start.html", "applications/step_1.html",
+            "applications/step_3.html", "applications/show.html"} <= joined
+
+
+def test_changing_language_while_writing_a_report_keeps_it(app, client, auth, world):
+    auth.login(world.applicant)
+    with app.app_context():
+        award_id = world.award.id
+        requirement = next(r for r in db.session.get(type(world.award), award_id)
+                           .report_requirements if not r.reports)
+        path = f"/awards/{award_id}/requirements/{requirement.id}/report"
+    page = client.get(path).data.decode()
+    assert 'form="report-form"' in page and 'id="report-form"' in page
+    names = re.findall(r'<textarea[^>]* name="([^"]+)"', page)
+    r = client.post(path, data={"change_language": "1", "lang": "pt",
+                                **{name: "Fizemos três oficinas." for name in names}})
+    page = client.get(r.headers["Location"]).data.decode()
+    assert '<html lang="pt"' in page and "Fizemos três oficinas." in page

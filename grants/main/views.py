@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from grants.auth.redirects import safe_next
+from grants.auth.redirects import can_get, safe_next
 from grants.extensions import db
 from grants.models import Membership, Organisation
 from grants.models.organisations import by_name
@@ -31,7 +31,9 @@ def home():
 def set_language():
     """Remember the chosen interface language in a cookie (no account needed)."""
     code = request.form.get("lang", "")
-    response = redirect(safe_next(request.form.get("next"), url_for("main.home")))
+    back = safe_next(request.form.get("next"), url_for("main.home"))
+    # A page shown in answer to a POST-only action cannot be asked for again: go home.
+    response = redirect(back if can_get(back) else url_for("main.home"))
     if code in current_app.config["LANGUAGES"]:
         remember_language(response, code)
     return response
