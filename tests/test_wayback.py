@@ -389,3 +389,27 @@ def test_changing_language_while_writing_a_report_keeps_it(app, client, auth, wo
                                 **{name: "Fizemos três oficinas." for name in names}})
     page = client.get(r.headers["Location"]).data.decode()
     assert '<html lang="pt"' in page and "Fizemos três oficinas." in page
+
+
+def test_the_menus_plain_register_link_keeps_the_way_back(app, client, world):
+    apply = f"/applications/new/{world.call.id}"
+    client.get(client.get(apply).headers["Location"])  # the log-in page, with its next
+    page = client.get("/auth/register").data.decode()  # the menu's link has no next
+    assert f'name="next" type="hidden" value="{apply}"' in page
+    done = client.post("/auth/register", data={
+        "username": "menu-clicker", "password": "a long test password",
+        "confirm": "a long test password", "language": "en", "next": apply})
+    assert f'class="button" href="{apply}"' in done.data.decode()
+    with client.session_transaction() as s:
+        assert "way_back" not in s  # a fresh session once registered
+
+
+def test_expired_token_and_lapsed_session_keep_the_text_through_log_in(app, client, auth,
+                                                                       world, csrf_on):
+    auth.login(world.applicant)
+    _expire(app)
+    r = client.post("/orgs/new", data={"csrf_token": "old", "name": "Tide Keepers",
+                                       "kind": "unregistered_group", "country": "PE"})
+    way_back = _next(r.headers["Location"])
+    assert urlsplit(r.headers["Location"]).path == "/auth/login"
+    assert way_back.startswith("/orgs/new?rescued=")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, request
+from flask import current_app, request, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -62,3 +62,19 @@ def next_arg() -> str | None:
     """The way back this request carries (`next` in the query or the form), if safe."""
     target = request.values.get("next")
     return target if is_safe(target) else None
+
+
+WAY_BACK = "way_back"
+
+
+def way_back() -> str | None:
+    """The way back of a log-in, registration or recovery page: the request's own, else the
+    one an earlier of these pages was given, so that the menu's plain "Log in" and
+    "Register" links keep it too. Kept in the session (a path, nothing typed) until a log-in
+    or registration starts a fresh session."""
+    target = next_arg()
+    if target:
+        session[WAY_BACK] = target
+        return target
+    kept = session.get(WAY_BACK)
+    return kept if is_safe(kept) else None

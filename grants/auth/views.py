@@ -20,7 +20,7 @@ from flask_login import current_user
 
 from grants.auth import services, sessions
 from grants.auth.forms import LoginForm, RecoverForm, RegisterForm, TwoFactorForm
-from grants.auth.redirects import is_safe, next_arg, safe_next
+from grants.auth.redirects import is_safe, safe_next, way_back
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import User
@@ -52,8 +52,8 @@ def _finish_login(user: User, target: str | None):
 @keeps_typed
 def login():
     if current_user.is_authenticated:
-        return redirect(next_arg() or url_for("main.home"))
-    form = LoginForm(next=next_arg() or "")
+        return redirect(way_back() or url_for("main.home"))
+    form = LoginForm(next=way_back() or "")
     if not changing_language() and form.validate_on_submit():
         try:
             user = services.authenticate(form.username.data, form.password.data, _client_ip())
@@ -119,8 +119,8 @@ def logout():
 @keeps_typed
 def register():
     if current_user.is_authenticated:
-        return redirect(next_arg() or url_for("main.home"))
-    form = RegisterForm(next=next_arg() or "")
+        return redirect(way_back() or url_for("main.home"))
+    form = RegisterForm(next=way_back() or "")
     form.language.choices = language_choices()
     if request.method == "GET":
         form.language.data = g.get("lang", "en")
@@ -148,7 +148,7 @@ def register():
 @public
 @keeps_typed
 def recover():
-    form = RecoverForm(next=next_arg() or "")
+    form = RecoverForm(next=way_back() or "")
     error = None
     if not changing_language() and form.validate_on_submit():
         try:
@@ -161,7 +161,8 @@ def recover():
             error = exc.message
         else:
             db.session.commit()
-            onwards = url_for("auth.login", next=next_arg())
+            onwards = url_for("auth.login", next=form.next.data if is_safe(form.next.data)
+                              else None)
             return render_template("auth/recovery_code.html", code=code, first=False,
                                    onwards=onwards)
     return render_template("auth/recover.html", form=form, error=error)
