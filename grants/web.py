@@ -216,7 +216,10 @@ def register_security(app: Flask) -> None:
     def _language_in_a_form():
         # After the log-in check: a chooser posted with a form changes the language and
         # shows the form again with what was typed, without saving it (see base.html).
-        if request.method == "POST" and request.form.get(CHANGE_LANGUAGE):
+        # The same language is no change: the chooser's button comes first in the page, so
+        # pressing Enter in a box "clicks" it, and that must send the form as before.
+        if (request.method == "POST" and request.form.get(CHANGE_LANGUAGE)
+                and request.form.get("lang") != g.lang):
             return _change_language_keeping_typed(app.view_functions.get(request.endpoint))
         return None
 
@@ -341,7 +344,6 @@ def register_errorhandlers(app: Flask) -> None:
             # A public form (log in, register): shown again with what was typed; its own
             # CSRF check fails again, so it acts on nothing, and says why.
             db.session.rollback()
-            g.form_expired = True
             response = make_response(app.ensure_sync(view)(**(request.view_args or {})))
             if response.status_code == 200:
                 response.status_code = 400

@@ -85,10 +85,10 @@ def _pending_user() -> User | None:
 @public
 def second_factor():
     user = _pending_user()
-    if user is None:
-        session.pop("pending", None)
+    if user is None:  # too slow with the code: log in again, keeping the way back
+        target = (session.pop("pending", None) or {}).get("next")
         flash(_("Please log in again."), "info")
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.login", next=target if is_safe(target) else None))
     form = TwoFactorForm()
     error = None
     if form.validate_on_submit():
