@@ -438,3 +438,18 @@ def test_too_slow_with_the_two_step_code_keeps_the_way_back(app, client, world):
     with client.session_transaction() as s:
         s["pending"] = {"uid": world.officer.id, "at": 0, "next": "//evil.example"}
     assert client.get("/auth/2fa").headers["Location"] == "/auth/login"
+
+
+def test_an_emergency_request_without_a_group_offers_a_way_there_and_back(app, client, auth,
+                                                                         world):
+    with app.app_context():
+        newcomer = SimpleNamespace(id=factories.user().id)
+        db.session.commit()
+    auth.login(newcomer)
+    path = f"/applications/rapid/{world.rapid_call.id}"
+    page = client.get(path).data.decode()
+    add = re.search(r'href="(/orgs/new\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    assert _next(add) == path
+    r = client.post(add, data={"name": "Yo misma", "kind": "individual_defender",
+                               "country": "HN"})
+    assert r.headers["Location"] == path

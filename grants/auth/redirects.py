@@ -13,9 +13,11 @@ from flask import current_app, request, session
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-# What a `next` may carry besides its path: the claim token of kept form fields
-# (grants.rescue.PARAM), a random token that holds nothing typed.
-KEPT_PARAMS = ("rescued",)
+from grants.rescue import PARAM as RESCUE_PARAM
+
+# What a `next` may carry besides its path: the claim token of kept form fields, a random
+# token that holds nothing typed.
+KEPT_PARAMS = (RESCUE_PARAM,)
 
 
 def is_safe(target: str | None) -> bool:
