@@ -216,10 +216,7 @@ def register_security(app: Flask) -> None:
     def _language_in_a_form():
         # After the log-in check: a chooser posted with a form changes the language and
         # shows the form again with what was typed, without saving it (see base.html).
-        # The same language is no change: the chooser's button comes first in the page, so
-        # pressing Enter in a box "clicks" it, and that must send the form as before.
-        if (request.method == "POST" and request.form.get(CHANGE_LANGUAGE)
-                and request.form.get("lang") != g.lang):
+        if request.method == "POST" and request.form.get(CHANGE_LANGUAGE):
             return _change_language_keeping_typed(app.view_functions.get(request.endpoint))
         return None
 
