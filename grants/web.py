@@ -14,6 +14,7 @@ from flask import (
     flash,
     g,
     has_request_context,
+    make_response,
     redirect,
     render_template,
     request,
@@ -23,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -41,6 +43,20 @@ def public(view):
     """Mark a view as reachable without logging in (everything else requires it)."""
     view._public = True
     return view
+
+
+def keeps_typed(view):
+    """Mark a public form view that, when its form had expired or the language is changed
+    in the middle of it, shows the form again with what was posted (never a password),
+    unsaved. It must act only through `validate_on_submit()` guarded by
+    `changing_language()`: the form's own CSRF check refuses an expired token again."""
+    view._retype = True
+    return view
+
+
+def changing_language() -> bool:
+    """Is this POST the language chooser of a form (show it again, do not act on it)?"""
+    return bool(g.get("changing_language"))
 
 
 def attach_error(form, exc: ServiceError) -> None:
@@ -68,7 +84,7 @@ def _select_locale() -> str:
     langs = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, background work: no cookie, no browser
         return langs[0]
-    chosen = request.cookies.get("lang")
+    chosen = g.get("new_lang") or request.cookies.get("lang")
     if chosen in langs:
         return chosen
     if current_user and current_user.is_authenticated and current_user.preferred_language in langs:
@@ -101,12 +117,26 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    login_manager.unauthorized_handler(_to_login)
     login_manager.session_protection = None  # IP/UA changes are normal on mobile and Tor
     import grants.auth.sessions  # noqa: F401  (registers the request loader)
 
     if app.config.get("TRUSTED_PROXIES"):
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _to_login():
+    """Log in, then back to the page asked for (its path only: see grants.auth.redirects)."""
+    from grants.auth.redirects import here
+
+    return redirect(url_for("auth.login", next=here()))
+
+
+def remember_language(response, code: str) -> None:
+    """Keep the chosen interface language in a cookie (no account needed)."""
+    response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 def _configure_sqlite(engine) -> None:
@@ -180,8 +210,53 @@ def register_security(app: Flask) -> None:
             return login_manager.unauthorized()
         if (current_user.is_staff and not current_user.totp_enabled
                 and request.endpoint not in SETUP_ENDPOINTS):
-            return redirect(url_for("account.two_factor"))
+            from grants.auth.redirects import here
+
+            return redirect(url_for("account.two_factor", next=here()))
         return None
+
+    @app.before_request
+    def _language_in_a_form():
+        # After the log-in check: a chooser posted with a form changes the language and
+        # shows the form again with what was typed, without saving it (see base.html).
+        if request.method == "POST" and request.form.get(CHANGE_LANGUAGE):
+            return _change_language_keeping_typed(app.view_functions.get(request.endpoint))
+        return None
+
+    @app.after_request
+    def _set_language_cookie(response):
+        if g.get("new_lang"):
+            remember_language(response, g.new_lang)
+        return response
+
+
+CHANGE_LANGUAGE = "change_language"
+
+
+def _change_language_keeping_typed(view):
+    """The chooser joined to a form (JavaScript off): the language changes, the form comes
+    back in it with what was typed, unsaved. Logged in, the fields are kept (encrypted,
+    bound to the account) across a redirect, so a reload posts nothing; on a public form
+    the page is shown again at once."""
+    from flask_babel import refresh
+
+    from grants import rescue
+    from grants.auth.redirects import here
+
+    code = request.form.get("lang")
+    if code in current_app.config["LANGUAGES"]:
+        g.lang = g.new_lang = code
+        refresh()
+    if current_user.is_authenticated and getattr(view, "_rescue", False):
+        skip = {"lang", CHANGE_LANGUAGE}
+        fields = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k not in skip])
+        token = rescue.stash(current_user.id, rescue.page_endpoint(view), fields,
+                             reason=rescue.LANGUAGE)
+        return redirect(rescue.return_url(token, view))
+    if not current_user.is_authenticated and getattr(view, "_retype", False):
+        g.changing_language = True
+        return None  # the view shows its form with the posted values, acting on nothing
+    return redirect(here() or url_for("main.home"))
 
 
 def _has_nul(values) -> bool:
@@ -197,10 +272,10 @@ def _rescue(view, user_id: int) -> str | None:
     if not getattr(view, "_rescue", False):
         return None
     db.session.rollback()
-    token = rescue.stash(user_id, request.endpoint, request.form)
+    token = rescue.stash(user_id, rescue.page_endpoint(view), request.form)
     if not current_user.is_authenticated:
         flash(_("Your session had expired. Log in again: what you typed is kept."), "info")
-    return rescue.return_url(token)
+    return rescue.return_url(token, view)
 
 
 def register_converters(app: Flask) -> None:
@@ -261,6 +336,18 @@ def register_errorhandlers(app: Flask) -> None:
             kept = _rescue(view, current_user.id)
             if kept is not None:
                 return redirect(kept)
+        elif g.get("lapsed_user_id"):  # the session lapsed as well: log in, then back
+            kept = _rescue(view, g.lapsed_user_id)
+            if kept is not None:
+                return redirect(url_for("auth.login", next=kept))
+        elif getattr(view, "_retype", False):
+            # A public form (log in, register): shown again with what was typed; its own
+            # CSRF check fails again, so it acts on nothing, and says why.
+            db.session.rollback()
+            response = make_response(app.ensure_sync(view)(**(request.view_args or {})))
+            if response.status_code == 200:
+                response.status_code = 400
+            return response
         return render(400, _("This form had expired, so nothing was saved. Go back, reload "
                              "the page and send it again; your browser usually keeps what "
                              "you typed."))

@@ -387,8 +387,10 @@ def show(application_id: int):
                                      current_app.config["ANSWER_WITHIN_DAYS"]) \
         if group_side and can(current_user, Permission.VIEW_APPLICATION_SENSITIVE,
                               application) else None
+    kept = rescued_formdata()  # a message written as the session or form lapsed
     return render_template("applications/show.html", editable=False, thread_ready=thread_ready,
                            reveal_form=forms.RevealForm() if hidden else None,
+                           thread_text=kept.get("body", "") if kept else "",
                            group_side=group_side, question=question, **_summary(application))
 
 

@@ -16,6 +16,7 @@ from grants.auth.forms import (
     DisableTwoFactorForm,
     TwoFactorForm,
 )
+from grants.auth.redirects import next_arg
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import UserSession
@@ -73,10 +74,10 @@ def two_factor():
         else:
             db.session.commit()
             flash(_("Two-step verification is on."), "success")
-            return redirect(url_for("account.overview"))
+            return redirect(next_arg() or url_for("account.overview"))
     uri = totp.provisioning_uri(secret, user.username)
     return render_template("account/two_factor_setup.html", form=form, secret=secret,
-                           qr=totp.qr_svg(uri)), status
+                           qr=totp.qr_svg(uri), next=next_arg()), status
 
 
 @bp.route("/2fa/disable", methods=["POST"])

@@ -47,6 +47,7 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"})
     language = SelectField(_l("Language"))
+    next = HiddenField()
 
 
 class RecoverForm(FlaskForm):
@@ -60,6 +61,7 @@ class RecoverForm(FlaskForm):
         _l("New password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"})
+    next = HiddenField()
 
 
 class ChangePasswordForm(FlaskForm):

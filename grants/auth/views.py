@@ -20,13 +20,13 @@ from flask_login import current_user
 
 from grants.auth import services, sessions
 from grants.auth.forms import LoginForm, RecoverForm, RegisterForm, TwoFactorForm
-from grants.auth.redirects import safe_next
+from grants.auth.redirects import is_safe, safe_next, way_back
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import User
 from grants.models.types import utcnow
 from grants.security import ratelimit
-from grants.web import attach_error, language_choices, public
+from grants.web import attach_error, changing_language, keeps_typed, language_choices, public
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -41,18 +41,20 @@ def _finish_login(user: User, target: str | None):
     services.record_login(user)
     sessions.start(user)
     db.session.commit()
-    if user.is_staff and not user.totp_enabled:
-        return redirect(url_for("account.two_factor"))
+    if user.is_staff and not user.totp_enabled:  # set up first, then on the way back
+        return redirect(url_for("account.two_factor",
+                                next=target if is_safe(target) else None))
     return redirect(safe_next(target, url_for("main.home")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@keeps_typed
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
-    form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
+        return redirect(way_back() or url_for("main.home"))
+    form = LoginForm(next=way_back() or "")
+    if not changing_language() and form.validate_on_submit():
         try:
             user = services.authenticate(form.username.data, form.password.data, _client_ip())
         except ratelimit.RateLimited as exc:
@@ -83,10 +85,10 @@ def _pending_user() -> User | None:
 @public
 def second_factor():
     user = _pending_user()
-    if user is None:
-        session.pop("pending", None)
+    if user is None:  # too slow with the code: log in again, keeping the way back
+        target = (session.pop("pending", None) or {}).get("next")
         flash(_("Please log in again."), "info")
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.login", next=target if is_safe(target) else None))
     form = TwoFactorForm()
     error = None
     if form.validate_on_submit():
@@ -114,14 +116,15 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
+@keeps_typed
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
-    form = RegisterForm()
+        return redirect(way_back() or url_for("main.home"))
+    form = RegisterForm(next=way_back() or "")
     form.language.choices = language_choices()
     if request.method == "GET":
         form.language.data = g.get("lang", "en")
-    if form.validate_on_submit():
+    if not changing_language() and form.validate_on_submit():
         try:
             ratelimit.check("register-ip", _client_ip(),
                             current_app.config["REGISTER_LIMIT_PER_IP"])
@@ -134,17 +137,20 @@ def register():
         else:
             sessions.start(user)
             db.session.commit()
-            # Shown once, in this response only (never in a URL, log or e-mail).
-            return render_template("auth/recovery_code.html", code=code, first=True)
+            # Shown once, in this response only (never in a URL, log or e-mail); then on
+            # to where the person was going when asked to register (a call's Apply).
+            return render_template("auth/recovery_code.html", code=code, first=True,
+                                   onwards=safe_next(form.next.data, url_for("main.home")))
     return render_template("auth/register.html", form=form, error=None)
 
 
 @bp.route("/recover", methods=["GET", "POST"])
 @public
+@keeps_typed
 def recover():
-    form = RecoverForm()
+    form = RecoverForm(next=way_back() or "")
     error = None
-    if form.validate_on_submit():
+    if not changing_language() and form.validate_on_submit():
         try:
             user, code = services.recover(form.username.data, form.code.data,
                                           form.password.data, _client_ip())
@@ -155,5 +161,8 @@ def recover():
             error = exc.message
         else:
             db.session.commit()
-            return render_template("auth/recovery_code.html", code=code, first=False)
+            onwards = url_for("auth.login", next=form.next.data if is_safe(form.next.data)
+                              else None)
+            return render_template("auth/recovery_code.html", code=code, first=False,
+                                   onwards=onwards)
     return render_template("auth/recover.html", form=form, error=error)

@@ -7,14 +7,14 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 
 from grants.applications.forms import STATUS_LABELS
-from grants.auth.redirects import safe_next
+from grants.auth.redirects import can_get, safe_next
 from grants.extensions import db
 from grants.main import work
 from grants.models import Membership, Organisation
 from grants.models.organisations import by_name
 from grants.models.types import utcnow
 from grants.payments.forms import GROUP_STATUS_LABELS, ROUTE_LABELS
-from grants.web import public
+from grants.web import public, remember_language
 
 bp = Blueprint("main", __name__)
 HOME_ITEMS = 30  # the newest; the lists of applications and awards hold the rest
@@ -48,10 +48,11 @@ def home():
 def set_language():
     """Remember the chosen interface language in a cookie (no account needed)."""
     code = request.form.get("lang", "")
-    response = redirect(safe_next(request.form.get("next"), url_for("main.home")))
+    back = safe_next(request.form.get("next"), url_for("main.home"))
+    # A page shown in answer to a POST-only action cannot be asked for again: go home.
+    response = redirect(back if can_get(back) else url_for("main.home"))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        remember_language(response, code)
     return response
 
 

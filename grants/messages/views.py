@@ -12,11 +12,13 @@ from grants.extensions import db
 from grants.messages import services
 from grants.models import Application, Award
 from grants.policy import Permission, can, require
+from grants.rescue import rescuable
 
 bp = Blueprint("messages", __name__)
 
 
 @bp.route("/applications/<int:application_id>/messages", methods=["POST"])
+@rescuable(page="applications.show")  # a message written as the session lapsed comes back
 def post_to_application(application_id: int):
     application = db.session.get(Application, application_id) or abort(404)
     require(Permission.MESSAGE_APPLICATION, application, visible=Permission.VIEW_APPLICATION)

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from grants.applications.forms import RISK_LABELS
 from grants.auth.forms import ConfirmForm
+from grants.auth.redirects import next_arg
 from grants.countries import countries
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -75,9 +76,9 @@ def create():
             attach_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("organisations.show", org_id=org.id))
-    return render_template("organisations/form.html", form=form, org=None)
+            flash(_("Saved."), "success")  # then back to the form that sent them here
+            return redirect(next_arg() or url_for("organisations.show", org_id=org.id))
+    return render_template("organisations/form.html", form=form, org=None, next=next_arg())
 
 
 @bp.route("/<int:org_id>")
