@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from grants import bench
 from grants.extensions import db
-from grants.models import User
 
 
 def register(app: Flask) -> None:
@@ -48,7 +46,9 @@ def totp_command(username: str):
         raise click.ClickException("refused in production")
     import pyotp
 
-    user = db.session.scalar(sa.select(User).where(User.username == username.lower()))
+    from grants.auth import services
+
+    user = services.find_user(username)
     if user is None or not user.totp_secret:
         raise click.ClickException("no such account with two-step verification")
     click.echo(pyotp.TOTP(user.totp_secret).now())

@@ -45,6 +45,7 @@ from functools import lru_cache
 from babel.numbers import (
     format_currency,
     format_decimal,
+    format_percent,
     get_currency_precision,
     get_currency_symbol,
     get_decimal_symbol,
@@ -109,6 +110,28 @@ def _formatted(amount: int, currency: str, locale: str) -> str:
     # is a function of these three arguments alone (locale data is fixed while the process
     # runs), and an amount with its currency is nobody's secret without the page around it.
     return format_currency(from_minor(amount, currency), currency, locale=locale)
+
+
+def format_share(share: Decimal | float | None, locale: str | None = None, *,
+                 places: int = 2) -> str:
+    """A share (0.6121) as the reader writes a percentage, rounded to `places` decimals:
+    "61.21%" in English, "61,21 %" in Spanish or French (the locale's own pattern, with its
+    no-break space), "–" when there is none."""
+    if share is None:
+        return "–"
+    percent = Decimal(str(share)).scaleb(2).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return format_percent(_trimmed(percent).scaleb(-2), locale=locale or reader_locale(),
+                          decimal_quantization=False)
+
+
+def format_percent_bp(bp: int, locale: str | None = None) -> str:
+    """Basis points as the reader writes a percentage: 1250 -> "12.5%", "12,5 %" in es."""
+    return format_share(Decimal(bp).scaleb(-4), locale)
+
+
+def _trimmed(value: Decimal) -> Decimal:
+    """Without trailing zeros ("12.50" -> "12.5", "100.00" -> "100")."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 def plain_amount(amount: int, currency: str, locale: str | None = None) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, validators
 
-from grants.errors import N_
+from grants import usernames
+from grants.errors import N_, ServiceError
 
 
 class NumberRange(validators.NumberRange):
@@ -31,9 +32,8 @@ class NumberRange(validators.NumberRange):
 # Characters that change the direction of the text after them: embeddings and overrides
 # (U+202A-U+202E), isolates (U+2066-U+2069) and the marks (LRM, RLM, ALM). In a name they
 # make it read as something else ("gpj.exe" shown as "exe.jpg") or reorder the sentence it
-# is shown in. User names cannot hold them already (ASCII only).
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-                          "\u200e\u200f\u061c")
+# is shown in.
+BIDI_CONTROLS = usernames.BIDI_CONTROLS
 
 
 BIDI_MESSAGE = N_("This name had hidden characters that change the direction of text. They "
@@ -71,3 +71,41 @@ class NameField(StringField):
     def __init__(self, label=None, validators=None, render_kw=None, **kwargs):
         super().__init__(label, [*(validators or ()), NoBidiControls()],
                          render_kw={"dir": "auto", **(render_kw or {})}, **kwargs)
+
+
+class UsernameRule:
+    """A user name follows `usernames.check` (the same rule the account services apply)."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and not BIDI_CONTROLS.intersection(field.data):
+            try:
+                usernames.check(field.data, field.name)
+            except ServiceError as exc:
+                raise validators.ValidationError(exc.message) from None
+
+
+class UsernameField(NameField):
+    """Where a user name is chosen (sign-up, staff creating an account, an emergency
+    request's pseudonymous account): the rule is said before the field (its description,
+    which the field macro ties to the input with aria-describedby) and checked on sending.
+    Extra words for the hint come after the rule, in `more`."""
+
+    def __init__(self, label=None, checks=(), *, more=None, render_kw=None, **kwargs):
+        hint = _l(usernames.RULE) if more is None else _Joined(_l(usernames.RULE), more)
+        super().__init__(
+            label, [validators.DataRequired(), *checks, UsernameRule()],
+            description=hint,
+            render_kw={"autocomplete": "username", "autocapitalize": "none",
+                       **(render_kw or {})},
+            **kwargs)
+
+
+class _Joined:
+    """Two translatable sentences shown as one hint, with a space between them, each
+    translated when the page is drawn."""
+
+    def __init__(self, *parts):
+        self.parts = parts
+
+    def __str__(self) -> str:
+        return " ".join(str(part) for part in self.parts)

@@ -396,6 +396,16 @@ def bdi(name) -> Markup | str:
     return Markup("<bdi>%s</bdi>") % name  # escapes the name
 
 
+def ref(code) -> Markup | str:
+    """A reference code (an application's "GR-HRN4-8217", an award's "AW-HRN4-8217") as
+    every page shows it: one unbreakable unit (class "ref": no line break at its hyphens,
+    which a narrow screen would otherwise split it at), isolated from the text around it,
+    and still the plain characters when copied or searched for."""
+    if code is None or code == "":
+        return ""
+    return Markup('<bdi class="ref">%s</bdi>') % code
+
+
 def group_label(org) -> str:
     """A group's name as the current user may see it: staff see a group at high risk by a
     neutral label and a code name until they reveal it (Permission.VIEW_ORGANISATION_NAME),
@@ -440,6 +450,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.filters["bdi"] = bdi
     app.jinja_env.filters["shipped"] = shipped
     app.jinja_env.filters["call_title"] = call_title
+    app.jinja_env.filters["ref"] = ref
 
     @app.context_processor
     def _globals():

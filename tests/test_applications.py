@@ -696,7 +696,8 @@ def test_sending_twice_is_refused(app, client, auth, world):
 def test_the_lists(app, client, auth, world):
     auth.login(world.applicant)
     page = client.get("/applications/").data.decode()
-    assert f"Continue {world.application.code_name}" in page and world.submitted.code_name in page
+    assert f'Continue <bdi class="ref">{world.application.code_name}</bdi>' in page
+    assert world.submitted.code_name in page
     assert world.other_application.code_name not in page
     auth.login(world.officer)
     page = client.get("/applications/").data.decode()

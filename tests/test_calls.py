@@ -86,25 +86,26 @@ def test_an_officer_sets_up_a_call_and_opens_it(app, client, auth, world):
 
     url = f"/calls/{call_id}/questions"
     assert client.post(url, data={"add": "bank", "bank-key": "mission"}).status_code == 302
-    assert client.post(url, data={"add": "bank", "bank-key": "risks", "bank-word_limit": "120",
+    assert client.post(url, data={"add": "bank", "bank-key": "who_you_work_with",
+                                  "bank-word_limit": "120",
                                   "bank-required": "y"}).status_code == 302
     r = client.post(url, data={"add": "custom", "custom-prompt_en": "Who looks after you?",
                                "custom-prompt_es": "¿Quién os cuida?",
                                "custom-word_limit": "80", "custom-required": "y"})
     assert r.status_code == 302
-    assert _positions(app, call_id) == [(1, "mission"), (2, "risks"), (3, "custom")]
+    assert _positions(app, call_id) == [(1, "mission"), (2, "who_you_work_with"), (3, "custom")]
 
     with app.app_context():
         custom = db.session.scalar(sa.select(CallQuestion).where(
             CallQuestion.call_id == call_id, CallQuestion.bank_key == "custom"))
-        risks = db.session.scalar(sa.select(CallQuestion).where(
-            CallQuestion.call_id == call_id, CallQuestion.bank_key == "risks"))
+        partners = db.session.scalar(sa.select(CallQuestion).where(
+            CallQuestion.call_id == call_id, CallQuestion.bank_key == "who_you_work_with"))
         assert custom.prompts == {"en": "Who looks after you?", "es": "¿Quién os cuida?"}
         assert not custom.replaceable and not custom.sensitive and custom.word_limit == 80
-        assert risks.sensitive and risks.word_limit == 120 and not risks.replaceable
+        assert not partners.sensitive and partners.word_limit == 120 and partners.replaceable
         custom_id = custom.id
     assert client.post(f"{url}/{custom_id}/move", data={"direction": "up"}).status_code == 302
-    assert _positions(app, call_id) == [(1, "mission"), (2, "custom"), (3, "risks")]
+    assert _positions(app, call_id) == [(1, "mission"), (2, "custom"), (3, "who_you_work_with")]
 
     r = client.post(f"/calls/{call_id}/open")
     assert r.status_code == 302

@@ -71,7 +71,8 @@ def _call(world) -> Call:
 
 
 def _codes(page: str) -> list[str]:
-    return re.findall(r'/review/applications/\d+(?:/rapid)?">([\w-]+)</a>', page)
+    return re.findall(r'/review/applications/\d+(?:/rapid)?"><bdi class="ref">([\w-]+)</bdi></a>',
+                      page)
 
 
 def test_partner_files_for_a_defender_it_tops_the_queue_and_one_officer_approves(

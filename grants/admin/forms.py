@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
-from wtforms.validators import DataRequired, Length
 
-from grants.validators import NameField
+from grants.validators import UsernameField
 
 ROLE_LABELS = {
     "applicant": _l("Applicant"),
@@ -30,5 +29,5 @@ class UserEditForm(FlaskForm):
 
 
 class NewUserForm(FlaskForm):
-    username = NameField(_l("User name"), validators=[DataRequired(), Length(min=3, max=32)])
+    username = UsernameField(_l("User name"))
     role = SelectField(_l("Role"))

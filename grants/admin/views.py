@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from grants import usernames
 from grants.admin.forms import NewUserForm, UserEditForm, role_label
 from grants.auth import services as accounts
 from grants.auth.forms import ConfirmForm
@@ -35,9 +36,9 @@ def _role_choices():
 @bp.route("/users")
 def users():
     q = sa.select(User).order_by(User.username)
-    term = (request.args.get("q") or "").strip().lower()
-    if term:
-        q = q.where(User.username.contains(term, autoescape=True))
+    term = (request.args.get("q") or "").strip()
+    if term:  # compared as log-in does: case-folded, in any script
+        q = q.where(User.username_key.contains(usernames.key(term), autoescape=True))
     role = request.args.get("role")
     if role in Role._value2member_map_:
         q = q.where(User.role == Role(role))

@@ -198,5 +198,5 @@ def share_bp(part: int, total: int) -> int:
 
 
 def percent(bp: int) -> str:
-    """Basis points as a short percentage: 1250 -> '12.5%'."""
-    return f"{bp / 100:g}%"
+    """Basis points as the reader writes a percentage: 1250 -> '12.5%', '12,5 %' in es."""
+    return money.format_percent_bp(bp)

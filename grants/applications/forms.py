@@ -212,7 +212,7 @@ def describe_questions(form, application, *, replaced: bool) -> None:
     """Each answer box's hint: its word limit, the words written now, whether optional."""
     from grants.applications.services import count_words
 
-    for q in application.call.questions:
+    for q in application.call.asked_questions:
         box = form[f"q{q.id}"]
         hint = gettext("Up to %(limit)d words. You have written %(words)d.",
                        limit=q.word_limit, words=count_words(box.data))
@@ -232,7 +232,7 @@ def summary(application, *, sensitive: bool, own_side: bool, lang: str) -> dict:
     questions = [{"number": n, "question": q, "prompt": prompt(q, application),
                   "answer": answers.get(q.id, ""),
                   "words": services.count_words(answers.get(q.id))}
-                 for n, q in enumerate(application.call.questions, start=1)]
+                 for n, q in enumerate(application.call.asked_questions, start=1)]
     keys, words = services.focus_parts(application) if own_side else ([], "")
     return {"application": application, "call": application.call,
             "call_text": application.call.text(lang), "questions": questions,

@@ -197,7 +197,7 @@ def _text(value: str | None) -> str:
 def save_answers(actor: User, application: Application, texts: dict[int, str]) -> None:
     """Save answers exactly as typed (over-long ones too: `problems` flags them)."""
     by_question = {a.question_id: a for a in application.answers}
-    valid_ids = {q.id for q in application.call.questions}
+    valid_ids = {q.id for q in application.call.asked_questions}
     for question_id, raw in texts.items():
         if question_id not in valid_ids:
             continue
@@ -285,7 +285,7 @@ def _answer_problems(application: Application) -> list[Problem]:
     answers = {a.question_id: a.text for a in application.answers}
     replaced = uses_reused_proposal(application)
     found = []
-    for number, question in enumerate(application.call.questions, start=1):
+    for number, question in enumerate(application.call.asked_questions, start=1):
         text, name = answers.get(question.id, ""), f"q{question.id}"
         words = count_words(text)
         if words > question.word_limit:

@@ -183,7 +183,7 @@ def _about(application: Application):
 
 def _questions(application: Application):
     call = application.call
-    fields = [(f"q{q.id}", forms.prompt(q, application)) for q in call.questions]
+    fields = [(f"q{q.id}", forms.prompt(q, application)) for q in call.asked_questions]
     form = forms.questions_form(fields, lang=application.language,
                                 data={f"q{a.question_id}": a.text for a in application.answers},
                                 **_rescued())
@@ -194,7 +194,7 @@ def _questions(application: Application):
 
 
 def _save_questions(application: Application, form) -> None:
-    texts = {q.id: form[f"q{q.id}"].data for q in application.call.questions
+    texts = {q.id: form[f"q{q.id}"].data for q in application.call.asked_questions
              if form[f"q{q.id}"].raw_data}
     services.save_answers(current_user, application, texts)
     documents.remove_documents(current_user, application, set(form.remove.data or []))

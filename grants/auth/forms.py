@@ -8,12 +8,13 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.validators import Email as EmailValidator
 
-from grants.validators import NameField
+from grants.validators import UsernameField
 
 
 class LoginForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+                           render_kw={"autocomplete": "username", "autocapitalize": "none",
+                                      "dir": "auto"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
     next = HiddenField()
@@ -26,12 +27,9 @@ class TwoFactorForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    username = NameField(
+    username = UsernameField(
         _l("User name"),
-        description=_l("It can be a pseudonym. Others in the portal see only this name."),
-        validators=[DataRequired(), Length(min=3, max=32)],
-        render_kw={"autocomplete": "username", "autocapitalize": "none"},
-    )
+        more=_l("It can be a pseudonym. Others in the portal see only this name."))
     email = EmailField(
         _l("E-mail address (optional)"),
         description=_l("Leave empty if e-mail is not safe for you. You will get a recovery "
@@ -52,7 +50,8 @@ class RegisterForm(FlaskForm):
 
 class RecoverForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+                           render_kw={"autocomplete": "username", "autocapitalize": "none",
+                                      "dir": "auto"})
     code = StringField(_l("Recovery code"), validators=[DataRequired(), Length(max=40)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters"})
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)],

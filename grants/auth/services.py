@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from grants import usernames
 from grants.auth import passwords, totp
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -21,15 +21,21 @@ from grants.models import Role, User, UserSession, WebAuthnCredential
 from grants.models.types import utcnow
 from grants.security import audit, ratelimit
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
-
 
 def normalise_username(username: str) -> str:
-    return username.strip().lower()
+    """The form log-in compares (case-folded NFKC): also what the rate limits count by."""
+    return usernames.key(username)
 
 
 def find_user(username: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
+    return db.session.scalar(
+        sa.select(User).where(User.username_key == normalise_username(username)))
+
+
+def _looks_taken(name: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(sa.or_(
+        User.username_key == usernames.key(name),
+        User.username_skeleton == usernames.skeleton(name)))) is not None
 
 
 def register(username: str, password: str, *, email: str | None = None,
@@ -37,15 +43,13 @@ def register(username: str, password: str, *, email: str | None = None,
              ) -> tuple[User, str]:
     """Create an account and return it with its recovery code, to be shown once.
 
-    A user name may be a pseudonym; an e-mail address is optional.
+    A user name may be a pseudonym, in any script (`usernames.check` has the rule); one
+    that is, or looks like, a name in use is refused, by the unique skeleton when two
+    look-alikes are sent at the same moment.
     """
-    name = normalise_username(username)
-    if not USERNAME_RE.match(name):
-        raise ServiceError(
-            "Use 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter "
-            "or digit.", field="username")
-    if find_user(name) is not None:
-        raise ServiceError("That user name is taken. Please choose another.", field="username")
+    name = usernames.check(username)
+    if _looks_taken(name):
+        raise ServiceError(usernames.TAKEN, field="username")
     passwords.check_strength(password, name)
     code = passwords.new_recovery_code()
     user = User(
@@ -56,8 +60,11 @@ def register(username: str, password: str, *, email: str | None = None,
         role=role,
         preferred_language=language,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except sa.exc.IntegrityError:
+        raise ServiceError(usernames.TAKEN, field="username") from None
     audit.record(actor or user, "user.registered", user, role=role.value)
     return user, code
 

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from grants import usernames
 from grants.bench import texts
 from grants.bench.datagen_apps import ApplicationsMixin
 from grants.bench.fastinsert import Writer
@@ -46,6 +47,13 @@ PREFIX = "bench-"  # every account the generator makes; others mean real data
 STAFF = [("bench-admin", Role.ADMIN)] + [(f"bench-officer-{i}", Role.OFFICER)
                                            for i in range(1, 6)] + [
     (f"bench-reviewer-{i}", Role.REVIEWER) for i in range(1, 4)]
+
+
+def _named(name: str) -> dict:
+    """A user row's name with the forms log-in and the look-alike check compare (the rows
+    are written without the model, whose validator derives them)."""
+    return {"username": name, "username_key": usernames.key(name),
+            "username_skeleton": usernames.skeleton(name)}
 
 
 @dataclass
@@ -197,14 +205,14 @@ class Generator(ApplicationsMixin):
                   "preferred_language": "en", "created_at": created,
                   "password_changed_at": created, "totp_last_step": 0, "email": None}
         for name, role in STAFF:
-            yield {**common, "id": self.staff[name], "username": name, "role": role,
+            yield {**common, "id": self.staff[name], **_named(name), "role": role,
                    "totp_secret": bench_totp_secret(name), "totp_enabled": True}
         inter = {org_id for org_id, _c in self.intermediaries}
         for org_id, uid in self.owner.items():
             role = Role.INTERMEDIARY if org_id in inter else Role.APPLICANT
             name = f"{PREFIX}intermediary-{org_id}" if role == Role.INTERMEDIARY \
                 else f"{PREFIX}owner-{org_id}"
-            yield {**common, "id": uid, "username": name, "role": role,
+            yield {**common, "id": uid, **_named(name), "role": role,
                    "totp_secret": bench_totp_secret(name) if role.is_staff else None,
                    "totp_enabled": role.is_staff}
 

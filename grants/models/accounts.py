@@ -6,8 +6,9 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from grants import usernames
 from grants.extensions import db
 from grants.models.types import EncryptedText, UTCDateTime, enum_column, utcnow
 
@@ -29,9 +30,15 @@ class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Log-in name; may be a pseudonym. Stored lower-case, unique. Kept in clear: log-in
-    # looks it up and admin search filters by it; the sign-up form says it may be a pseudonym.
+    # Log-in name; may be a pseudonym, in any script (grants.usernames has the rule). Kept
+    # as typed after NFKC, in clear: log-in looks it up and admin search filters by it; the
+    # sign-up form says it may be a pseudonym. Set through `username`, never directly:
+    # username_key is what log-in compares (case-folded), username_skeleton what look-alike
+    # names share (unique, so a look-alike is refused even when two sign up at once). An
+    # account older than the rule whose name looked like an older one's has no skeleton.
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    username_key: Mapped[str] = mapped_column(sa.Text, unique=True)
+    username_skeleton: Mapped[str | None] = mapped_column(sa.Text, unique=True)
     email: Mapped[str | None] = mapped_column(EncryptedText("users.email"))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.APPLICANT)
@@ -61,6 +68,12 @@ class User(db.Model):
 
     def get_id(self) -> str:
         return str(self.id)
+
+    @validates("username")
+    def _derive_name_forms(self, _key: str, username: str) -> str:
+        self.username_key = usernames.key(username)
+        self.username_skeleton = usernames.skeleton(username)
+        return username
 
     @property
     def is_staff(self) -> bool:

@@ -43,6 +43,12 @@ class CallStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+# Bank questions that repeat a field the application form's first step asks for every call
+# (the threats a group faces, how to reach it safely), with that field. A call cannot add
+# them (question_bank); one that has them from before never shows them: the field answers.
+ON_FIRST_STEP = {"risks": "threat_description", "safe_contact": "safe_contact"}
+
+
 class Call(db.Model):
     __tablename__ = "calls"
     __table_args__ = (
@@ -107,6 +113,11 @@ class Call(db.Model):
         back_populates="call", cascade="all, delete-orphan", order_by="CallQuestion.position"
     )
 
+    @property
+    def asked_questions(self) -> list[CallQuestion]:
+        """The questions applicants see and answer: all but those the first step asks."""
+        return [q for q in self.questions if not q.on_first_step]
+
     def text(self, language: str) -> CallText | None:
         """The call's text in `language`, else its first language's."""
         by_lang = {t.language: t for t in self.texts}
@@ -151,3 +162,8 @@ class CallQuestion(db.Model):
     replaceable: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     call: Mapped[Call] = relationship(back_populates="questions")
+
+    @property
+    def on_first_step(self) -> bool:
+        """The application form's first step asks this of every call (ON_FIRST_STEP)."""
+        return self.bank_key in ON_FIRST_STEP

@@ -5,10 +5,11 @@ These loops run over aggregated rows (a handful per currency), never over grants
 
 from __future__ import annotations
 
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from grants import money
 from grants.countries import country_name
 from grants.reporting import charts
 from grants.reporting.portfolio import Period
@@ -24,7 +25,7 @@ from grants.reporting.voice_forms import STATUS_LABELS as COMMITMENT_LABELS
 
 
 def percent(value) -> str:
-    return "–" if value is None else format_percent(value, "#,##0.#%")
+    return money.format_share(value, places=1)
 
 
 def hours(value) -> str:

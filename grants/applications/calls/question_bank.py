@@ -14,6 +14,8 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from grants.models.funding import ON_FIRST_STEP
+
 CUSTOM = "custom"  # CallQuestion.bank_key of a question an officer wrote
 
 
@@ -24,6 +26,11 @@ class BankQuestion:
     word_limit: int
     sensitive: bool = False
     replaceable: bool = False
+
+    @property
+    def on_first_step(self) -> bool:
+        """The application form's first step asks this of every call: never added again."""
+        return self.key in ON_FIRST_STEP
 
     def english(self) -> str:
         """The prompt's source text (what questions added before the bank was translated

@@ -74,7 +74,8 @@ def burden(call: Call) -> Burden:
     The words asked are the sum of every question's word limit, optional ones included:
     applicants tend to answer everything.
     """
-    return _burden(len(call.questions), sum(q.word_limit for q in call.questions),
+    asked = call.asked_questions
+    return _burden(len(asked), sum(q.word_limit for q in asked),
                    call.attachments_required or 0)
 
 
@@ -467,8 +468,9 @@ def _check_shares(c: _Collector, protection: str, psychosocial: str) -> dict:
     if prot is None or psy is None:
         return {}
     if prot + psy > 10_000:
-        c.add(_("Together the two minimum shares come to %(total)s%%; they can be at most "
-                "100%%.", total=plain_percent(prot + psy)), "min_psychosocial_share")
+        c.add(_("Together the two minimum shares come to %(total)s; they can be at most "
+                "%(most)s.", total=money.format_percent_bp(prot + psy),
+                most=money.format_percent_bp(10_000)), "min_psychosocial_share")
         return {}
     return {"min_protection_share_bp": prot, "min_psychosocial_share_bp": psy}
 
@@ -550,6 +552,9 @@ def add_bank_question(actor: User, call: Call, key: str, *, word_limit: int | No
     entry = question_bank.get(key)
     if entry is None:
         raise ServiceError(_("Choose a question from the list."), "key")
+    if entry.on_first_step:
+        raise ServiceError(_("Every application already answers this on its first step; a "
+                             "call does not ask it again."), "key")
     if any(q.bank_key == key for q in call.questions):
         raise ServiceError(_("The call already asks this question."), "key")
     # Only the officer's rewordings are stored: the bank's own wording is said in the
@@ -652,7 +657,7 @@ def opening_problems(call: Call, now: datetime | None = None) -> list[str]:
     titled = {t.language for t in call.texts if t.title.strip()}
     out += [_("There is no title in %(language)s yet.", language=language_name(code))
             for code in call.languages if code not in titled]
-    if not call.questions:
+    if not call.asked_questions:
         out.append(_("Add at least one question."))
     main = call.languages[0] if call.languages else None
     out += [_("Question %(n)d has no wording in %(language)s, the main language.",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -16,7 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -48,7 +45,7 @@ def _helpers():
 
 
 def _share(bp: int) -> str:
-    return format_percent(Decimal(bp) / 10_000, "#,##0.##%")
+    return money.format_percent_bp(bp)
 
 
 def _attach(form, exc: ServiceError) -> None:
@@ -282,7 +279,7 @@ def _question_forms(call: Call, chosen: str | None, formdata):
     asked = {q.bank_key for q in call.questions}
     bank.key.choices = [("", _("Choose a question"))] + [
         (e.key, _("%(prompt)s (%(n)d words)", prompt=e.prompt, n=e.word_limit))
-        for e in question_bank.BANK.values() if e.key not in asked]
+        for e in question_bank.BANK.values() if e.key not in asked and not e.on_first_step]
     return bank, custom
 
 
