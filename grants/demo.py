@@ -128,11 +128,9 @@ def _funds() -> dict[str, Fund]:
 QUESTIONS = [
     ("mission", "What is your group's mission?", 150),
     ("activities", "What will you do with this support?", 300),
-    ("risks", "What risks do you face, and how do you manage them?", 200),
-    ("safe_contact", "How and when can we reach you safely?", 60),
-]
+]  # threats and a safe contact: asked on every application's first step, never again
 REPLACEABLE = {"mission", "activities", "who_you_work_with"}
-SENSITIVE = {"risks", "safe_contact"}
+SENSITIVE = {"risks", "safe_contact", question_bank.CUSTOM}  # the convening's risks
 
 
 def _questions(spec) -> list[CallQuestion]:
@@ -176,8 +174,7 @@ def _calls(funds: dict[str, Fund], officer: User) -> dict[str, Call]:
         questions=_questions([
             ("mission", "What is your movement's purpose?", 200),
             ("activities", "What would three years of flexible support let you do?", 400),
-            ("who_you_work_with", "Who do you work with?", 150),
-            ("safe_contact", "How and when can we reach you safely?", 60)]),
+            ("who_you_work_with", "Who do you work with?", 150)]),
     )
     convening = Call(
         fund=funds["protection"], call_type=CallType.CONVENING, status=CallStatus.OPEN,
@@ -187,7 +184,9 @@ def _calls(funds: dict[str, Fund], officer: User) -> dict[str, Call]:
         texts=_texts("convening"),
         questions=_questions([
             ("activities", "Who would meet, where, and why now?", 250),
-            ("risks", "What risks does meeting bring, and how will you manage them?", 150)]),
+            # Not the bank's "risks" (asked on the first step): the meeting's own risks.
+            (question_bank.CUSTOM,
+             "What risks does meeting bring, and how will you manage them?", 150)]),
     )
     draft = Call(
         fund=funds["protection"], call_type=CallType.OPEN, status=CallStatus.DRAFT,
@@ -221,9 +220,6 @@ def _application(call: Call, org: Organisation, user: User) -> Application:
         # In Spanish, the application's language (Application.language).
         "Somos comunidades ribereñas que defienden el río de la minería ilegal.",
         "Vigilar el río, documentar los daños y acompañar las audiencias.",
-        "Amenazas después de la audiencia pública; nos movemos en parejas y nos reportamos "
-        "a diario.",
-        "A través de la organización aliada en Bogotá, entre semana.",
     ], strict=True)]
     app.budget_lines = [
         BudgetLine(category=BudgetCategory.PROGRAMME, amount_minor=800_000, currency="USD",

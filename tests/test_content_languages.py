@@ -201,7 +201,8 @@ def test_a_demo_call_reads_in_arabic_with_its_questions_in_arabic(demo, client):
     assert demo_texts.REWORDED["What is your movement's purpose?"]["ar"] in html
     assert "What is your movement's purpose?" not in html
     with demo.test_request_context(), force_locale("ar"):
-        assert str(question_bank.BANK["safe_contact"].prompt) in html
+        assert str(question_bank.BANK["who_you_work_with"].prompt) not in html  # reworded
+        assert demo_texts.REWORDED["Who do you work with?"]["ar"] in html
 
 
 # --- bank questions in the reader's language ------------------------------------------------
