@@ -69,13 +69,13 @@ def test_a_visitor_files_in_one_visit_and_reads_the_recovery_code_then_the_reque
     assert "Sent. We answer within 72 hours." in text
     assert response.headers["Cache-Control"] == "no-store"
     with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.username == "nightjar-7"))
+        user = db.session.scalar(sa.select(User).where(User.username == "Nightjar-7"))
         assert user.email is None and user.preferred_language == "en"
         assert passwords.verify_secret(user.recovery_code_hash, code)
         [membership] = user.memberships
         profile = membership.organisation
         assert profile.kind == OrgKind.INDIVIDUAL_DEFENDER and profile.country == "CO"
-        assert profile.name == "nightjar-7"  # the pseudonym, nothing more
+        assert profile.name == "Nightjar-7"  # the pseudonym, nothing more
         a = db.session.scalar(sa.select(Application).where(
             Application.organisation_id == profile.id))
         assert a.status == ApplicationStatus.SUBMITTED and a.risk_level == RiskLevel.HIGH
@@ -190,7 +190,7 @@ def test_staff_still_may_not_file_and_a_closed_call_takes_no_visitor(app, client
     assert client.get(_url(world)).status_code == 403
     assert client.post(_url(world), data=_form()).status_code == 403
     with app.app_context():
-        assert db.session.scalar(sa.select(User).where(User.username == "nightjar-7")) is None
+        assert db.session.scalar(sa.select(User).where(User.username == "Nightjar-7")) is None
         db.session.get(Call, world.rapid_call.id).status = CallStatus.OPEN
         db.session.commit()
     auth.login(world.officer)
