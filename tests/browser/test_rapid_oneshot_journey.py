@@ -36,7 +36,7 @@ def test_a_defender_without_an_account_files_an_emergency_request_in_arabic_in_o
     expect(page.locator("main")).to_contain_text("لا بريد إلكتروني ولا اسم حقيقي")
     expect(page.locator("[name=email]")).to_have_count(0)
     _check(page, axe)
-    page.locator("[name=username]").fill("sunono-7")
+    page.locator("[name=username]").fill("نور الهدى")
     page.locator("[name=password]").fill(PASSWORD)
     page.locator("[name=confirm]").fill(PASSWORD + " خطأ")  # a slip of the thumb
     page.locator("[name=country]").select_option("SD")
@@ -53,7 +53,7 @@ def test_a_defender_without_an_account_files_an_emergency_request_in_arabic_in_o
     # Said plainly; everything typed is kept but the passwords.
     expect(page.locator(".error-summary")).to_be_visible()
     expect(page.locator("[name=what_happened]")).to_have_value(THREAT)
-    expect(page.locator("[name=username]")).to_have_value("sunono-7")
+    expect(page.locator("[name=username]")).to_have_value("نور الهدى")
     expect(page.locator("[name=country]")).to_have_value("SD")
     expect(page.locator("[name=password]")).to_have_value("")
     _check(page, axe)
