@@ -5,7 +5,8 @@
   block tag is trimmed, so a sentence before `{% endif %}` met the link after it);
 - a percentage written as the language writes it ("61,21 %" in Spanish, "61.21%" in English);
 - a reference code (an application's code name, an award's reference) never broken at its
-  hyphens: each one shown sits in an element of class "ref" (inline-block: it moves to the next line whole).
+  hyphens: each one shown sits in an element of class "ref" (an inline-block: it moves to
+  the next line whole).
 
 The catalogs are checked too: a translation keeps the spaces its English ends or starts with,
 and a percentage written in a translation is written as Babel writes it in that language.
