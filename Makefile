@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app grants
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz install db demo lint check audit clean browser-deps messages catalogs bench
+.PHONY: run test fuzz install db demo lint check audit clean browser-deps messages catalogs bench shape
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ bench: install catalogs
 	    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }; \
 	  else echo "wrk missing: run 'sudo apt-get install wrk'"; exit 1; fi; }
 	$(BIN)/python -m bench.run
+
+# The code's shape (tools/shape.py): the largest import circle, arrows back up the layers,
+# module and function sizes. `make shape ARGS=-v` names them.
+shape:
+	$(BIN)/python -m tools.shape $(ARGS)
 
 lint: install
 	$(BIN)/ruff check grants tests
