@@ -20,14 +20,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from grants import web
+    from grants import factory
 
-    web.register_extensions(app)
-    web.register_security(app)
-    web.register_converters(app)
-    web.register_blueprints(app)
-    web.register_errorhandlers(app)
-    web.register_templating(app)
+    factory.register_extensions(app)
+    factory.register_security(app)
+    factory.register_converters(app)
+    factory.register_blueprints(app)
+    factory.register_errorhandlers(app)
+    factory.register_templating(app)
 
     from grants import cli
 

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "grants"
 
-FACTORY = {"grants", "grants.web", "grants.cli", "grants.factory"}
+FACTORY = {"grants", "grants.cli", "grants.factory"}
 LAYER_NAMES = ("models", "services", "views", "factory")
 
 
