@@ -14,12 +14,11 @@ import statistics
 import sys
 from pathlib import Path
 
+from tools.layers import NAMES as LAYER_NAMES
+from tools.layers import VIEWS, feature, layer
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "grants"
-
-FACTORY = {"grants", "grants.cli", "grants.factory"}
-LAYER_NAMES = ("models", "services", "views", "factory")
-
 
 def modules() -> dict[str, Path]:
     found = {}
@@ -61,23 +60,6 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
                 if resolved and resolved != name:
                     found.add(resolved)
     return found
-
-
-def layer(name: str) -> int:
-    last = name.rpartition(".")[2]
-    if name in FACTORY:
-        return 3
-    if last == "views" or last.endswith("_views") or ".views." in name:
-        return 2
-    if name.startswith("grants.models") or name in {
-            "grants.extensions", "grants.errors", "grants.ids", "grants.config"}:
-        return 0
-    return 1
-
-
-def feature(name: str) -> str:
-    parts = name.split(".")
-    return parts[1] if len(parts) > 2 else name
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -138,7 +120,7 @@ def main() -> int:
     up = sorted((a, b) for a, targets in graph.items() for b in targets
                 if layer(b) > layer(a))
     cross_views = sorted((a, b) for a, targets in graph.items() for b in targets
-                         if layer(b) == 2 and layer(a) == 2 and feature(a) != feature(b))
+                         if layer(b) == VIEWS and layer(a) == VIEWS and feature(a) != feature(b))
     module_lines, function_lines = sizes(known.values())
     print(f"modules: {len(known)}, lines: {sum(module_lines)}")
     print(f"largest import circle: {len(circles[0])} files")

@@ -1,0 +1,38 @@
+"""Which layer a module of `grants` belongs to: models <- services <- views <- factory.
+
+One definition, read by the import-linter contract (tools/contracts.py, `make check`) and
+by the shape report (tools/shape.py). A layer may import its own layer and those below.
+"""
+
+from __future__ import annotations
+
+MODELS, SERVICES, VIEWS, FACTORY = range(4)
+NAMES = ("models", "services", "views", "factory")
+
+# What creates the application and its commands; nothing in grants imports these.
+FACTORY_MODULES = {"grants", "grants.cli", "grants.factory", "grants.bench.wsgi"}
+# Below the services: the models and what they are built from (the database, the field
+# encryption, a user name's rules, the errors services raise, ids, settings).
+MODEL_MODULES = {"grants.extensions", "grants.errors", "grants.ids", "grants.config",
+                 "grants.security.crypto", "grants.usernames"}
+
+
+def layer(name: str) -> int:
+    last = name.rpartition(".")[2]
+    if name in FACTORY_MODULES:
+        return FACTORY
+    if last == "views" or last.endswith("_views"):
+        return VIEWS
+    if name == "grants.models" or name.startswith("grants.models.") or name in MODEL_MODULES:
+        return MODELS
+    return SERVICES
+
+
+def feature(name: str) -> str:
+    """grants.review.queue -> review; grants.policy -> grants.policy (no feature)."""
+    parts = name.split(".")
+    return parts[1] if len(parts) > 2 else name
+
+
+def is_test_module(name: str) -> bool:
+    return name.rpartition(".")[2].startswith("test_")
