@@ -78,11 +78,13 @@ shape:
 	$(BIN)/python -m tools.shape $(ARGS)
 
 lint: install
-	$(BIN)/ruff check grants tests
+	$(BIN)/ruff check grants tests tools
 
-# Static checks CI runs: ruff, and bandit failing on any finding of medium or high severity.
+# Static checks CI runs: ruff, bandit failing on any finding of medium or high severity, and
+# the import contracts (pyproject.toml [tool.importlinter]: no import runs back up the layers).
 check: lint
 	$(BIN)/bandit -q -r grants --severity-level medium
+	$(BIN)/lint-imports --no-cache
 
 # Known vulnerabilities in the installed dependencies. Needs PyPI's JSON API or OSV, which
 # this project's CI machines cannot reach; run it where they can.
