@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from tests.access import ROLES
-from tests.test_authorization_matrix import MATRIX, _client_as, _url
+from tests.matrix import MATRIX, client_as, route_url
 
 ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
 
@@ -50,8 +50,8 @@ def test_every_answer_names_its_charset_once(app, shared_world):
         if role not in clients:
             from tests.conftest import Auth
 
-            clients[role] = _client_as(app, Auth, shared_world, role)
-        response = clients[role].get(_url(app, shared_world, endpoint, args))
+            clients[role] = client_as(app, Auth, shared_world, role)
+        response = clients[role].get(route_url(app, shared_world, endpoint, args))
         response.close()
         content_type = response.headers.get("Content-Type", "")
         if content_type.lower().count("charset=") > 1:
@@ -62,7 +62,7 @@ def test_every_answer_names_its_charset_once(app, shared_world):
 def _officer(app, world, lang: str):
     from tests.conftest import Auth
 
-    client = _client_as(app, Auth, world, "officer")
+    client = client_as(app, Auth, world, "officer")
     client.set_cookie("lang", lang)
     return client
 

@@ -26,7 +26,7 @@ from grants.security import ratelimit
 from tests.access import ROLES
 from tests.conftest import Auth
 from tests.conftest_stripe import fake_stripe, stripe_on  # noqa: F401  (fixtures)
-from tests.test_authorization_matrix import MATRIX, _client_as, _url
+from tests.matrix import MATRIX, client_as, route_url
 
 # 200 examples a form is the standard (`make fuzz`, about 4 minutes a database on this
 # machine); the everyday suite and CI run FUZZ_EXAMPLES (25) so the whole run stays short.
@@ -112,12 +112,12 @@ def form_index(app, shared_world):
 
     def index(role: str) -> dict:
         if role not in cache:
-            client = _client_as(app, Auth, shared_world, role)
+            client = client_as(app, Auth, shared_world, role)
             found: dict = {}
             for endpoint, (method, args, expected) in MATRIX.items():
                 if method != "GET" or endpoint == "static" or expected[role] != 200:
                     continue
-                _read_forms(client, _url(app, shared_world, endpoint, args), found)
+                _read_forms(client, route_url(app, shared_world, endpoint, args), found)
             for endpoint, args in _ALL_CASES:  # pages of their own: steps, open report
                 _read_forms(client, _case_url(app, shared_world, endpoint, args), found)
             cache[role] = found
@@ -248,7 +248,7 @@ class Poster:
 
 
 def _poster(app, connection, world, role) -> Poster:
-    return Poster(app, connection, _client_as(app, Auth, world, role))
+    return Poster(app, connection, client_as(app, Auth, world, role))
 
 
 def _open_requirement(world) -> int:
@@ -278,7 +278,7 @@ ARGS = {"awards.send_report": {"award_id": "award", "requirement_id": _open_requ
 def _case_url(app, world, endpoint: str, args: dict) -> str:
     with app.app_context():
         args = {k: v(world) if callable(v) else v for k, v in args.items()}
-    return _url(app, world, endpoint, args)
+    return route_url(app, world, endpoint, args)
 
 
 def _cases(app_endpoints: list[str]) -> list:
@@ -378,7 +378,7 @@ def test_fuzz_stripe_webhook(request, app, shared_world, _module_connection, con
     if configured:
         request.getfixturevalue("stripe_on")
     poster = _poster(app, _module_connection, shared_world, "anon")
-    url = _url(app, shared_world, "stripe.webhook", {})
+    url = route_url(app, shared_world, "stripe.webhook", {})
 
     @EXAMPLES
     @given(body=st.one_of(st.binary(max_size=4096), st.text(max_size=200).map(str.encode),

@@ -19,7 +19,7 @@ from wtforms import Form, IntegerField, SelectField
 from wtforms.fields.core import UnboundField
 
 from tests.conftest_stripe import fake_stripe, stripe_on  # noqa: F401  (fixtures)
-from tests.test_authorization_matrix import MATRIX
+from tests.matrix import MATRIX
 from tests.test_fuzz import _ALL_CASES, _case_id, _plausible, _setup, form_index  # noqa: F401
 
 BAD = ("2147483648", "99999999999999999999", "-1")

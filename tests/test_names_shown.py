@@ -17,7 +17,7 @@ from grants.extensions import db
 from grants.models import Application, CallText, Fund, Organisation, SubGrant, User
 from tests.access import ROLES
 from tests.conftest import Auth, _bind
-from tests.test_authorization_matrix import MATRIX, _client_as, _url
+from tests.matrix import MATRIX, client_as, route_url
 
 SEPARATE = {"title", "option", "textarea", "script", "style"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -132,8 +132,8 @@ def test_the_checker_tells_isolated_names_from_bare_ones():
 @pytest.mark.parametrize(("endpoint", "role"), PAGES)
 def test_every_name_on_every_page_is_isolated(app, shared_world, rtl_names, endpoint, role):
     _method, args, _expected = MATRIX[endpoint]
-    client = _client_as(app, Auth, shared_world, role)
-    response = client.get(_url(app, shared_world, endpoint, args))
+    client = client_as(app, Auth, shared_world, role)
+    response = client.get(route_url(app, shared_world, endpoint, args))
     assert response.status_code == 200
     if response.mimetype == "text/html":
         assert unisolated(response.get_data(as_text=True), rtl_names, where=True) == []
@@ -142,7 +142,7 @@ def test_every_name_on_every_page_is_isolated(app, shared_world, rtl_names, endp
 def test_the_officers_list_of_organisations_shows_each_name_isolated(app, shared_world,
                                                                      rtl_names):
     """The issue's case, and a check that the names above are really on the pages."""
-    client = _client_as(app, Auth, shared_world, "officer")
+    client = client_as(app, Auth, shared_world, "officer")
     page = client.get("/orgs/").get_data(as_text=True)
     shown = [n for n in rtl_names if n.startswith("منظمة") and n in page]
     assert len(shown) >= 3

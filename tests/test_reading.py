@@ -28,7 +28,7 @@ from grants.extensions import db
 from grants.models import Application, Award
 from tests.access import ROLES
 from tests.conftest import Auth, _bind
-from tests.test_authorization_matrix import MATRIX, _client_as, _url
+from tests.matrix import MATRIX, client_as, route_url
 from tests.test_i18n import source_messages  # noqa: F401  (a fixture)
 
 LANGS = ("en", "ar", "es", "fa", "fr", "pt", "ru")
@@ -149,9 +149,9 @@ PAGES = sorted((endpoint, _first_role(expected), lang)
 def test_every_page_reads_well_in_every_language(app, shared_world, codes, endpoint, role,
                                                  lang):
     _method, args, _expected = MATRIX[endpoint]
-    client = _client_as(app, Auth, shared_world, role)
+    client = client_as(app, Auth, shared_world, role)
     client.set_cookie("lang", lang)
-    response = client.get(_url(app, shared_world, endpoint, args))
+    response = client.get(route_url(app, shared_world, endpoint, args))
     assert response.status_code == 200
     if response.mimetype != "text/html":
         return
