@@ -12,8 +12,9 @@ from contextlib import contextmanager
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from babel.messages.extract import extract_from_dir
 
-from grants import create_app
+from grants import ROOT, create_app
 from grants.config import new_data_key
 from grants.extensions import db
 from grants.models import User
@@ -229,3 +230,27 @@ def shared_world(app, _module_connection):
         w = _built_world()
         db.session.remove()
         return w
+
+
+@pytest.fixture(scope="module")
+def form_index(app, shared_world):
+    """role -> action path -> fields, from every page of the matrix the role may read (the
+    forms posted to by tests/test_fuzz.py and tests/test_ids_range.py)."""
+    from tests.post_cases import index_forms  # not at the top: it imports Auth from here
+
+    return index_forms(app, shared_world)
+
+
+@pytest.fixture(scope="module")
+def source_messages() -> set[str]:
+    """Every message the code and templates ask for, extracted as `make messages` does."""
+    method_map = [("grants/**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
+                "lazy_gettext": None, "ServiceError": None,
+                "PluralError": (1, 2), "N_": None, "Problem": (2,)}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, keywords=keywords,
+            options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import io
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,14 +13,10 @@ import sqlalchemy as sa
 from grants.extensions import db
 from grants.models import (
     AmendmentKind,
-    ApplicationStatus,
     AuditEvent,
     Award,
     AwardAmendment,
     AwardStatus,
-    CallType,
-    Fund,
-    Organisation,
     Report,
     ReportRequirement,
     SupportType,
@@ -29,6 +24,7 @@ from grants.models import (
     User,
 )
 from tests import factories
+from tests.awards import Grant, make_grant, schedule_data, tranche_states
 from tests.conftest import count_queries
 
 # The smallest PDF a reader opens (uploads are parsed to strip their metadata).
@@ -38,35 +34,9 @@ PDF = (b"%PDF-1.7\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj <</Type
 SECRET = "The militia came to our office in March"
 
 
-@dataclass
-class Grant:
-    id: int
-    tranches: list[int]
-    requirements: list[int]
-
-    @property
-    def url(self) -> str:
-        return f"/awards/{self.id}"
-
-
-def _make_grant(app, world, *, years: int = 3, amount: int = 300_000,
-                support: SupportType = SupportType.CORE, org_id: int | None = None) -> Grant:
-    """A fresh active award for the applicant's group (nothing reported yet)."""
-    with app.app_context():
-        core = factories.call(db.session.get(Fund, world.fund.id),
-                              call_type=CallType.CORE_SUPPORT, max_years=years, title="Core")
-        org = db.session.get(Organisation, org_id or world.org.id)
-        application = factories.application(core, org, status=ApplicationStatus.UNDER_REVIEW)
-        award = factories.award(application, db.session.get(User, world.officer.id),
-                                years=years, amount_minor=amount, support_type=support)
-        db.session.commit()
-        return Grant(award.id, [t.id for t in award.tranches],
-                     [r.id for r in award.report_requirements])
-
-
 @pytest.fixture
 def grant(app, world) -> Grant:
-    return _make_grant(app, world)
+    return make_grant(app, world)
 
 
 def _get(app, model, id_):
@@ -74,12 +44,6 @@ def _get(app, model, id_):
         obj = db.session.get(model, id_)
         db.session.expunge(obj)
         return obj
-
-
-def _tranche_states(app, grant: Grant) -> list[tuple[int, str]]:
-    with app.app_context():
-        return [(t.amount_minor, t.status.value) for t in db.session.scalars(
-            sa.select(Tranche).where(Tranche.award_id == grant.id).order_by(Tranche.sequence))]
 
 
 def _amendments(app, grant: Grant) -> list[AwardAmendment]:
@@ -139,8 +103,8 @@ def test_a_report_gates_the_second_tranche_until_it_is_accepted(app, client, aut
     assert "Tranche 1 is released for payment." in r.data.decode()
     r = _release(client, grant, 2)
     assert "waits for “Year 1 short report” to be accepted" in html.unescape(r.data.decode())
-    assert _tranche_states(app, grant) == [(100_000, "released"), (100_000, "planned"),
-                                           (100_000, "planned")]
+    assert tranche_states(app, grant) == [(100_000, "released"), (100_000, "planned"),
+                                          (100_000, "planned")]
 
     auth.login(world.applicant)
     page = _page(client, grant.url)
@@ -157,7 +121,7 @@ def test_a_report_gates_the_second_tranche_until_it_is_accepted(app, client, aut
     assert _review(client, grant, report_id, "accept").status_code == 302
     r = _release(client, grant, 2)
     assert "Tranche 2 is released for payment." in r.data.decode()
-    assert _tranche_states(app, grant)[1] == (100_000, "released")
+    assert tranche_states(app, grant)[1] == (100_000, "released")
     assert "already released" in _release(client, grant, 2).data.decode()
     with app.app_context():
         events = db.session.scalars(sa.select(AuditEvent).where(
@@ -274,15 +238,6 @@ def test_a_report_cannot_be_accepted_once_the_award_is_closed(app, client, auth,
 
 # Amendments --------------------------------------------------------------------------------
 
-def _schedule_data(grant: Grant, amounts: list[str], dates: list[str], gates: list[str],
-                   reason: str = "") -> dict:
-    data = {"reason": reason}
-    for tranche_id, amount, day, gate in zip(grant.tranches, amounts, dates, gates, strict=True):
-        data |= {f"amount_{tranche_id}": amount, f"due_{tranche_id}": day,
-                 f"gate_{tranche_id}": gate}
-    return data
-
-
 def test_a_schedule_that_does_not_add_up_is_refused_then_a_good_one_is_recorded(
         app, client, auth, world, grant):
     auth.login(world.officer)
@@ -290,19 +245,19 @@ def test_a_schedule_that_does_not_add_up_is_refused_then_a_good_one_is_recorded(
     assert 'value="1000.00"' in _page(client, url)
     dates = ["2026-01-15", "2027-02-01", "2028-02-01"]
     gates = ["", str(grant.requirements[0]), str(grant.requirements[1])]
-    r = client.post(url, data=_schedule_data(grant, ["1500", "1000", "1000"], dates, gates))
+    r = client.post(url, data=schedule_data(grant, ["1500", "1000", "1000"], dates, gates))
     page = html.unescape(r.data.decode())
     assert r.status_code == 200 and "The tranches add up to $3,500.00, but the award is " \
         "$3,000.00" in page
     assert 'value="1500"' in page and 'value="2027-02-01"' in page  # nothing typed is lost
-    assert _tranche_states(app, grant) == [(100_000, "planned")] * 3  # nothing changed
-    r = client.post(url, data=_schedule_data(grant, ["abc", "1000", "1000"], dates, gates))
+    assert tranche_states(app, grant) == [(100_000, "planned")] * 3  # nothing changed
+    r = client.post(url, data=schedule_data(grant, ["abc", "1000", "1000"], dates, gates))
     assert "Enter an amount in numbers" in r.data.decode()
 
-    r = client.post(url, data=_schedule_data(grant, ["1500", "1000", "500"], dates, gates,
-                                             reason="Rent is due early"))
+    r = client.post(url, data=schedule_data(grant, ["1500", "1000", "500"], dates, gates,
+                                            reason="Rent is due early"))
     assert r.status_code == 302
-    assert [a for a, _ in _tranche_states(app, grant)] == [150_000, 100_000, 50_000]
+    assert [a for a, _ in tranche_states(app, grant)] == [150_000, 100_000, 50_000]
     (amendment,) = _amendments(app, grant)
     assert amendment.kind == AmendmentKind.SCHEDULE_CHANGE
     assert amendment.actor_id == world.officer.id and amendment.reason == "Rent is due early"
@@ -325,8 +280,8 @@ def test_a_released_tranche_stays_out_of_the_schedule(app, client, auth, world, 
     data |= {f"gate_{t}": "" for t in grant.tranches[1:]}
     r = client.post(f"{grant.url}/schedule", data=data)
     assert r.status_code == 302
-    assert _tranche_states(app, grant) == [(100_000, "released"), (150_000, "planned"),
-                                           (50_000, "planned")]
+    assert tranche_states(app, grant) == [(100_000, "released"), (150_000, "planned"),
+                                          (50_000, "planned")]
     r = _release(client, grant, 2)  # no longer gated: the officer removed the gate
     assert "Tranche 2 is released" in r.data.decode()
 
@@ -471,8 +426,8 @@ def test_a_pending_award_is_for_officers_only(app, client, auth, world):
 
 
 def test_the_lists(app, client, auth, world):
-    project = _make_grant(app, world, years=1, support=SupportType.PROJECT)
-    other = _make_grant(app, world, years=2, org_id=world.other_org.id)
+    project = make_grant(app, world, years=1, support=SupportType.PROJECT)
+    other = make_grant(app, world, years=2, org_id=world.other_org.id)
     auth.login(world.officer)
     page = _page(client, "/awards/")
     for award_id in (project.id, other.id, world.award.id, world.pending_award.id):
@@ -496,8 +451,8 @@ def test_the_officer_list_is_paginated(app, client, auth, world, monkeypatch):
     from grants.awards import views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    _make_grant(app, world, years=1)
-    _make_grant(app, world, years=2)  # with the world's, three active awards
+    make_grant(app, world, years=1)
+    make_grant(app, world, years=2)  # with the world's, three active awards
     auth.login(world.officer)
     first = _page(client, "/awards/?status=active")
     assert "Page 1 of 2" in first and 'rel="next"' in first
@@ -516,8 +471,8 @@ def test_changes_lock_the_award_row(app, client, auth, world, grant):
 
 
 def test_the_award_page_reads_a_fixed_number_of_times(app, client, auth, world):
-    small = _make_grant(app, world, years=1)
-    large = _make_grant(app, world, years=3)
+    small = make_grant(app, world, years=1)
+    large = make_grant(app, world, years=3)
     with app.app_context():
         for requirement_id in large.requirements:
             requirement = db.session.get(ReportRequirement, requirement_id)

@@ -15,22 +15,7 @@ from grants.models import AuditEvent, Call, CallQuestion, CallStatus, CallText, 
 from grants.models.types import utcnow
 from tests import factories
 from tests.access import own_scripts_only
-
-SOON = date.today() + timedelta(days=30)
-
-
-def _form(fund_id: int, /, **overrides) -> dict:
-    """A valid new-call form; an override of None leaves the field out (an unticked box)."""
-    data = {
-        "call_type": "open", "fund_id": str(fund_id), "languages": ["en", "es"],
-        "main_language": "", "opens_on": "", "closes_on": SOON.isoformat(),
-        "amount_min": "1,000", "amount_max": "25000.50", "allow_registered": "y",
-        "allow_unregistered": "y", "allow_individuals": "y", "min_protection_share": "10",
-        "min_psychosocial_share": "5.25", "attachments_required": "1",
-        "allow_reused_proposal": "y", "max_years": "1",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+from tests.forms import SOON, call_form
 
 
 def _id_from(response) -> int:
@@ -63,7 +48,7 @@ def _positions(app, call_id: int) -> list[tuple[int, str]]:
 
 def test_an_officer_sets_up_a_call_and_opens_it(app, client, auth, world):
     auth.login(world.officer)
-    r = client.post("/calls/new", data=_form(world.fund.id))
+    r = client.post("/calls/new", data=call_form(world.fund.id))
     assert r.status_code == 302
     call_id = _id_from(r)
     with app.app_context():
@@ -127,8 +112,8 @@ def test_an_officer_sets_up_a_call_and_opens_it(app, client, auth, world):
 
 def test_the_main_language_comes_first(app, client, auth, world):
     auth.login(world.officer)
-    r = client.post("/calls/new", data=_form(world.fund.id, languages=["en", "fr", "es"],
-                                             main_language="es"))
+    r = client.post("/calls/new", data=call_form(world.fund.id, languages=["en", "fr", "es"],
+                                                 main_language="es"))
     with app.app_context():
         assert _call(app, _id_from(r)).languages == ["es", "en", "fr"]
 
@@ -142,8 +127,8 @@ def test_language_names_are_shown_in_the_interface_language(client, auth, world)
 
 def test_a_core_support_call_may_last_three_years(app, client, auth, world):
     auth.login(world.officer)
-    r = client.post("/calls/new", data=_form(world.fund.id, call_type="core_support",
-                                             max_years="3"))
+    r = client.post("/calls/new", data=call_form(world.fund.id, call_type="core_support",
+                                                 max_years="3"))
     with app.app_context():
         call = _call(app, _id_from(r))
         assert call.call_type == CallType.CORE_SUPPORT and call.max_years == 3
@@ -151,7 +136,7 @@ def test_a_core_support_call_may_last_three_years(app, client, auth, world):
 
 def test_a_rolling_call_has_no_deadline(app, client, auth, world):
     auth.login(world.officer)
-    r = client.post("/calls/new", data=_form(world.fund.id, call_type="rolling", closes_on=""))
+    r = client.post("/calls/new", data=call_form(world.fund.id, call_type="rolling", closes_on=""))
     with app.app_context():
         assert _call(app, _id_from(r)).closes_at is None
 
@@ -189,7 +174,7 @@ def test_bad_input_says_why_and_keeps_what_was_typed(app, client, auth, world, o
     auth.login(world.officer)
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count()).select_from(Call))
-    data = _form(world.fund.id, **{"amount_min": "1,234", **overrides})
+    data = call_form(world.fund.id, **{"amount_min": "1,234", **overrides})
     r = client.post("/calls/new", data=data)
     page = r.data.decode()
     assert r.status_code == 422
@@ -206,8 +191,8 @@ def test_bad_input_says_why_and_keeps_what_was_typed(app, client, auth, world, o
 
 def test_several_mistakes_are_shown_together(client, auth, world):
     auth.login(world.officer)
-    r = client.post("/calls/new", data=_form(world.fund.id, languages=None, amount_max="x",
-                                             min_protection_share="200", closes_on=""))
+    r = client.post("/calls/new", data=call_form(world.fund.id, languages=None, amount_max="x",
+                                                 min_protection_share="200", closes_on=""))
     page = r.data.decode()
     assert r.status_code == 422
     for message in ("Choose at least one language", "Enter an amount in numbers",
@@ -224,7 +209,7 @@ def test_inactive_funds_are_not_offered(app, client, auth, world):
         dormant_id = dormant.id
     auth.login(world.officer)
     assert "Dormant Fund" not in client.get("/calls/new").data.decode()
-    r = client.post("/calls/new", data=_form(dormant_id))
+    r = client.post("/calls/new", data=call_form(dormant_id))
     assert r.status_code == 422 and b"Not a valid choice" in r.data
 
 
@@ -262,7 +247,7 @@ def test_an_open_call_can_be_edited_but_not_its_fund(app, client, auth, world):
     assert 'name="fund_id"' not in page and "can no longer change" in page
     later = (SOON + timedelta(days=10)).isoformat()
     r = client.post(f"/calls/{world.call.id}/edit",
-                    data=_form(other_id, languages=["en"], closes_on=later, amount_max="9000"))
+                    data=call_form(other_id, languages=["en"], closes_on=later, amount_max="9000"))
     assert r.status_code == 302
     with app.app_context():
         call = _call(app, world.call.id)
@@ -289,7 +274,7 @@ def test_an_open_call_cannot_be_given_a_past_deadline(client, auth, world):
     auth.login(world.officer)
     past = (date.today() - timedelta(days=2)).isoformat()
     r = client.post(f"/calls/{world.call.id}/edit",
-                    data=_form(world.fund.id, languages=["en"], closes_on=past))
+                    data=call_form(world.fund.id, languages=["en"], closes_on=past))
     assert r.status_code == 422 and b"close the call" in r.data
 
 
@@ -300,7 +285,7 @@ def test_unticking_a_language_deletes_its_text(app, client, auth, world):
         call.texts.append(CallText(language="es", title="Hola"))
         db.session.commit()
     auth.login(world.officer)
-    r = client.post(f"/calls/{call_id}/edit", data=_form(world.fund.id, languages=["en"]))
+    r = client.post(f"/calls/{call_id}/edit", data=call_form(world.fund.id, languages=["en"]))
     assert r.status_code == 302
     with app.app_context():
         assert [t.language for t in _call(app, call_id).texts] == ["en"]
@@ -501,8 +486,8 @@ def test_a_closed_call_can_be_reopened_with_a_new_deadline(app, client, auth, wo
     assert client.post(f"/calls/{call_id}/open").status_code == 409
     later = (SOON + timedelta(days=5)).isoformat()
     assert client.post(f"/calls/{call_id}/edit",
-                       data=_form(world.fund.id, languages=["en"],
-                                  closes_on=later)).status_code == 302
+                       data=call_form(world.fund.id, languages=["en"],
+                                      closes_on=later)).status_code == 302
     assert client.post(f"/calls/{call_id}/open").status_code == 302
 
 
@@ -629,14 +614,14 @@ def test_only_officers_and_admins_manage_calls(client, auth, world, role):
         assert client.get(url).status_code == 403, url
     for url in (f"/calls/{world.call.id}/open", f"/calls/{world.call.id}/close",
                 "/calls/new"):
-        assert client.post(url, data=_form(world.fund.id)).status_code == 403, url
+        assert client.post(url, data=call_form(world.fund.id)).status_code == 403, url
     # a draft is not even shown to them
     assert client.get(f"/calls/{world.draft_call.id}/edit").status_code == 404
 
 
 def test_admins_manage_calls_too(client, auth, world):
     auth.login(world.admin)
-    assert client.post("/calls/new", data=_form(world.fund.id)).status_code == 302
+    assert client.post("/calls/new", data=call_form(world.fund.id)).status_code == 302
 
 
 @pytest.mark.parametrize("url", ["/calls/999999", "/calls/999999/edit",
@@ -686,7 +671,7 @@ def test_typing_survives_an_expired_form_token(client, auth, world, csrf_on):
         (f"/calls/{world.draft_call.id}/questions",
          {"add": "custom", "custom-prompt_en": "Kept question?", "custom-word_limit": "70"},
          "Kept question?</textarea>"),
-        ("/calls/new", _form(world.fund.id, amount_max="4321"), 'value="4321"'),
+        ("/calls/new", call_form(world.fund.id, amount_max="4321"), 'value="4321"'),
     ):
         r = client.post(url, data={**data, "csrf_token": "expired.token"})
         assert r.status_code == 302 and "rescued=" in r.headers["Location"], url
@@ -700,11 +685,11 @@ def test_a_rapid_response_call_keeps_its_type_when_edited(app, client, auth, wor
     page = client.get(f"/calls/{call_id}/edit").data.decode()
     assert 'value="rolling"' not in page and 'value="rapid_response"' in page
     r = client.post(f"/calls/{call_id}/edit",
-                    data=_form(world.fund.id, call_type="rapid_response", closes_on="",
-                               languages=["en"], amount_max="5000"))
+                    data=call_form(world.fund.id, call_type="rapid_response", closes_on="",
+                                   languages=["en"], amount_max="5000"))
     assert r.status_code == 302
     r = client.post(f"/calls/{call_id}/edit",
-                    data=_form(world.fund.id, call_type="open", languages=["en"]))
+                    data=call_form(world.fund.id, call_type="open", languages=["en"]))
     assert r.status_code == 422 and b"Not a valid choice" in r.data
     with app.app_context():
         call = _call(app, call_id)

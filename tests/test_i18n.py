@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from jinja2 import Environment
 
@@ -56,21 +55,6 @@ def test_the_scan_finds_unwrapped_text():
 def test_every_template_string_is_wrapped_for_translation(template):
     words, attrs = _literal_text((TEMPLATES / template).read_text(encoding="utf-8"))
     assert (words, attrs) == ([], []), f"wrap these in _() in {template}"
-
-
-@pytest.fixture(scope="module")
-def source_messages() -> set[str]:
-    """Every message the code and templates ask for, extracted as `make messages` does."""
-    method_map = [("grants/**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
-                "lazy_gettext": None, "ServiceError": None,
-                "PluralError": (1, 2), "N_": None, "Problem": (2,)}
-    found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, keywords=keywords,
-            options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
-        found.add(message[0] if isinstance(message, tuple) else message)
-    return found
 
 
 def _placeholders(text: str) -> set[str]:

@@ -20,7 +20,7 @@ from wtforms.fields.core import UnboundField
 
 from tests.conftest_stripe import fake_stripe, stripe_on  # noqa: F401  (fixtures)
 from tests.matrix import MATRIX
-from tests.test_fuzz import _ALL_CASES, _case_id, _plausible, _setup, form_index  # noqa: F401
+from tests.post_cases import ALL_CASES, case_id, plausible, set_up_case
 
 BAD = ("2147483648", "99999999999999999999", "-1")
 # In a form also a digit that is no number: "²".isdigit() is True, int("²") raises.
@@ -178,13 +178,13 @@ def _number_fields(fields: dict) -> list[str]:
         and all(not isinstance(v, str) or v.isdigit() or v == "" for v in values)))
 
 
-@pytest.mark.parametrize("fuzz_case", _ALL_CASES, ids=_case_id)
+@pytest.mark.parametrize("fuzz_case", ALL_CASES, ids=case_id)
 def test_every_number_field_of_every_form_beyond_the_range(request, app, shared_world,
                                                             _module_connection, fuzz_case):
     """The form as its page offers it, one number field at a time set past the range."""
-    poster, url, fields = _setup(request, app, shared_world, _module_connection,
-                                 request.getfixturevalue("form_index"), fuzz_case)
-    base = {name: _plausible(values) for name, values in fields.items()}
+    poster, url, fields = set_up_case(request, app, shared_world, _module_connection,
+                                      request.getfixturevalue("form_index"), fuzz_case)
+    base = {name: plausible(values) for name, values in fields.items()}
     failures = []
     for name in _number_fields(fields):
         for bad in FORM_BAD:

@@ -247,12 +247,12 @@ def test_a_spanish_approval_reads_the_amount_as_spanish(app, client, auth, world
 
 
 def test_spanish_call_shares_are_read_as_spanish(app, client, auth, world):
-    from tests.test_calls import _form
+    from tests.forms import call_form
     auth.login(world.officer)
     client.set_cookie("lang", "es")
-    r = client.post("/calls/new", data=_form(world.fund.id, amount_min="1.000",
-                                             amount_max="20.000,5", min_protection_share="12,5",
-                                             min_psychosocial_share="7,25 %"))
+    r = client.post("/calls/new", data=call_form(world.fund.id, amount_min="1.000",
+                                                 amount_max="20.000,5", min_protection_share="12,5",
+                                                 min_psychosocial_share="7,25 %"))
     assert r.status_code == 302, r.data.decode()[:3000]
     with app.app_context():
         call = db.session.scalar(sa.select(Call).order_by(Call.id.desc()).limit(1))
@@ -306,7 +306,7 @@ def test_every_money_field_of_every_form_reads_spanish(app, typed, understood):
 
 def test_an_arabic_emergency_request_reads_arabic_indic_digits(app, client, auth, world):
     from grants.models import ApplicationStatus
-    from tests.test_rapid import _form as rapid_form
+    from tests.forms import rapid_form
     auth.login(world.applicant)
     client.set_cookie("lang", "ar")
     r = client.post(f"/applications/rapid/{world.rapid_call.id}", data=rapid_form(
@@ -346,17 +346,17 @@ def test_a_spanish_sub_grant_and_its_payment_read_as_spanish(app, client, auth, 
 
 
 def test_a_spanish_tranche_schedule_is_written_and_read_as_spanish(app, client, auth, world):
-    from tests.test_awards import _make_grant, _schedule_data, _tranche_states
-    grant = _make_grant(app, world)
+    from tests.awards import make_grant, schedule_data, tranche_states
+    grant = make_grant(app, world)
     auth.login(world.officer)
     client.set_cookie("lang", "es")
     url = f"{grant.url}/schedule"
     assert 'value="1000,00"' in client.get(url).data.decode()  # reads back to itself
     dates = ["2026-01-15", "2027-02-01", "2028-02-01"]
-    r = client.post(url, data=_schedule_data(grant, ["1.500", "1000,00", "500"], dates,
-                                             ["", "", ""], reason="El alquiler vence antes"))
+    r = client.post(url, data=schedule_data(grant, ["1.500", "1000,00", "500"], dates,
+                                            ["", "", ""], reason="El alquiler vence antes"))
     assert r.status_code == 302
-    assert [a for a, _ in _tranche_states(app, grant)] == [150_000, 100_000, 50_000]
+    assert [a for a, _ in tranche_states(app, grant)] == [150_000, 100_000, 50_000]
 
 
 def test_every_money_field_refuses_a_number_too_long_to_write_back(app):

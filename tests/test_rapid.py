@@ -34,9 +34,10 @@ from grants.models import (
 from grants.payments import ledger
 from grants.review import decisions, rapid
 from tests import factories
+from tests.forms import RAPID_SECRET as SECRET
+from tests.forms import rapid_form
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a frozen "now"
-SECRET = "Two men followed her home from the court"
 
 
 @contextmanager
@@ -44,17 +45,6 @@ def database(app):
     with app.app_context():
         yield db.session
         db.session.commit()
-
-
-def _form(**overrides) -> dict:
-    data = {"organisation": "", "what_happened": SECRET, "needs_now": "New locks, a safe phone",
-            "category": "in_country", "currency": "USD", "line1_category": "protection_security",
-            "line1_description": "Locks and a camera", "line1_amount": "1,200",
-            "line2_category": "dependants_support", "line2_description": "Childcare, 2 weeks",
-            "line2_amount": "300", "safe_contact": "Signal after 6 pm",
-            "written_in": "Español"}
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def _request(org: Organisation, **fields) -> filing.Request:
@@ -82,9 +72,9 @@ def test_partner_files_for_a_defender_it_tops_the_queue_and_one_officer_approves
     auth.login(world.intermediary)
     url = f"/applications/rapid/{world.rapid_call.id}"
     assert "We are a partner organisation" in client.get(url).get_data(as_text=True)
-    response = client.post(url, data=_form(organisation=str(world.intermediary_org.id),
-                                           on_behalf="y", defender_alias="Maria (D-7)",
-                                           gender_risk="Threats because she is a woman lawyer"))
+    response = client.post(url, data=rapid_form(
+        organisation=str(world.intermediary_org.id), on_behalf="y",
+        defender_alias="Maria (D-7)", gender_risk="Threats because she is a woman lawyer"))
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         a = db.session.scalars(sa.select(Application).where(
@@ -178,15 +168,16 @@ def test_relocation_without_justification_is_refused_and_nothing_typed_is_lost(
     url = f"/applications/rapid/{world.rapid_call.id}"
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count(Application.id)))
-    response = client.post(url, data=_form(organisation=str(world.org.id),
-                                           category="relocation", line1_category="relocation"))
+    response = client.post(url, data=rapid_form(organisation=str(world.org.id),
+                                                category="relocation",
+                                                line1_category="relocation"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Say why protection where they are is not enough." in page
     assert SECRET in page and "Signal after 6 pm" in page and 'value="1,200"' in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Application.id))) == before
-    response = client.post(url, data=_form(
+    response = client.post(url, data=rapid_form(
         organisation=str(world.org.id), category="relocation",
         relocation_justification="The police who threaten her run the town."))
     assert response.status_code == 302

@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from grants.extensions import db
-from tests.test_reading import misformatted_percentages, read
+from tests.reading import misformatted_percentages, read
 
 
 def _spanish_draft(app, auth, amounts):

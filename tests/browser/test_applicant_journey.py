@@ -8,14 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-PASSWORD = "río claro y montaña 2026"
-
-
-def _submit(page, name: str | None = None, value: str | None = None) -> None:
-    selector = "main form button[type=submit]"
-    if name:
-        selector += f"[name={name}][value={value}]"
-    page.locator(selector).last.click() if not name else page.locator(selector).click()
+from tests.browser.steps import NEWCOMER_PASSWORD, submit
 
 
 def test_an_unregistered_group_applies_in_spanish_without_javascript(
@@ -26,9 +19,9 @@ def test_an_unregistered_group_applies_in_spanish_without_javascript(
     page.goto("/auth/register")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     page.locator("[name=username]").fill("rio-libre-brws")
-    page.locator("[name=password]").fill(PASSWORD)
-    page.locator("[name=confirm]").fill(PASSWORD)
-    _submit(page)
+    page.locator("[name=password]").fill(NEWCOMER_PASSWORD)
+    page.locator("[name=confirm]").fill(NEWCOMER_PASSWORD)
+    submit(page)
     expect(page.locator("main code, main .code").first).to_be_visible()  # the recovery code
     page.locator("main a.button").click()
 
@@ -43,14 +36,14 @@ def test_an_unregistered_group_applies_in_spanish_without_javascript(
     page.locator("[name=kind][value=unregistered_group]").check()
     page.locator("[name=country]").select_option("CO")
     page.locator("main [name=language]").select_option("es")
-    _submit(page)
+    submit(page)
 
     # Step 1, then a saved draft; the group leaves.
     page.locator("[name=title]").fill("Guardianas del río Atrato")
     page.locator("[name=risk_level][value=medium]").check()
     page.locator("[name=threat_description]").fill("Seguimientos después de la audiencia.")
     page.locator("[name=safe_contact]").fill("Por la organización aliada, entre semana.")
-    _submit(page, "go", "save")
+    submit(page, "go", "save")
     expect(page.locator("[role=status]").first).to_be_visible()
     draft_url = page.url
     axe_pages.append(draft_url)
@@ -59,20 +52,20 @@ def test_an_unregistered_group_applies_in_spanish_without_javascript(
     # Later, from the same phone: log in, find the draft, everything typed is there.
     page.goto("/auth/login")
     page.locator("[name=username]").fill("rio-libre-brws")
-    page.locator("[name=password]").fill(PASSWORD)
-    _submit(page)
+    page.locator("[name=password]").fill(NEWCOMER_PASSWORD)
+    submit(page)
     page.goto("/applications/")
     axe_pages.append(page.url)
     page.locator("main a[href*='/step/']").first.click()
     expect(page.locator("[name=title]")).to_have_value("Guardianas del río Atrato")
     expect(page.locator("[name=threat_description]")).to_have_value(
         "Seguimientos después de la audiencia.")
-    _submit(page, "go", "next")
+    submit(page, "go", "next")
 
     # Step 2: the call's questions.
     for box in page.locator("main form textarea").all():
         box.fill("Monitoreamos el río y acompañamos las audiencias públicas.")
-    _submit(page, "go", "next")
+    submit(page, "go", "next")
     # Step 3: a budget with its protection and psychosocial lines.
     for i, (category, what, amount) in enumerate([
             ("programme", "Monitoreo comunitario", "8000"),
@@ -81,9 +74,9 @@ def test_an_unregistered_group_applies_in_spanish_without_javascript(
         page.locator(f"[name=rows-{i}-category]").select_option(category)
         page.locator(f"[name=rows-{i}-description]").fill(what)
         page.locator(f"[name=rows-{i}-amount]").fill(amount)
-    _submit(page, "go", "next")
+    submit(page, "go", "next")
     # Step 4: who they are is optional.
-    _submit(page, "go", "next")
+    submit(page, "go", "next")
     # Step 5: check and send.
     axe_pages.append(page.url)
     page.locator("main form[action$='/submit'] button[type=submit]").click()

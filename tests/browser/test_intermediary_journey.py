@@ -8,7 +8,7 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from tests.browser.test_officer_journey import log_in_staff
+from tests.browser.steps import log_in_staff
 
 
 def test_intermediary_makes_a_sub_grant_to_a_coded_group(new_context, axe, screenshot):

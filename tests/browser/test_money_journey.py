@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.test_applicant_journey import PASSWORD, _submit
+from tests.browser.steps import NEWCOMER_PASSWORD, submit
 
 
 def test_a_spanish_group_sees_its_budget_as_understood_before_sending(new_context, screenshot):
@@ -17,9 +17,9 @@ def test_a_spanish_group_sees_its_budget_as_understood_before_sending(new_contex
     page.goto("/auth/register")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     page.locator("[name=username]").fill("montes-de-maria-brws")
-    page.locator("[name=password]").fill(PASSWORD)
-    page.locator("[name=confirm]").fill(PASSWORD)
-    _submit(page)
+    page.locator("[name=password]").fill(NEWCOMER_PASSWORD)
+    page.locator("[name=confirm]").fill(NEWCOMER_PASSWORD)
+    submit(page)
     page.locator("main a.button").click()
 
     page.goto("/calls/")
@@ -29,13 +29,13 @@ def test_a_spanish_group_sees_its_budget_as_understood_before_sending(new_contex
     page.locator("[name=kind][value=unregistered_group]").check()
     page.locator("[name=country]").select_option("CO")
     page.locator("main [name=language]").select_option("es")
-    _submit(page)
+    submit(page)
     page.locator("[name=title]").fill("Guardianes de los Montes")
     page.locator("[name=risk_level][value=medium]").check()
-    _submit(page, "go", "next")
+    submit(page, "go", "next")
     for box in page.locator("main form textarea").all():
         box.fill("Acompañamos a las familias que vuelven a sus tierras.")
-    _submit(page, "go", "next")
+    submit(page, "go", "next")
 
     # The budget, typed as Spanish is written: "." groups thousands.
     for i, (category, what, amount) in enumerate([
@@ -44,15 +44,15 @@ def test_a_spanish_group_sees_its_budget_as_understood_before_sending(new_contex
         page.locator(f"[name=rows-{i}-category]").select_option(category)
         page.locator(f"[name=rows-{i}-description]").fill(what)
         page.locator(f"[name=rows-{i}-amount]").fill(amount)
-    _submit(page, "go", "save")
+    submit(page, "go", "save")
     # Each line as understood, beside what was typed; and the total.
     understood = page.locator("main .understood")
     expect(understood.nth(0)).to_contain_text("1.500,00")
     expect(understood.nth(1)).to_contain_text("2.000,00")
     expect(page.locator("main")).to_contain_text("3.500,00")
     expect(page.locator("[name=rows-0-amount]")).to_have_value("1500,00")  # reads back
-    _submit(page, "go", "next")
-    _submit(page, "go", "next")  # who they are is optional
+    submit(page, "go", "next")
+    submit(page, "go", "next")  # who they are is optional
 
     # The check before sending shows the budget as understood.
     budget = page.locator("main table").filter(has_text="Transporte seguro")

@@ -8,18 +8,8 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from grants.demo import DEMO_PASSWORD
-from tests.browser.conftest import CORE_CODE, two_step_code
-
-
-def log_in_staff(page, username: str) -> None:
-    page.goto("/auth/login")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Six-digit code").fill(two_step_code(username))
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+from tests.browser.conftest import CORE_CODE
+from tests.browser.steps import log_in_staff
 
 
 def test_officer_approves_a_two_year_core_award(new_context, axe, screenshot):

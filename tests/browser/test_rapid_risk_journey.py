@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from grants.demo import DEMO_PASSWORD
-from tests.browser.test_officer_journey import log_in_staff
+from tests.browser.steps import log_in_staff
 
 THREAT = "هددونا بالاعتقال إذا نشرنا التقرير."
 CONTACT = "سيغنال، بعد الثامنة مساءً فقط"
