@@ -14,7 +14,7 @@ from grants.applications.calls import services as calls
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import CallQuestion, CallStatus
-from grants.models.funding import ON_FIRST_STEP
+from grants.models.calls import ON_FIRST_STEP
 from tests import factories
 
 REPEATS = ("risks", "safe_contact")
