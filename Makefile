@@ -78,7 +78,7 @@ shape:
 	$(BIN)/python -m tools.shape $(ARGS)
 
 lint: install
-	$(BIN)/ruff check grants tests
+	$(BIN)/ruff check grants tests tools demo bench
 
 # Static checks CI runs: ruff, and bandit failing on any finding of medium or high severity.
 check: lint

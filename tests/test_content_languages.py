@@ -18,7 +18,8 @@ import pytest
 from flask_babel import force_locale, get_translations, gettext
 
 import grants
-from grants import content, demo_texts
+from demo import texts as demo_texts
+from grants import content
 from grants.applications.calls import question_bank
 from grants.applications.calls import texts as call_texts
 from grants.extensions import db
@@ -157,7 +158,7 @@ def test_the_label_check_finds_the_budget_categories():
 
 @pytest.fixture
 def demo(app):
-    from grants.demo import load_demo
+    from demo.data import load_demo
 
     with app.app_context():
         assert load_demo()

@@ -8,7 +8,7 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from grants.demo import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 from tests.browser.conftest import CORE_CODE, two_step_code
 
 
