@@ -63,7 +63,7 @@ def _current(url: str, scale: float) -> bool:
     two `flask` processes a database cost more than this check)."""
     import flask_migrate
 
-    from grants.bench.commands import bench_state, is_current
+    from bench.app.commands import bench_state, is_current
 
     if url.startswith("sqlite") and not (config.DATA / url.rsplit("/", 1)[1]).exists():
         return False
@@ -89,8 +89,8 @@ def prepare_all(jobs: list[tuple[str, float]]) -> dict[str, dict]:
 
 
 def _logins(port: int) -> dict[str, Client]:
+    from bench.app.commands import BENCH_PASSWORD, bench_totp_secret
     from bench.pages import APPLICANT, OFFICER
-    from grants.bench.commands import BENCH_PASSWORD, bench_totp_secret
 
     clients = {None: Client(port)}
     for user in (APPLICANT, OFFICER):

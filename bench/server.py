@@ -34,7 +34,7 @@ def gunicorn(url: str, workers: int = 4):
     """Serve with production settings (DEBUG off, fixed keys, rate limits off)."""
     port = free_port()
     cmd = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           "--log-level", "warning", "grants.bench.wsgi:create_bench_app()"]
+           "--log-level", "warning", "bench.app.wsgi:create_bench_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(url, production=True))  # noqa: S603
     try:
         deadline = time.monotonic() + 120

@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from grants import cli
 
     cli.register(app)
+    factory.register_extras(app)  # the demo's and the bench's commands and routes
     return app
 
 

@@ -1,4 +1,6 @@
-"""`flask --app grants ...` commands: demo data, accounts, the audit chain, reminders, keys."""
+"""`flask --app grants ...` commands: accounts, the audit chain, reminders, keys. (The demo
+data's and the bench's commands come from outside the portal: see `register_extras` in
+grants/factory.py.)"""
 
 from __future__ import annotations
 
@@ -6,12 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from grants import bench
 from grants.extensions import db
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(demo_command)
     app.cli.add_command(totp_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(audit_group)
@@ -19,22 +19,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(purge_command)
     app.cli.add_command(recheck_uploads_command)
-    bench.register(app)  # bench-data; the bare route only in bench mode
-
-
-@click.command("demo")
-@with_appcontext
-def demo_command():
-    """Load demo accounts and data once (does nothing if they are already there)."""
-    if not current_app.config["DEMO_COMMANDS"]:
-        raise click.ClickException("demo data is refused in production")
-    from grants.demo import DEMO_PASSWORD, load_demo
-
-    if not load_demo():
-        click.echo("Demo data already loaded.")
-        return
-    db.session.commit()
-    click.echo(f"Demo data loaded. Every demo account's password: {DEMO_PASSWORD!r}")
 
 
 @click.command("totp")

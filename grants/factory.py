@@ -409,3 +409,17 @@ def register_templating(app: Flask) -> None:
         newstyle=True)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+EXTRAS = "grants.extras"
+
+
+def register_extras(app: Flask) -> None:
+    """Let code that is not the portal plug into it: each entry point of the `grants.extras`
+    group (pyproject.toml) is an `init_app(app)`. The demo data (`flask demo`, demo/) and
+    the benchmark (`flask bench-data` and its bench-mode routes, bench/app/) come in this way,
+    so the portal imports neither."""
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=EXTRAS), key=lambda e: e.name):
+        entry.load()(app)

@@ -108,7 +108,7 @@ def fill(client, page: str, action: str | None = None, *, key: str,
 def form_classes() -> dict[str, type[FlaskForm]]:
     """Every FlaskForm of the portal, by "module.Class" (module without "grants.")."""
     for info in pkgutil.walk_packages(grants.__path__, "grants."):
-        if not info.name.startswith(("grants.bench", "grants.translations")):
+        if not info.name.startswith("grants.translations"):
             importlib.import_module(info.name)
     found, todo = {}, list(FlaskForm.__subclasses__())
     while todo:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from grants.bench.datagen import STAFF, Plan
+from bench.app.datagen import STAFF, Plan
 from grants.extensions import db
 from grants.models import (
     PROTECTION_CATEGORIES,

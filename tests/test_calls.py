@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from grants.applications.calls import services
+from grants.applications.calls import burden, editing, question_edits
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import AuditEvent, Call, CallQuestion, CallStatus, CallText, CallType
@@ -222,7 +222,7 @@ def test_an_inactive_fund_is_refused_by_the_service(app, world):
                   "amount_max": "100", "allow_registered": True, "min_protection_share": "",
                   "min_psychosocial_share": "", "attachments_required": 0, "max_years": 1}
         with pytest.raises(ServiceError) as caught:
-            services.create_call(officer, **fields)
+            editing.create_call(officer, **fields)
         assert "not active" in caught.value.message
 
 
@@ -257,9 +257,9 @@ def test_an_open_call_can_be_edited_but_not_its_fund(app, client, auth, world):
             AuditEvent.action == "call.updated", AuditEvent.object_id == world.call.id))
         assert "amount_max_minor" in event.details["fields"]
         with pytest.raises(ServiceError, match="cannot change once the call has been opened"):
-            services.update_call(db.session.merge(world.officer), call,
-                                 **_service_fields(call, fund=db.session.get(type(call.fund),
-                                                                             other_id)))
+            editing.update_call(db.session.merge(world.officer), call,
+                                **_service_fields(call, fund=db.session.get(type(call.fund),
+                                                                            other_id)))
 
 
 def _service_fields(call: Call, **overrides) -> dict:
@@ -335,7 +335,7 @@ def test_a_bank_question_is_asked_once(app, client, auth, world):
     with app.app_context():
         call = _call(app, world.draft_call.id)
         with pytest.raises(ServiceError, match="already asks"):
-            services.add_bank_question(db.session.merge(world.officer), call, "mission")
+            question_edits.add_bank_question(db.session.merge(world.officer), call, "mission")
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -397,10 +397,10 @@ def test_burden_figures_for_a_known_call(app, client, world):
     with app.app_context():
         call = _call(app, call_id)
         # 2 to start + 300 words / 10 + 5 for the budget + 5 for the document
-        assert services.burden(call) == services.Burden(questions=3, words=300, attachments=1,
-                                                        minutes=42)
+        assert burden.burden(call) == burden.Burden(questions=3, words=300, attachments=1,
+                                                    minutes=42)
         call.questions[0].word_limit = 105  # 305 words: 30.5 minutes of writing, rounded up
-        assert services.burden(call).minutes == 43
+        assert burden.burden(call).minutes == 43
     page = client.get(f"/calls/{call_id}").data.decode()
     assert "About 42 minutes" in page and "up to 300 words in all" in page
     assert "1 minute for every 10 words asked" in page
@@ -413,10 +413,10 @@ def test_the_lists_burdens_counted_in_sql_match_each_calls_own(app, world):
     with app.app_context():
         calls = list(db.session.scalars(sa.select(Call).where(
             Call.id.in_([with_questions, without, world.call.id]))))
-        counted = services.burdens(calls)
-        assert counted == {c.id: services.burden(c) for c in calls}
+        counted = burden.burdens(calls)
+        assert counted == {c.id: burden.burden(c) for c in calls}
         assert counted[without].questions == 0 and counted[without].words == 0
-        assert services.burdens([]) == {}
+        assert burden.burdens([]) == {}
 
 
 @pytest.mark.parametrize(("fields", "message"), [

@@ -18,9 +18,10 @@ import pytest
 from flask_babel import force_locale, get_translations, gettext
 
 import grants
-from grants import content, demo_texts
+from demo import texts as demo_texts
+from grants import content
 from grants.applications.calls import question_bank
-from grants.applications.calls import services as calls
+from grants.applications.calls import texts as call_texts
 from grants.extensions import db
 from grants.models import Call, CallQuestion, CallStatus, CallText, Role
 from tests import factories
@@ -157,7 +158,7 @@ def test_the_label_check_finds_the_budget_categories():
 
 @pytest.fixture
 def demo(app):
-    from grants.demo import load_demo
+    from demo.data import load_demo
 
     with app.app_context():
         assert load_demo()
@@ -177,9 +178,9 @@ def test_every_demo_call_is_in_every_language(demo):
                 assert lang in call.languages, (call.id, lang)
                 assert texts[lang].title.strip() and texts[lang].description.strip(), lang
                 for q in call.questions:
-                    wording, shown_in = calls.question_wording(q, lang)
+                    wording, shown_in = call_texts.question_wording(q, lang)
                     assert wording and shown_in == lang, (call.id, q.position, lang)
-            assert calls.missing_texts(call) == [], call.id
+            assert call_texts.missing_texts(call) == [], call.id
             # Written by a translator, not copied: each language's title is its own.
             assert len({t.title for t in call.texts}) == len(LANGUAGES)
 

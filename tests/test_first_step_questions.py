@@ -9,12 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from grants.applications import services as applications
-from grants.applications.calls import question_bank
-from grants.applications.calls import services as calls
+from grants.applications.calls import burden, question_bank, question_edits
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import CallQuestion, CallStatus
-from grants.models.funding import ON_FIRST_STEP
+from grants.models.calls import ON_FIRST_STEP
 from tests import factories
 
 REPEATS = ("risks", "safe_contact")
@@ -31,7 +30,7 @@ def test_a_call_cannot_add_a_question_the_first_step_asks(app, world, key):
     with app.app_context():
         call = factories.call(world.fund, status=CallStatus.DRAFT)
         with pytest.raises(ServiceError) as refused:
-            calls.add_bank_question(db.session.merge(world.officer), call, key)
+            question_edits.add_bank_question(db.session.merge(world.officer), call, key)
         assert refused.value.field == "key" and "first step" in refused.value.msgid
         assert all(q.bank_key != key for q in call.questions)
 
@@ -70,7 +69,7 @@ def test_a_call_that_has_them_from_before_asks_each_thing_once(app, client, auth
         db.session.commit()
         ids = (call.id, draft.id)
         assert [q.bank_key for q in call.asked_questions] == ["custom"]
-        assert calls.burden(call).questions == 1
+        assert burden.burden(call).questions == 1
         # the step 1 fields answer them: only the call's own question waits for an answer
         custom = call.asked_questions[0]
         assert [p.field for p in applications.problems(draft)

@@ -399,7 +399,7 @@ def test_the_service_refuses_direct_funding_the_call_does_not_offer(app, world, 
 
 
 def test_the_demo_has_two_intermediaries_a_pool_and_a_routed_application(app):
-    from grants import demo
+    from demo import data as demo
     from grants.intermediaries import pool, report
 
     with app.app_context():

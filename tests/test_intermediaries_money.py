@@ -90,7 +90,7 @@ def test_paying_beyond_what_the_funder_paid_is_refused_or_an_explicit_advance(
 
 
 def test_the_demo_pool_received_what_the_funder_paid_and_declares_its_advance(app):
-    from grants import demo
+    from demo import data as demo
 
     with app.app_context():
         assert demo.load_demo()

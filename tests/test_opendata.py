@@ -56,7 +56,7 @@ def by_id(package: dict) -> dict:
 # The demo data ----------------------------------------------------------------------------
 
 def test_the_demo_data_exports_valid_360giving_json_and_csv(app, package_validator):
-    from grants.demo import load_demo
+    from demo.data import load_demo
 
     with app.app_context():
         assert load_demo()

@@ -130,7 +130,7 @@ def test_the_upsert_adds_to_an_existing_tally_in_one_statement(app):
 
 
 def test_the_demo_data_fills_every_section(app, client, auth):
-    from grants.demo import load_demo
+    from demo.data import load_demo
     from grants.models import User
 
     with app.app_context():

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from grants.applications.services import published_call_choices
+from grants.applications.queries import published_call_choices
 from grants.extensions import db
 from grants.models import (
     Application,

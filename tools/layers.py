@@ -10,7 +10,7 @@ MODELS, SERVICES, VIEWS, FACTORY = range(4)
 NAMES = ("models", "services", "views", "factory")
 
 # What creates the application and its commands; nothing in grants imports these.
-FACTORY_MODULES = {"grants", "grants.cli", "grants.factory", "grants.bench.wsgi"}
+FACTORY_MODULES = {"grants", "grants.cli", "grants.factory"}
 # Below the services: the models and what they are built from (the database, the field
 # encryption, a user name's rules, the errors services raise, ids, settings).
 MODEL_MODULES = {"grants.extensions", "grants.errors", "grants.ids", "grants.config",

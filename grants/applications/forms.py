@@ -202,7 +202,7 @@ def problem_text(problem, currency: str, lang: str) -> str:
 def prompt(question, application) -> Markup | str:
     """The question in the application's language, else in a language the call has it
     in, marked with that language when it is not the page's."""
-    from grants.applications.calls.services import question_wording
+    from grants.applications.calls.texts import question_wording
     from grants.content import in_language
 
     return in_language(*question_wording(question, application.language))

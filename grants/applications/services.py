@@ -8,14 +8,12 @@ review page and `submit_application` all share.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
 
 from grants.applications import budget
 from grants.errors import N_, ServiceError
@@ -29,14 +27,11 @@ from grants.models import (
     AwardStatus,
     Call,
     CallStatus,
-    CallText,
-    Membership,
     Organisation,
     OrgKind,
     RiskLevel,
     User,
 )
-from grants.models.organisations import by_name
 from grants.models.types import utcnow
 from grants.policy import EDITABLE_STATUSES, WITHDRAWABLE_STATUSES, is_member
 from grants.reporting import focus
@@ -399,80 +394,3 @@ def delete_draft(actor: User, application: Application) -> None:
     audit.record(actor, "application.deleted", application, call_id=application.call_id)
     db.session.delete(application)  # answers, lines, documents and history go with it
     db.session.flush()
-
-
-# Queries the pages share --------------------------------------------------------------------
-
-def _of_member(actor: User):
-    return sa.select(Application).join(
-        Membership, Membership.organisation_id == Application.organisation_id).where(
-        Membership.user_id == actor.id)
-
-
-def groups_for_call(actor: User, call: Call) -> list[Organisation]:
-    """The actor's groups whose kind the call takes."""
-    return by_name(db.session.scalars(
-        sa.select(Organisation).join(Membership)
-        .where(Membership.user_id == actor.id, Organisation.kind.in_(applying_kinds(call)))))
-
-
-def drafts_for_call(actor: User, call: Call) -> list[Application]:
-    return list(db.session.scalars(_of_member(actor).where(
-        Application.call_id == call.id, Application.status == ApplicationStatus.DRAFT)))
-
-
-def applications_of(actor: User) -> list[Application]:
-    """Every application of the actor's groups, last changed first."""
-    return list(db.session.scalars(
-        _of_member(actor).options(selectinload(Application.call).selectinload(Call.texts),
-                                  selectinload(Application.organisation))
-        .order_by(Application.updated_at.desc(), Application.id.desc())))
-
-
-def published_call_choices(language: str) -> list[tuple[int, str | None]]:
-    """The officers' call filter: the funder's open and closed calls (not drafts, not
-    intermediaries' own calls), newest first, as (id, title in `language`, else in the
-    call's first language, else any; as `Call.text`), read as plain rows in one query: a
-    list of options needs no Call objects. Languages come as their JSON text, read only
-    for a call without a title in `language`."""
-    rows = db.session.execute(
-        sa.select(Call.id, sa.cast(Call.languages, sa.Text), CallText.language, CallText.title)
-        .outerjoin(CallText, CallText.call_id == Call.id)
-        .where(Call.status != CallStatus.DRAFT, Call.intermediary_id.is_(None))
-        .order_by(Call.created_at.desc(), Call.id, CallText.language))
-    titles: dict[int, dict[str, str]] = {}
-    languages: dict[int, str] = {}
-    for call_id, call_languages, text_language, title in rows:
-        by_lang = titles.setdefault(call_id, {})
-        languages[call_id] = call_languages
-        if text_language is not None:
-            by_lang[text_language] = title
-    return [(call_id, _choice_title(by_lang, language, languages[call_id]))
-            for call_id, by_lang in titles.items()]
-
-
-def _choice_title(by_lang: dict[str, str], language: str, languages: str) -> str | None:
-    if language in by_lang:
-        return by_lang[language]
-    first = next(iter(json.loads(languages) or []), None)
-    if first in by_lang:
-        return by_lang[first]
-    return next(iter(by_lang.values()), None)
-
-
-STAFF_STATUSES = tuple(s for s in ApplicationStatus if s not in (
-    ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))
-
-
-def sent_applications(call_id: int | None = None, status: str | None = None) -> sa.Select:
-    """Sent applications for officers, newest first (drafts and withdrawn ones stay the
-    group's own), optionally of one call and in one status."""
-    q = (sa.select(Application).join(Call, Application.call_id == Call.id)
-         .where(Application.status.in_(STAFF_STATUSES), Call.intermediary_id.is_(None))
-         .options(selectinload(Application.call).selectinload(Call.texts))
-         .order_by(Application.submitted_at.desc(), Application.id.desc()))
-    if call_id:
-        q = q.where(Application.call_id == call_id)
-    if status in STAFF_STATUSES:
-        q = q.where(Application.status == ApplicationStatus(status))
-    return q

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from grants.applications import budget, documents, forms, questions, services
+from grants.applications import budget, documents, forms, queries, questions, services
 from grants.applications.services import ABOUT, BUDGET, FOCUS, QUESTIONS, REVIEW
 from grants.countries import countries
 from grants.errors import ServiceError
@@ -114,7 +114,7 @@ def start(call_id: int):
     if call.call_type == CallType.RAPID_RESPONSE:  # its own one-page request
         return redirect(url_for(".rapid_request", call_id=call.id))
     require(Permission.APPLY_TO_CALL, call)
-    orgs = services.groups_for_call(current_user, call)
+    orgs = queries.groups_for_call(current_user, call)
     form = _start_form(call, orgs)
     if form.validate_on_submit():
         try:
@@ -128,7 +128,7 @@ def start(call_id: int):
                 flash(_("Your group already has a draft for this call: here it is."), "info")
             return redirect(url_for(".step", application_id=application.id,
                                     number=application.current_step))
-    drafts = services.drafts_for_call(current_user, call)
+    drafts = queries.drafts_for_call(current_user, call)
     return render_template("applications/start.html", form=form, call=call,
                            call_text=call.text(g.lang), drafts=drafts)
 
@@ -360,7 +360,7 @@ def sent(application_id: int):
 def index():
     if can(current_user, Permission.LIST_ALL_APPLICATIONS):
         return _staff_index()
-    mine = services.applications_of(current_user)
+    mine = queries.applications_of(current_user)
     visible = [a for a in mine if can(current_user, Permission.VIEW_APPLICATION, a)]
     return render_template("applications/index.html", applications=visible, staff=False)
 
@@ -368,11 +368,11 @@ def index():
 def _staff_index():
     call_id = request.args.get("call", type=parse_id)
     status = request.args.get("status", "")
-    calls = services.published_call_choices(g.get("lang", "en"))
-    page = db.paginate(services.sent_applications(call_id, status), per_page=PAGE_SIZE,
+    calls = queries.published_call_choices(g.get("lang", "en"))
+    page = db.paginate(queries.sent_applications(call_id, status), per_page=PAGE_SIZE,
                        error_out=False)
     return render_template("applications/index.html", staff=True, page=page, calls=calls,
-                           statuses=services.STAFF_STATUSES, call_id=call_id, status=status)
+                           statuses=queries.STAFF_STATUSES, call_id=call_id, status=status)
 
 
 @bp.route("/<int:application_id>")

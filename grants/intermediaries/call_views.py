@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
-from grants.applications.calls.services import end_of_day
+from grants.applications.calls.display import end_of_day
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.intermediaries import awarding, calls, forms

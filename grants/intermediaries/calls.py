@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from grants.applications.calls import services as calls
+from grants.applications.calls import editing, question_edits, texts
 from grants.applications.services import change_status
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -33,7 +33,7 @@ def create_call(actor: User, award: Award, *, title: str, description: str, amou
     languages and questions on the call's pages)."""
     if award.regranting_minor is None:
         raise ServiceError("This award is not a regranting award.")
-    call = calls.create_call(
+    call = editing.create_call(
         actor, call_type=(CallType.OPEN if closes_at else CallType.ROLLING).value,
         fund=award.fund, languages=["en"], main_language="en", opens_at=None,
         closes_at=closes_at, amount_min=amount_min, amount_max=amount_max,
@@ -42,9 +42,9 @@ def create_call(actor: User, award: Award, *, title: str, description: str, amou
         min_protection_share="0", min_psychosocial_share="0", attachments_required=0,
         max_years=1)
     call.intermediary_id, call.regranting_award_id = award.organisation_id, award.id
-    calls.save_text(actor, call, "en", title=title, description=description)
+    texts.save_text(actor, call, "en", title=title, description=description)
     for key in SHORT_FORM:
-        calls.add_bank_question(actor, call, key)
+        question_edits.add_bank_question(actor, call, key)
     db.session.flush()
     audit.record(actor, "call.intermediary_call_created", call, award_id=award.id)
     return call

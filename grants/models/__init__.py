@@ -12,41 +12,38 @@ from grants.models.applications import (
     BudgetCategory,
     BudgetLine,
     RapidCategory,
-    Recommendation,
-    Review,
     RiskLevel,
 )
 from grants.models.audit import AuditEvent
 from grants.models.awards import (
-    COMMITTED_DISBURSEMENT,
     AmendmentKind,
     Award,
     AwardAmendment,
     AwardStatus,
-    Disbursement,
-    DisbursementStatus,
-    PaymentRoute,
     RegrantType,
     Report,
     ReportKind,
     ReportRequirement,
     ReportStatus,
-    SubGrant,
-    SubGrantPayment,
     SupportType,
     Tranche,
     TrancheStatus,
 )
-from grants.models.drafts import FormRescue
-from grants.models.funding import Call, CallQuestion, CallStatus, CallText, CallType, Fund
+from grants.models.calls import Call, CallQuestion, CallStatus, CallText, CallType
+from grants.models.funds import Fund
+from grants.models.intermediaries import SubGrant, SubGrantPayment
 from grants.models.messages import Message
 from grants.models.organisations import MemberRole, Membership, Organisation, OrgKind
 from grants.models.payments import (
+    COMMITTED_DISBURSEMENT,
     CountryContext,
+    Disbursement,
+    DisbursementStatus,
     Donation,
     DonationStatus,
     FundIncome,
     IncomeKind,
+    PaymentRoute,
     StripeEvent,
 )
 from grants.models.reporting import (
@@ -57,6 +54,8 @@ from grants.models.reporting import (
     SurveyInvitation,
     SurveyResponse,
 )
+from grants.models.rescue import FormRescue
+from grants.models.review import Recommendation, Review
 
 __all__ = [
     "Application",

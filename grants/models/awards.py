@@ -1,4 +1,4 @@
-"""Awards, their tranches, disbursements, reporting and sub-grants."""
+"""Awards, their tranches, amendments and reporting."""
 
 from __future__ import annotations
 
@@ -169,71 +169,6 @@ class AwardAmendment(db.Model):
     actor: Mapped[User | None] = relationship()  # noqa: F821
 
 
-class PaymentRoute(enum.StrEnum):
-    STRIPE_TRANSFER = "stripe_transfer"
-    BANK_TRANSFER = "bank_transfer"
-    INTERMEDIARY = "intermediary"
-    MOBILE_MONEY = "mobile_money"
-    TRUSTED_PARTNER = "trusted_partner"  # cash or goods through a trusted partner
-
-
-class DisbursementStatus(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    APPROVED = "approved"
-    SENT = "sent"
-    PAID = "paid"
-    FAILED = "failed"
-    RETURNED = "returned"
-    CANCELLED = "cancelled"
-
-
-class Disbursement(db.Model):
-    __tablename__ = "disbursements"
-    __table_args__ = (sa.CheckConstraint("amount_minor > 0", name="amount_positive"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tranche_id: Mapped[int] = mapped_column(sa.ForeignKey("tranches.id"), index=True)
-    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
-    currency: Mapped[str] = mapped_column(sa.String(3))
-    route: Mapped[PaymentRoute] = mapped_column(enum_column(PaymentRoute))
-    status: Mapped[DisbursementStatus] = mapped_column(
-        enum_column(DisbursementStatus), default=DisbursementStatus.SCHEDULED
-    )
-    # Idempotency key sent with any external payment call; unique so a retry never pays twice.
-    idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    external_reference: Mapped[str | None] = mapped_column(sa.String(128))
-    bank_details: Mapped[str | None] = mapped_column(EncryptedText("disbursements.bank_details"))
-    via_organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
-    # Route facts: mobile-money provider, trusted partner, Stripe destination account, the
-    # masked end of an account number. Encrypted: they locate people.
-    route_details: Mapped[dict | None] = mapped_column(
-        EncryptedJSON("disbursements.route_details")
-    )
-    # The last error a payment provider answered (its message, never personal data).
-    last_error: Mapped[str | None] = mapped_column(sa.String(500))
-    scheduled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # When it failed, came back or was cancelled: its money is the tranche's again.
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    note: Mapped[str | None] = mapped_column(EncryptedText("disbursements.note"))
-
-    tranche: Mapped[Tranche] = relationship()
-    via_organisation: Mapped[Organisation | None] = relationship()  # noqa: F821
-
-
-# Disbursements whose money is committed to the payee: they count against the tranche.
-COMMITTED_DISBURSEMENT = frozenset({
-    DisbursementStatus.SCHEDULED, DisbursementStatus.APPROVED, DisbursementStatus.SENT,
-    DisbursementStatus.PAID,
-})
-
-
 class ReportKind(enum.StrEnum):
     SHORT_FORM = "short_form"
     CONVERSATION = "conversation"  # a recorded conversation instead of writing
@@ -307,80 +242,3 @@ class Report(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     requirement: Mapped[ReportRequirement] = relationship(back_populates="reports")
-
-
-class SubGrant(db.Model):
-    """A grant an intermediary makes from a regranting award; the recipient may be a code."""
-
-    __tablename__ = "sub_grants"
-    __table_args__ = (
-        sa.UniqueConstraint("award_id", "recipient_code"),
-        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    award_id: Mapped[int] = mapped_column(sa.ForeignKey("awards.id"), index=True)
-    intermediary_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    recipient_code: Mapped[str] = mapped_column(sa.String(32))
-    recipient_organisation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("organisations.id")
-    )
-    recipient_details: Mapped[str | None] = mapped_column(
-        EncryptedText("sub_grants.recipient_details")
-    )
-    country: Mapped[str] = mapped_column(sa.String(2))
-    # Typed by the intermediary (or the application's title): encrypted. recipient_code
-    # stays clear: a code by rule (clean_code), unique per award and counted distinct in the
-    # upward report (grants/intermediaries/report.py).
-    purpose: Mapped[str] = mapped_column(EncryptedText("sub_grants.purpose"), default="")
-    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
-    currency: Mapped[str] = mapped_column(sa.String(3))
-    # Kept equal to the sum of its payments, under the same lock; never above amount_minor.
-    paid_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
-    # What it is for (a budget category) and the theme, for the aggregate upward report.
-    category: Mapped[str] = mapped_column(sa.String(32), default="other", server_default="other")
-    theme: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
-    # Set when it comes from an application: a routed one (pass-through) or one sent to
-    # the intermediary's own call.
-    application_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("applications.id", ondelete="SET NULL"), index=True
-    )
-    pass_through: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    award: Mapped[Award] = relationship()
-    payments: Mapped[list[SubGrantPayment]] = relationship(
-        back_populates="sub_grant", cascade="all, delete-orphan", order_by="SubGrantPayment.id"
-    )
-
-
-class SubGrantPayment(db.Model):
-    """Money an intermediary paid to a sub-grantee (bank, mobile money, cash via a trusted
-    person); how it reached them is encrypted."""
-
-    __tablename__ = "sub_grant_payments"
-    __table_args__ = (
-        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
-        sa.CheckConstraint("advance_minor >= 0 AND advance_minor <= amount_minor",
-                           name="advance_within_amount"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sub_grant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("sub_grants.id", ondelete="CASCADE"), index=True
-    )
-    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
-    currency: Mapped[str] = mapped_column(sa.String(3))
-    route: Mapped[PaymentRoute] = mapped_column(enum_column(PaymentRoute))
-    reference: Mapped[str | None] = mapped_column(EncryptedText("sub_grant_payments.reference"))
-    paid_on: Mapped[date]
-    # The part paid beyond what the funder had paid the intermediary, which it declared an
-    # advance from its own funds (grants.intermediaries.subgrants.record_payment).
-    advance_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    sub_grant: Mapped[SubGrant] = relationship(back_populates="payments")

@@ -1,5 +1,6 @@
-"""Money coming in (donations to a fund, from Stripe webhooks) and what shapes how money
-goes out (each country's restrictions on foreign funding)."""
+"""Money coming in (donations to a fund, from Stripe webhooks), money going out
+(disbursements of an award's tranches) and what shapes how it goes out (each country's
+restrictions on foreign funding)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
-from grants.models.types import UTCDateTime, enum_column, utcnow
+from grants.models.types import EncryptedJSON, EncryptedText, UTCDateTime, enum_column, utcnow
 
 
 class CountryContext(db.Model):
@@ -98,3 +99,68 @@ class StripeEvent(db.Model):
     created: Mapped[int] = mapped_column(sa.BigInteger)
     object_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaymentRoute(enum.StrEnum):
+    STRIPE_TRANSFER = "stripe_transfer"
+    BANK_TRANSFER = "bank_transfer"
+    INTERMEDIARY = "intermediary"
+    MOBILE_MONEY = "mobile_money"
+    TRUSTED_PARTNER = "trusted_partner"  # cash or goods through a trusted partner
+
+
+class DisbursementStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    APPROVED = "approved"
+    SENT = "sent"
+    PAID = "paid"
+    FAILED = "failed"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+class Disbursement(db.Model):
+    __tablename__ = "disbursements"
+    __table_args__ = (sa.CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tranche_id: Mapped[int] = mapped_column(sa.ForeignKey("tranches.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    route: Mapped[PaymentRoute] = mapped_column(enum_column(PaymentRoute))
+    status: Mapped[DisbursementStatus] = mapped_column(
+        enum_column(DisbursementStatus), default=DisbursementStatus.SCHEDULED
+    )
+    # Idempotency key sent with any external payment call; unique so a retry never pays twice.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    external_reference: Mapped[str | None] = mapped_column(sa.String(128))
+    bank_details: Mapped[str | None] = mapped_column(EncryptedText("disbursements.bank_details"))
+    via_organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    # Route facts: mobile-money provider, trusted partner, Stripe destination account, the
+    # masked end of an account number. Encrypted: they locate people.
+    route_details: Mapped[dict | None] = mapped_column(
+        EncryptedJSON("disbursements.route_details")
+    )
+    # The last error a payment provider answered (its message, never personal data).
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    scheduled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    second_approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it failed, came back or was cancelled: its money is the tranche's again.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(EncryptedText("disbursements.note"))
+
+    tranche: Mapped[Tranche] = relationship()  # noqa: F821
+    via_organisation: Mapped[Organisation | None] = relationship()  # noqa: F821
+
+
+# Disbursements whose money is committed to the payee: they count against the tranche.
+COMMITTED_DISBURSEMENT = frozenset({
+    DisbursementStatus.SCHEDULED, DisbursementStatus.APPROVED, DisbursementStatus.SENT,
+    DisbursementStatus.PAID,
+})

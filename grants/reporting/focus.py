@@ -75,18 +75,3 @@ def tallies(current_years: tuple[int, int], previous_years: tuple[int, int],
 def suppress(count: int | None) -> int | None:
     """0 stays 0, 1-4 become None ("fewer than 5"), 5 and more stay as they are."""
     return sum_of_parts([int(count or 0)], SMALL_CELL)
-
-
-# Demo data: tallies as years of sending would have left them, some under 5 (suppressed).
-DEMO_TALLIES = {0: {"women": 9, "indigenous": 6, "land_environment": 5, "lgbtiq": 3,
-                    "journalists": 1},
-                1: {"women": 7, "indigenous": 2, "lgbtiq": 5}}
-
-
-def load_demo(fund_id: int, year: int) -> None:
-    """Demo tallies for `year` and the year before (grants/demo.py)."""
-    for back, counts in DEMO_TALLIES.items():
-        for population, count in counts.items():
-            db.session.add(FocusTally(fund_id=fund_id, year=year - back,
-                                      population=population, count=count))
-    db.session.flush()

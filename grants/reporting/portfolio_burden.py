@@ -2,7 +2,7 @@
 reports came in (a short form, a report written for another funder, a conversation).
 
 The words of a call are the words it asks for: the sum of its questions' word limits, as
-in the burden budget of grants/applications/calls/services.py. Calls counted: the funder's
+in the burden budget of grants/applications/calls/burden.py. Calls counted: the funder's
 own calls (not an intermediary's), not rapid-response ones (a one-page request without
 questions), that were open at some time in the period.
 """

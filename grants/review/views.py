@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
+from grants.applications import queries as application_queries
 from grants.applications import questions, routing
-from grants.applications import services as application_services
 from grants.applications.calls.forms import type_label
 from grants.applications.forms import STATUS_LABELS
 from grants.awards.services import two_person_threshold
@@ -99,7 +99,7 @@ def queue():
     return render_template(
         "review/queue.html", officer=True, assignments=mine, page=page, f=f,
         summaries=services.summaries(ids),
-        calls=application_services.published_call_choices(g.get("lang", "en")),
+        calls=application_queries.published_call_choices(g.get("lang", "en")),
         countries=queues.queue_countries(), call_types=list(CallType),
         statuses=queues.QUEUE_STATUSES,
         officers=services.users_by_id({a.assigned_officer_id for a in page.items}))

@@ -54,7 +54,7 @@ def _transaction():
 def live_app(tmp_path_factory):
     from flask_migrate import upgrade
 
-    from grants.demo import load_demo
+    from demo.data import load_demo
 
     folder = tmp_path_factory.mktemp("browser")
     app = create_app({
@@ -88,7 +88,7 @@ def two_step_code(username: str) -> str:
     import pyotp
     import sqlalchemy as sa
 
-    from grants.demo import demo_totp_secret
+    from demo.data import demo_totp_secret
     from grants.extensions import db
     from grants.models import User
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from grants.demo import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 from tests.browser.conftest import two_step_code
 
 NEWCOMER_PASSWORD = "río claro y montaña 2026"  # a group registering in a journey

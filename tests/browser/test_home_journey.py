@@ -32,7 +32,7 @@ def _ask(live_app) -> int:
 
 
 def test_the_home_and_the_question_fit_a_small_phone(live_app, new_context, axe, screenshot):
-    from grants.demo import DEMO_PASSWORD
+    from demo.data import DEMO_PASSWORD
 
     application_id = _ask(live_app)
     page = new_context(viewport={"width": 320, "height": 640}).new_page()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from grants.demo import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 
 
 def test_a_defender_files_a_rapid_request_in_arabic(new_context, axe, screenshot):

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from grants.demo import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 from tests.browser.steps import log_in_staff
 
 THREAT = "هددونا بالاعتقال إذا نشرنا التقرير."

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from grants.demo import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 from tests.browser.conftest import OUTPUT, page_width, two_step_code
 
 LANGUAGES = ("en", "es", "ar")

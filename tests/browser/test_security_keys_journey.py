@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from grants.demo import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 from tests.browser.conftest import two_step_code
 
 

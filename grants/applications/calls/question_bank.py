@@ -14,7 +14,7 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from grants.models.funding import ON_FIRST_STEP
+from grants.models.calls import ON_FIRST_STEP
 
 CUSTOM = "custom"  # CallQuestion.bank_key of a question an officer wrote
 

@@ -19,7 +19,16 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from grants import money
-from grants.applications.calls import forms, question_bank, services
+from grants.applications.calls import (
+    burden,
+    display,
+    editing,
+    forms,
+    opening,
+    question_bank,
+    question_edits,
+    texts,
+)
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Call, CallQuestion, CallStatus, CallType, Fund
@@ -35,13 +44,13 @@ CONFLICT = 409  # the call's state refuses the action
 
 @bp.context_processor
 def _helpers():
-    return {"language_name": services.language_name,
-            "native_language_name": services.native_language_name, "type_label": forms.type_label,
-            "status_label": forms.status_label, "burden": services.burden,
-            "accepting": services.accepting, "expired": services.expired,
-            "question_prompt": services.question_prompt, "CallStatus": CallStatus,
-            "question_wording": services.question_wording, "rewordings": services.rewordings,
-            "limits": services.limits(), "formula": services, "share": _share}
+    return {"language_name": display.language_name,
+            "native_language_name": display.native_language_name, "type_label": forms.type_label,
+            "status_label": forms.status_label, "burden": burden.burden,
+            "accepting": display.accepting, "expired": display.expired,
+            "question_prompt": texts.question_prompt, "CallStatus": CallStatus,
+            "question_wording": texts.question_wording, "rewordings": texts.rewordings,
+            "limits": burden.limits(), "formula": burden, "share": _share}
 
 
 def _share(bp: int) -> str:
@@ -83,11 +92,11 @@ def index():
     call_type = CallType(kind) if kind in CallType._value2member_map_ else None
     # The list shows each call's texts and how long applying takes (burdens, counted in
     # SQL): its questions are not loaded.
-    q = services.open_calls(language=language, call_type=call_type).options(
+    q = opening.open_calls(language=language, call_type=call_type).options(
         selectinload(Call.texts))
     page = db.paginate(q, per_page=PAGE_SIZE, error_out=False)
     return render_template(
-        "calls/index.html", page=page, burdens=services.burdens(page.items),
+        "calls/index.html", page=page, burdens=burden.burdens(page.items),
         language=language, kind=call_type and call_type.value,
         language_choices=[(code, _with_native_name(code, name))
                           for code, name in _language_choices()],
@@ -109,15 +118,15 @@ def _text_language(call: Call) -> str:
 
 def _show(call: Call, *, refused: list[str] | None = None, status: int = 200):
     manager = can(current_user, Permission.MANAGE_CALLS, call)
-    checklist = (services.opening_problems(call)
+    checklist = (opening.opening_problems(call)
                  if manager and call.status != CallStatus.OPEN and refused is None else [])
-    may_apply = services.accepting(call) and (
+    may_apply = display.accepting(call) and (
         not current_user.is_authenticated or can(current_user, Permission.APPLY_TO_CALL, call))
     wanted = _text_language(call)
     return render_template("calls/show.html", call=call, text=call.text(wanted), wanted=wanted,
                            manager=manager, checklist=checklist, refused=refused or [],
                            may_apply=may_apply,
-                           missing=services.missing_texts(call) if manager else []), status
+                           missing=texts.missing_texts(call) if manager else []), status
 
 
 # --- officers: list, set-up, texts ---------------------------------------------------------
@@ -138,13 +147,13 @@ def manage():
 
 
 def _language_choices() -> list[tuple[str, str]]:
-    return [(code, services.language_name(code))
+    return [(code, display.language_name(code))
             for code in current_app.config["CALL_LANGUAGES"]]
 
 
 def _with_native_name(code: str, name: str) -> str:
     """ "Spanish - Español": a visitor finds their language even in a foreign interface."""
-    native = services.native_language_name(code)
+    native = display.native_language_name(code)
     return name if native == name else f"{name} - {native}"
 
 
@@ -159,7 +168,7 @@ def _fund_choices(call: Call | None) -> list[tuple[int, str]]:
 def _call_form(call: Call | None) -> forms.CallForm:
     rescued = rescued_formdata() if request.method == "GET" else None
     form = forms.CallForm(formdata=rescued) if rescued else forms.CallForm()
-    types = list(services.MANAGED_TYPES)
+    types = list(editing.MANAGED_TYPES)
     if call is not None and call.call_type == CallType.RAPID_RESPONSE:
         types = [CallType.RAPID_RESPONSE]
     form.call_type.choices = [(t.value, forms.type_label(t)) for t in types]
@@ -191,8 +200,8 @@ def _fill(form: forms.CallForm, call: Call | None) -> None:
     form.closes_on.data = call.closes_at.date() if call.closes_at else None
     form.amount_min.data = money.plain_amount(call.amount_min_minor, call.currency)
     form.amount_max.data = money.plain_amount(call.amount_max_minor, call.currency)
-    form.min_protection_share.data = services.plain_percent(call.min_protection_share_bp)
-    form.min_psychosocial_share.data = services.plain_percent(call.min_psychosocial_share_bp)
+    form.min_protection_share.data = display.plain_percent(call.min_protection_share_bp)
+    form.min_psychosocial_share.data = display.plain_percent(call.min_psychosocial_share_bp)
 
 
 def _values(form: forms.CallForm) -> dict:
@@ -202,8 +211,8 @@ def _values(form: forms.CallForm) -> dict:
     skip = {"csrf_token", "fund_id", "opens_on", "closes_on"}
     values = {k: v for k, v in form.data.items() if k not in skip}
     return {**values, "fund": fund, "main_language": form.main_language.data or None,
-            "opens_at": services.start_of_day(form.opens_on.data),
-            "closes_at": services.end_of_day(form.closes_on.data)}
+            "opens_at": display.start_of_day(form.opens_on.data),
+            "closes_at": display.end_of_day(form.closes_on.data)}
 
 
 def _save(call: Call | None):
@@ -211,9 +220,9 @@ def _save(call: Call | None):
     if form.validate_on_submit():
         try:
             if call is None:
-                call = services.create_call(current_user, **_values(form))
+                call = editing.create_call(current_user, **_values(form))
             else:
-                services.update_call(current_user, call, **_values(form))
+                editing.update_call(current_user, call, **_values(form))
         except ServiceError as exc:
             db.session.rollback()
             _attach(form, exc)
@@ -252,14 +261,14 @@ def text(call_id: int, lang: str):
         f.render_kw = {**(f.render_kw or {}), "lang": lang, "dir": "auto"}
     if form.validate_on_submit():
         try:
-            services.save_text(current_user, call, lang, title=form.title.data,
-                               description=form.description.data)
+            texts.save_text(current_user, call, lang, title=form.title.data,
+                            description=form.description.data)
         except ServiceError as exc:
             db.session.rollback()
             _attach(form, exc)
         else:
             db.session.commit()
-            flash(_("Saved the text in %(language)s.", language=services.language_name(lang)),
+            flash(_("Saved the text in %(language)s.", language=display.language_name(lang)),
                   "success")
             return redirect(url_for("calls.show", call_id=call.id))
     status = INVALID if form.is_submitted() else 200
@@ -271,7 +280,7 @@ def text(call_id: int, lang: str):
 
 def _question_forms(call: Call, chosen: str | None, formdata):
     """The add-from-bank and add-custom forms; only `chosen` reads the posted data."""
-    langs = [(code, services.language_name(code)) for code in call.languages]
+    langs = [(code, display.language_name(code)) for code in call.languages]
     bank_cls = forms.with_prompts(forms.BankQuestionForm, langs, main_required=False)
     custom_cls = forms.with_prompts(forms.CustomQuestionForm, langs, main_required=True)
     bank = bank_cls(prefix="bank", formdata=formdata if chosen == "bank" else None)
@@ -288,7 +297,7 @@ def _questions_page(call: Call, bank=None, custom=None, *, status: int = 200,
     if bank is None:
         bank, custom = _question_forms(call, None, None)
     return render_template("calls/questions.html", call=call, bank=bank, custom=custom,
-                           locked=services.questions_locked(call), refused=refused,
+                           locked=question_edits.questions_locked(call), refused=refused,
                            questions=sorted(call.questions, key=lambda q: q.position)), status
 
 
@@ -308,7 +317,7 @@ def questions(call_id: int):
         _add_question(call, form, chosen)
     except ServiceError as exc:
         db.session.rollback()
-        locked = services.questions_locked(call)
+        locked = question_edits.questions_locked(call)
         if locked:
             return _questions_page(call, bank, custom, status=CONFLICT, refused=locked)
         _attach(form, exc)
@@ -321,14 +330,14 @@ def questions(call_id: int):
 def _add_question(call: Call, form, chosen: str) -> None:
     prompts = forms.prompts_of(form, call.languages)
     if chosen == "custom":
-        services.add_custom_question(
+        question_edits.add_custom_question(
             current_user, call, prompts=prompts, word_limit=form.word_limit.data,
             required=form.required.data, replaceable=form.replaceable.data,
             sensitive=form.sensitive.data)
     else:
-        services.add_bank_question(current_user, call, form.key.data,
-                                   word_limit=form.word_limit.data,
-                                   required=form.required.data, prompts=prompts)
+        question_edits.add_bank_question(current_user, call, form.key.data,
+                                         word_limit=form.word_limit.data,
+                                         required=form.required.data, prompts=prompts)
 
 
 def _question(call: Call, qid: int) -> CallQuestion:
@@ -343,7 +352,7 @@ def delete_question(call_id: int, qid: int):
     call = _manage(call_id)
     question = _question(call, qid)
     try:
-        services.remove_question(current_user, call, question)
+        question_edits.remove_question(current_user, call, question)
     except ServiceError as exc:
         db.session.rollback()
         return _questions_page(call, status=CONFLICT, refused=exc.message)
@@ -360,7 +369,7 @@ def move_question(call_id: int, qid: int):
     if direction not in ("up", "down"):
         abort(400)
     try:
-        services.move_question(current_user, call, question, direction)
+        question_edits.move_question(current_user, call, question, direction)
     except ServiceError as exc:
         db.session.rollback()
         return _questions_page(call, status=CONFLICT, refused=exc.message)
@@ -374,7 +383,7 @@ def move_question(call_id: int, qid: int):
 def open_call(call_id: int):
     call = _manage(call_id)
     try:
-        services.open_call(current_user, call)
+        opening.open_call(current_user, call)
     except ServiceError as exc:
         db.session.rollback()
         return _show(call, refused=[e.message for e in getattr(exc, "errors", [exc])],
@@ -388,7 +397,7 @@ def open_call(call_id: int):
 def close_call(call_id: int):
     call = _manage(call_id)
     try:
-        services.close_call(current_user, call)
+        opening.close_call(current_user, call)
     except ServiceError as exc:
         db.session.rollback()
         return _show(call, refused=[exc.message], status=CONFLICT)

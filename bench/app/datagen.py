@@ -23,10 +23,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from bench.app import texts
+from bench.app.datagen_apps import ApplicationsMixin
+from bench.app.fastinsert import Writer
 from grants import usernames
-from grants.bench import texts
-from grants.bench.datagen_apps import ApplicationsMixin
-from grants.bench.fastinsert import Writer
 from grants.models import (
     Call,
     CallQuestion,
@@ -139,7 +139,7 @@ class Generator(ApplicationsMixin):
         self.timings[table.name] += time.perf_counter() - started
 
     def run(self) -> None:
-        from grants.bench import datagen_awards
+        from bench.app import datagen_awards
 
         self.people()
         self.funds_and_calls()
@@ -198,7 +198,7 @@ class Generator(ApplicationsMixin):
                 **values}
 
     def _user_rows(self):
-        from grants.bench.commands import bench_totp_secret
+        from bench.app.commands import bench_totp_secret
 
         created = at(self.today - timedelta(days=900))
         common = {"password_hash": self.password_hash, "is_active": True,

@@ -1,7 +1,7 @@
 """The app gunicorn serves in the benchmark: the portal as configured by the environment
 (production settings), with the bench's bare route and rate limits off.
 
-    gunicorn -w 4 'grants.bench.wsgi:create_bench_app()'
+    gunicorn -w 4 'bench.app.wsgi:create_bench_app()'
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The benchmark's side of the portal: `flask bench-data` (a realistic portfolio for
+"""The benchmark's side of the portal: `flask --app grants bench-data` (a realistic portfolio for
 load tests, see datagen.py) and, only when app.config["BENCH"] is true, a bare route that
 answers a fixed string, the baseline every page's throughput is compared with.
 
@@ -8,6 +8,9 @@ did not create, and the bench routes do not exist in a normal configuration.
 Beside the bare route, two floors a page cannot go below, so that the bench shows what a
 page costs and what the stack costs: a logged-in request that does nothing (the server-side
 session), and an empty page in the portal's layout (session, menu, language chooser).
+
+The portal imports nothing from here: `init_app` is the `grants.extras` entry point
+(pyproject.toml) that the factory calls (grants/factory.py, `register_extras`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from flask import Blueprint, Flask, render_template
 
 from grants.web import public
 
-bp = Blueprint("bench", __name__, url_prefix="/_bench")
+bp = Blueprint("bench", __name__, url_prefix="/_bench", template_folder="templates")
 
 
 @bp.route("/bare")
@@ -38,9 +41,9 @@ def empty_page():
     return render_template("bench/empty.html")
 
 
-def register(app: Flask) -> None:
-    """Add the bench-data command; the bare route only in bench mode."""
-    from grants.bench.commands import bench_data_command
+def init_app(app: Flask) -> None:
+    """Add the bench-data command; the bench routes only in bench mode."""
+    from bench.app.commands import bench_data_command
 
     app.cli.add_command(bench_data_command)
     if app.config.get("BENCH"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from grants.bench import texts
+from bench.app import texts
 from grants.models import (
     Application,
     ApplicationAnswer,
@@ -31,7 +31,7 @@ IN_REVIEW = {S.SUBMITTED, S.UNDER_REVIEW, S.MORE_INFO_REQUESTED}
 
 
 def _at(d):
-    from grants.bench.datagen import at
+    from bench.app.datagen import at
 
     return at(d)
 

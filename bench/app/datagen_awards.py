@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from grants.bench import texts
+from bench.app import texts
 from grants.models import (
     ApplicationStatus,
     Award,
@@ -299,6 +299,6 @@ def _payment(n, tid, amount, currency, route, state, when, officers, via, rng) -
 
 
 def at_day(d: date):
-    from grants.bench.datagen import at
+    from bench.app.datagen import at
 
     return at(d)

@@ -1,4 +1,4 @@
-"""Demo data of the ledger (loaded by grants.demo): payments in several states on the demo
+"""Demo data of the ledger (loaded by demo.data): payments in several states on the demo
 awards, made through the ledger's own services, and what admins know of two countries'
 rules on foreign funding."""
 

@@ -1,4 +1,4 @@
-"""Demo data of the intermediary path (loaded by grants.demo): two intermediaries in
+"""Demo data of the intermediary path (loaded by demo.data): two intermediaries in
 different countries, a regranting award with coded sub-grants and payments, and a routed
 application waiting for an endorsement."""
 
@@ -42,7 +42,7 @@ ROUTES = (PaymentRoute.MOBILE_MONEY, PaymentRoute.TRUSTED_PARTNER, PaymentRoute.
 
 
 def load(users: dict[str, User], regional: Organisation, protection: Call, awarded) -> None:
-    """`awarded` makes a sent application (grants.demo._awarded)."""
+    """`awarded` makes a sent application (demo.data._awarded)."""
     andean = Organisation(name="Andean Defenders Network", kind=OrgKind.INTERMEDIARY,
                           country="PE", serves_countries=["PE", "EC", "BO"], is_verified=True,
                           accepts_routed_applications=True,

@@ -1,4 +1,4 @@
-"""Demo data of rapid response (loaded by grants.demo): open requests at different points
+"""Demo data of rapid response (loaded by demo.data): open requests at different points
 of their clock (fresh, half-way, past target), one decided and paid whose follow-up check-in
 falls due soon; all at high risk but one, whose partner said the danger is medium. Made
 through the services themselves, with a frozen `now` for each step."""

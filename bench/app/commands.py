@@ -48,7 +48,7 @@ def is_current(state: dict | None, scale: float) -> bool:
 def check_database(reset: bool) -> bool:
     """Refuse a database with accounts the bench did not make (always) or with bench data
     (unless `reset`); True when there is data to clear first."""
-    from grants.bench.datagen import PREFIX
+    from bench.app.datagen import PREFIX
 
     foreign = db.session.scalar(sa.select(sa.func.count(User.id)).where(
         ~User.username.startswith(PREFIX)))
@@ -102,8 +102,8 @@ def _reset_sequences() -> None:
 
 def generate(scale: float, echo=click.echo) -> dict:
     """Write the portfolio in one transaction and commit; return counts and timings."""
+    from bench.app.datagen import Generator, Plan
     from grants.auth.passwords import hash_secret
-    from grants.bench.datagen import Generator, Plan
     from grants.security import audit
 
     started = time.perf_counter()
@@ -143,7 +143,7 @@ def generate(scale: float, echo=click.echo) -> dict:
 @with_appcontext
 def bench_data_command(scale: float, reset: bool, reuse: bool):
     """Fill the configured database with a realistic portfolio for the benchmark."""
-    from grants.bench.datagen import Plan
+    from bench.app.datagen import Plan
 
     if not current_app.config["DEMO_COMMANDS"]:
         raise Refused("bench data is refused in production")
@@ -169,4 +169,4 @@ def bench_data_command(scale: float, reset: bool, reuse: bool):
     rows = sum(result["counts"].values())
     click.echo(f"Done: {rows:,} rows in {result['seconds']:.1f} s "
                f"({rows / result['seconds']:,.0f} rows/s). Accounts' password: "
-               f"{BENCH_PASSWORD!r}; staff two-step secrets: grants.bench.commands.")
+               f"{BENCH_PASSWORD!r}; staff two-step secrets: bench.app.commands.")
