@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.applications import forms, routing
+from grants.applications.blueprint import bp, editable
 from grants.applications.services import REVIEW
-from grants.applications.views import _editable, bp
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Application
@@ -31,7 +31,7 @@ def _choices(application: Application) -> list[tuple[str, str]]:
 
 @bp.route("/<int:application_id>/route", methods=["GET", "POST"])
 def route(application_id: int):
-    application = _editable(application_id)
+    application = editable(application_id)
     if not routing.offers_route(application):
         return redirect(url_for(".step", application_id=application.id, number=REVIEW))
     form = forms.RouteForm(data={"route": routing.current_choice(application)})

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from grants.applications import documents
 from grants.awards import forms, reports
-from grants.awards.views import bp, load, managed, rescued, to_award_page
+from grants.awards.blueprint import bp, load, managed, to_award_page
 from grants.content import shipped, unshipped
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -17,7 +17,7 @@ from grants.models import Award, Report, ReportKind, ReportRequirement, ReportSt
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
 from grants.security import audit
-from grants.web import attach_error
+from grants.web import attach_error, rescued
 
 
 def _requirement(award: Award, requirement_id: int) -> ReportRequirement:

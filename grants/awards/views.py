@@ -9,29 +9,26 @@ shows the form again with what was typed and why.
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
 from grants.awards import forms, lifecycle, queries, reports, schedule
+from grants.awards.blueprint import bp, load, managed, to_award_page
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import AwardStatus, BudgetCategory, SupportType, TrancheStatus
 from grants.models.types import utcnow
-from grants.policy import Permission, can, require
-from grants.rescue import rescuable, rescued_formdata
-from grants.web import attach_error
+from grants.policy import Permission, can
+from grants.rescue import rescuable
+from grants.web import attach_error, rescued
 
-bp = Blueprint("awards", __name__, url_prefix="/awards")
 PAGE_SIZE = 25
 
 
@@ -45,29 +42,6 @@ def _labels():
             "amendment_labels": forms.AMENDMENT_LABELS, "budget_labels": forms.BUDGET_LABELS,
             "latest_report": reports.latest, "report_met": reports.is_met}
 
-
-def load(award_id: int):
-    """The award with all its page shows, or 404 if this user may not see it."""
-    award = queries.award_for_page(award_id)
-    if award is None or not can(current_user, Permission.VIEW_AWARD, award):
-        abort(404)
-    return award
-
-
-def managed(award_id: int):
-    award = load(award_id)
-    require(Permission.MANAGE_AWARD, award)
-    return award
-
-
-def rescued() -> dict:
-    """Form arguments that put back what was typed before a session or token lapsed."""
-    data = rescued_formdata() if request.method == "GET" else None
-    return {"formdata": data} if data else {}
-
-
-def to_award_page(award, anchor: str = ""):
-    return redirect(url_for("awards.show", award_id=award.id) + (f"#{anchor}" if anchor else ""))
 
 
 # Lists -------------------------------------------------------------------------------------
@@ -237,6 +211,3 @@ def _new_line(form, award) -> schedule.NewLine | None:
         year = 0  # the service names the years to choose from
     return schedule.NewLine(BudgetCategory(form.new_category.data), year,
                             form.new_description.data or "", amount)
-
-
-from grants.awards import report_views  # noqa: E402, F401  (routes on the same blueprint)

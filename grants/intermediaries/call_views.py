@@ -14,12 +14,12 @@ from grants.applications.calls.services import end_of_day
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.intermediaries import awarding, calls, forms
+from grants.intermediaries.blueprint import PAGE_SIZE, bp, load_award, org_themes
 from grants.intermediaries.profile import update_profile
-from grants.intermediaries.views import PAGE_SIZE, bp, load_award, org_themes, rescued
 from grants.models import Application, Award, Call, Fund, Organisation, OrgKind, RegrantType
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
-from grants.web import attach_error, group_label
+from grants.web import attach_error, group_label, rescued
 
 
 @bp.route("/awards/<int:award_id>/calls/new", methods=["GET", "POST"])

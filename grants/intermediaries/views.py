@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
     g,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -29,13 +27,11 @@ from grants.countries import countries
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.intermediaries import forms, pool, report, subgrants
-from grants.models import Application, Award, Call, Organisation, PaymentRoute, SubGrant
+from grants.intermediaries.blueprint import PAGE_SIZE, bp, load_award, org_themes
+from grants.models import Application, Call, PaymentRoute, SubGrant
 from grants.policy import Permission, can, require
-from grants.rescue import rescuable, rescued_formdata
-from grants.web import attach_error
-
-bp = Blueprint("intermediaries", __name__, url_prefix="/regranting")
-PAGE_SIZE = 25
+from grants.rescue import rescuable
+from grants.web import attach_error, rescued
 
 
 @bp.context_processor
@@ -55,20 +51,9 @@ def _pool_globals():
     return {"regranting_pool_of": pool.pool}
 
 
-def rescued() -> dict:
-    data = rescued_formdata() if request.method == "GET" else None
-    return {"formdata": data} if data else {}
-
 
 def my_org_ids() -> list[int]:
     return [m.organisation_id for m in current_user.memberships]
-
-
-def load_award(award_id: int, permission: Permission = Permission.VIEW_REGRANTING) -> Award:
-    award = db.session.get(Award, award_id)
-    if award is None or not can(current_user, permission, award):
-        abort(404)
-    return award
 
 
 def _load_sub_grant(sub_grant_id: int) -> SubGrant:
@@ -130,11 +115,6 @@ def award(award_id: int):
                        error_out=False)
     return render_template("intermediaries/award.html", award=the_award,
                            pool=pool.pool(the_award), page=page)
-
-
-def org_themes(award: Award) -> list[tuple[str, str]]:
-    org = db.session.get(Organisation, award.organisation_id)
-    return [("", _("None"))] + [(t, t) for t in (org.themes or [])]
 
 
 @bp.route("/awards/<int:award_id>/sub-grants/new", methods=["GET", "POST"])
@@ -205,6 +185,3 @@ def upward_report(award_id: int):
     return render_template("intermediaries/report.html", award=the_award,
                            report=report.upward_report(the_award), min_cell=report.MIN_CELL,
                            regranting_pool=pool.pool(the_award))
-
-
-from grants.intermediaries import call_views  # noqa: E402, F401  (routes on the same blueprint)

@@ -18,9 +18,9 @@ from grants.organisations import services
 from grants.organisations.forms import KIND_LABELS, OrganisationForm
 from grants.organisations.queries import name_page
 from grants.policy import Permission, can, require
-from grants.rescue import rescuable, rescued_formdata
+from grants.rescue import rescuable
 from grants.security import reveal
-from grants.web import attach_error
+from grants.web import attach_error, rescued
 
 bp = Blueprint("organisations", __name__, url_prefix="/orgs")
 PAGE_SIZE = 50
@@ -34,8 +34,7 @@ def _load(org_id: int) -> Organisation:
 
 
 def _form(obj=None, *, creating: bool) -> OrganisationForm:
-    rescued = rescued_formdata() if request.method == "GET" else None
-    form = OrganisationForm(formdata=rescued, obj=obj) if rescued else OrganisationForm(obj=obj)
+    form = OrganisationForm(obj=obj, **rescued())
     kinds = [k for k in OrgKind if current_user.is_staff or k != OrgKind.INTERMEDIARY]
     form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
     form.country.choices = [("", _("Choose a country")), *countries(g.get("lang", "en"))]

@@ -22,8 +22,8 @@ from grants.models import DisbursementStatus, Fund, PaymentRoute, Tranche
 from grants.payments import countries as country_service
 from grants.payments import forms, ledger, queries, routes
 from grants.policy import Permission, can, require
-from grants.rescue import rescuable, rescued_formdata
-from grants.web import attach_error
+from grants.rescue import rescuable
+from grants.web import attach_error, rescued
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 PAGE_SIZE = 25
@@ -39,10 +39,6 @@ def _ledger_globals():
             "ledger_payments_of": queries.award_payments,
             "ledger_committed_by_tranche": queries.committed_by_tranche}
 
-
-def rescued() -> dict:
-    data = rescued_formdata() if request.method == "GET" else None
-    return {"formdata": data} if data else {}
 
 
 def load(disbursement_id: int):

@@ -13,8 +13,8 @@ from grants.models import Call
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
 from grants.review import forms, services
-from grants.review.views import _rescued, bp
-from grants.web import attach_error
+from grants.review.blueprint import bp
+from grants.web import attach_error, rescued
 
 
 @bp.route("/calls/<int:call_id>/rubric", methods=["GET", "POST"])
@@ -26,7 +26,7 @@ def rubric(call_id: int):
     require(Permission.MANAGE_CALLS, call)
     defaults = {} if request.method == "POST" else {"data": {
         "criteria": "\n".join(shipped(c) for c in services.criteria(call))}}
-    form = forms.RubricForm(**(_rescued() or defaults))
+    form = forms.RubricForm(**(rescued() or defaults))
     if form.validate_on_submit():
         try:
             # The default criteria were shown in the officer's language; kept as stored.

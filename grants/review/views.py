@@ -5,7 +5,6 @@ validates its form, calls a service, commits once and redirects."""
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -40,13 +39,13 @@ from grants.models import (
 )
 from grants.models.types import utcnow
 from grants.policy import Permission, assignment, can, require
-from grants.rescue import rescuable, rescued_formdata
+from grants.rescue import rescuable
 from grants.review import decisions, forms, services, terms
 from grants.review import queue as queues
+from grants.review.blueprint import bp, load
 from grants.review.confirming import confirm_or_act
-from grants.web import attach_error, group_label
+from grants.web import attach_error, group_label, rescued
 
-bp = Blueprint("review", __name__, url_prefix="/review")
 PAGE_SIZE = 25
 
 
@@ -62,17 +61,6 @@ def _review_panel():
     """The officers' review panel on the application page (templates/applications/show)."""
     return {"review_summary": lambda a: services.summaries([a.id])[a.id]}
 
-
-def _rescued() -> dict:
-    data = rescued_formdata() if request.method == "GET" else None
-    return {"formdata": data} if data else {}
-
-
-def _load(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
-        abort(404)
-    return application
 
 
 def _refused(message: str, status: int = 403):
@@ -116,7 +104,7 @@ def _filters() -> queues.Filters:
 
 @bp.route("/applications/<int:application_id>")
 def application(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.ASSIGN_REVIEW, application)
     return _overview(application)
 
@@ -141,7 +129,7 @@ def _overview(application: Application):
 
 @bp.route("/applications/<int:application_id>/officer", methods=["POST"])
 def assign_officer(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.ASSIGN_REVIEW, application)
     form = forms.AssignOfficerForm()
     form.officer.choices = [(u.id, u.username) for u in services.officers()]
@@ -151,7 +139,7 @@ def assign_officer(application_id: int):
 
 @bp.route("/applications/<int:application_id>/reviewers", methods=["POST"])
 def assign_reviewer(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.ASSIGN_REVIEW, application)
     form = forms.AssignReviewerForm()
     form.reviewer.choices = [(u.id, u.username)
@@ -194,7 +182,7 @@ def _assigned(application_id: int) -> tuple[Application, Review | None]:
 def declare(application_id: int):
     application, review = _assigned(application_id)
     require(Permission.DECLARE_CONFLICT, application)
-    form = (forms.ConflictForm if review else forms.RecuseForm)(**_rescued())
+    form = (forms.ConflictForm if review else forms.RecuseForm)(**rescued())
     if form.validate_on_submit():
         conflict = review is None or form.conflict.data == "yes"
         try:
@@ -219,11 +207,11 @@ def declare(application_id: int):
 @bp.route("/applications/<int:application_id>/score", methods=["GET", "POST"])
 @rescuable
 def score(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.REVIEW_APPLICATION, application)
     review = assignment(current_user, application)
     labels = services.criteria(application.call)
-    form = forms.score_form(labels, **(_rescued() or _saved_scores(review, labels)))
+    form = forms.score_form(labels, **(rescued() or _saved_scores(review, labels)))
     if form.validate_on_submit():
         try:
             services.submit_scores(
@@ -256,9 +244,9 @@ def _saved_scores(review: Review, labels: list[str]) -> dict:
 @bp.route("/applications/<int:application_id>/more-info", methods=["GET", "POST"])
 @rescuable
 def request_info(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.REQUEST_MORE_INFO, application)
-    form = forms.RequestInfoForm(**_rescued())
+    form = forms.RequestInfoForm(**rescued())
     if form.validate_on_submit():
         try:
             decisions.request_more_info(current_user, application, form.message.data)
@@ -281,11 +269,11 @@ def request_info(application_id: int):
 @bp.route("/applications/<int:application_id>/decide", methods=["GET", "POST"])
 @rescuable
 def decide(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.DECIDE_APPLICATION, application)
     if application.rapid_category is not None:  # decided on its own short page
         return redirect(url_for(".rapid_decide", application_id=application.id))
-    posted = request.form if request.method == "POST" else _rescued().get("formdata")
+    posted = request.form if request.method == "POST" else rescued().get("formdata")
     decision = posted.get("decision") if posted else None
     approve_form = (forms.ApproveForm(formdata=posted) if decision in ("approve", "change")
                     else _approve_defaults(application))
@@ -389,7 +377,7 @@ def confirm_approval(award_id: int):
     if award is None or not can(current_user, Permission.VIEW_AWARD, award):
         abort(404)
     if award.application is not None:
-        _load(award.application_id)  # an officer with a conflict does not see it
+        load(award.application_id)  # an officer with a conflict does not see it
     if not can(current_user, Permission.SECOND_APPROVAL, award):
         if award.decided_by_id == current_user.id:
             return _refused(_("A second officer must approve this award: you made the first "
@@ -406,6 +394,3 @@ def confirm_approval(award_id: int):
     flash(_("Approval confirmed: the award is active and the group is told there is news."),
           "success")
     return redirect(url_for(".application", application_id=award.application_id))
-
-
-from grants.review import rapid_views, rubric_views  # noqa: E402, F401  (same blueprint)

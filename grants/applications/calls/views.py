@@ -25,7 +25,7 @@ from grants.extensions import db
 from grants.models import Call, CallQuestion, CallStatus, CallType, Fund
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable, rescued_formdata
-from grants.web import attach_error, public
+from grants.web import attach_error, public, rescued
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 PAGE_SIZE = 20
@@ -157,8 +157,7 @@ def _fund_choices(call: Call | None) -> list[tuple[int, str]]:
 
 
 def _call_form(call: Call | None) -> forms.CallForm:
-    rescued = rescued_formdata() if request.method == "GET" else None
-    form = forms.CallForm(formdata=rescued) if rescued else forms.CallForm()
+    form = forms.CallForm(**rescued())
     types = list(services.MANAGED_TYPES)
     if call is not None and call.call_type == CallType.RAPID_RESPONSE:
         types = [CallType.RAPID_RESPONSE]
@@ -245,9 +244,7 @@ def text(call_id: int, lang: str):
     if lang not in call.languages:
         abort(404)
     existing = next((t for t in call.texts if t.language == lang), None)
-    rescued = rescued_formdata() if request.method == "GET" else None
-    form = (forms.CallTextForm(formdata=rescued) if rescued
-            else forms.CallTextForm(obj=existing))
+    form = forms.CallTextForm(**(rescued() or {"obj": existing}))
     for f in (form.title, form.description):
         f.render_kw = {**(f.render_kw or {}), "lang": lang, "dir": "auto"}
     if form.validate_on_submit():
