@@ -88,6 +88,13 @@ def act(form, action, done, to, *, attach=attach_error):
     return redirect(target) if isinstance(target, str) else target
 
 
+def attach_each(form, exc: ServiceError) -> None:
+    """attach_error for a refusal that may carry several problems at once (`exc.errors`,
+    as the calls' services raise): each is shown next to its own field."""
+    for error in getattr(exc, "errors", [exc]):
+        attach_error(form, error)
+
+
 def language_choices() -> list[tuple[str, str]]:
     return list(_language_names(tuple(current_app.config["LANGUAGES"])))
 

@@ -44,7 +44,7 @@ from grants.organisations.services import create_organisation
 from grants.policy import Permission, can, is_member, require
 from grants.rescue import rescuable, rescued_formdata
 from grants.security import audit
-from grants.web import attach_error, rescued
+from grants.web import act, attach_error, rescued
 
 STEP_TITLES = {ABOUT: _l("About"), QUESTIONS: _l("Questions"), BUDGET: _l("Budget"),
                FOCUS: _l("Who you are and work with"), REVIEW: _l("Check and send")}
@@ -97,18 +97,12 @@ def start(call_id: int):
     require(Permission.APPLY_TO_CALL, call)
     orgs = services.groups_for_call(current_user, call)
     form = _start_form(call, orgs)
-    if form.validate_on_submit():
-        try:
-            application, created = _start(form, call, orgs)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            if not created:
-                flash(_("Your group already has a draft for this call: here it is."), "info")
-            return redirect(url_for(".step", application_id=application.id,
-                                    number=application.current_step))
+    if done := act(form, lambda: _start(form, call, orgs),
+                   lambda started: None if started[1] else (
+                       _("Your group already has a draft for this call: here it is."), "info"),
+                   lambda started: url_for(".step", application_id=started[0].id,
+                                           number=started[0].current_step)):
+        return done
     drafts = services.drafts_for_call(current_user, call)
     return render_template("applications/start.html", form=form, call=call,
                            call_text=call.text(g.lang), drafts=drafts)
@@ -426,17 +420,12 @@ def withdraw(application_id: int):
     application = load(application_id)
     require(Permission.WITHDRAW_APPLICATION, application)
     form = forms.WithdrawForm(**rescued())
-    if form.validate_on_submit():
-        try:
-            services.withdraw_application(current_user, application, form.reason.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your application %(code)s was withdrawn.", code=application.code_name),
-                  "success")
-            return redirect(url_for(".show", application_id=application.id))
+    if done := act(form, lambda: services.withdraw_application(current_user, application,
+                                                             form.reason.data or ""),
+                   lambda result: _("Your application %(code)s was withdrawn.",
+                                    code=application.code_name),
+                   lambda result: url_for(".show", application_id=application.id)):
+        return done
     return render_template("applications/withdraw.html", application=application, form=form)
 
 
@@ -445,14 +434,7 @@ def delete(application_id: int):
     application = load(application_id)
     require(Permission.DELETE_APPLICATION, application)
     form = forms.DeleteForm()
-    if form.validate_on_submit():
-        try:
-            services.delete_draft(current_user, application)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The draft was deleted."), "success")
-            return redirect(url_for(".index"))
+    if done := act(form, lambda: services.delete_draft(current_user, application),
+                   _("The draft was deleted."), lambda result: url_for(".index")):
+        return done
     return render_template("applications/delete.html", application=application, form=form)

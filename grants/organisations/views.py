@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,6 @@ from grants.applications.forms import RISK_LABELS
 from grants.auth.forms import ConfirmForm
 from grants.auth.redirects import next_arg
 from grants.countries import countries
-from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Membership, Organisation, OrgKind
 from grants.organisations import services
@@ -20,7 +19,7 @@ from grants.organisations.queries import name_page
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
 from grants.security import reveal
-from grants.web import attach_error, rescued
+from grants.web import act, rescued
 
 bp = Blueprint("organisations", __name__, url_prefix="/orgs")
 PAGE_SIZE = 50
@@ -66,17 +65,11 @@ def index():
 def create():
     require(Permission.CREATE_ORGANISATION)
     form = _form(creating=True)
-    if form.validate_on_submit():
-        try:
-            org = services.create_organisation(current_user, kind=OrgKind(form.kind.data),
-                                               **_values(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")  # then back to the form that sent them here
-            return redirect(next_arg() or url_for("organisations.show", org_id=org.id))
+    if done := act(form, lambda: services.create_organisation(
+            current_user, kind=OrgKind(form.kind.data), **_values(form)),
+            _("Saved."),  # then back to the form that sent them here
+            lambda org: next_arg() or url_for("organisations.show", org_id=org.id)):
+        return done
     return render_template("organisations/form.html", form=form, org=None, next=next_arg())
 
 
@@ -97,16 +90,10 @@ def edit(org_id: int):
     org = _load(org_id)
     require(Permission.EDIT_ORGANISATION, org)
     form = _form(org, creating=False)
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(current_user, org, **_values(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("organisations.show", org_id=org.id))
+    if done := act(form, lambda: services.update_organisation(current_user, org,
+                                                            **_values(form)),
+                   _("Saved."), lambda result: url_for("organisations.show", org_id=org.id)):
+        return done
     return render_template("organisations/form.html", form=form, org=org)
 
 

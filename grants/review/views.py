@@ -44,7 +44,7 @@ from grants.review import decisions, forms, services, terms
 from grants.review import queue as queues
 from grants.review.blueprint import bp, load
 from grants.review.confirming import confirm_or_act
-from grants.web import attach_error, group_label, rescued
+from grants.web import act, attach_error, group_label, rescued
 
 PAGE_SIZE = 25
 
@@ -183,21 +183,14 @@ def declare(application_id: int):
     application, review = _assigned(application_id)
     require(Permission.DECLARE_CONFLICT, application)
     form = (forms.ConflictForm if review else forms.RecuseForm)(**rescued())
-    if form.validate_on_submit():
-        conflict = review is None or form.conflict.data == "yes"
-        try:
-            services.declare(current_user, application, conflict=conflict,
-                             note=form.note.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            if not conflict:
-                return redirect(url_for(".score", application_id=application.id))
-            flash(_("Your conflict of interest is recorded. You will no longer see this "
-                    "application."), "success")
-            return redirect(url_for(".queue"))
+    conflict = review is None or form.conflict.data == "yes"
+    if done := act(form, lambda: services.declare(current_user, application, conflict=conflict,
+                                                  note=form.note.data or ""),
+                   _("Your conflict of interest is recorded. You will no longer see this "
+                     "application.") if conflict else None,
+                   lambda result: url_for(".queue") if conflict
+                   else url_for(".score", application_id=application.id)):
+        return done
     return render_template("review/conflict.html", application=application, form=form,
                            assigned=review is not None)
 
@@ -212,19 +205,12 @@ def score(application_id: int):
     review = assignment(current_user, application)
     labels = services.criteria(application.call)
     form = forms.score_form(labels, **(rescued() or _saved_scores(review, labels)))
-    if form.validate_on_submit():
-        try:
-            services.submit_scores(
-                current_user, review, recommendation=form.recommendation.data,
-                scores={label: form[f"c{i}"].data for i, label in enumerate(labels)},
-                comment=form.comment.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your review is saved. Thank you."), "success")
-            return redirect(url_for(".queue"))
+    if done := act(form, lambda: services.submit_scores(
+            current_user, review, recommendation=form.recommendation.data,
+            scores={label: form[f"c{i}"].data for i, label in enumerate(labels)},
+            comment=form.comment.data or ""),
+            _("Your review is saved. Thank you."), lambda result: url_for(".queue")):
+        return done
     return render_template("review/score.html", application=application, form=form,
                            review=review, criteria=[form[f"c{i}"] for i in range(len(labels))])
 
@@ -247,17 +233,11 @@ def request_info(application_id: int):
     application = load(application_id)
     require(Permission.REQUEST_MORE_INFO, application)
     form = forms.RequestInfoForm(**rescued())
-    if form.validate_on_submit():
-        try:
-            decisions.request_more_info(current_user, application, form.message.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your question was sent. The application returns to the queue when the "
-                    "group sends it again."), "success")
-            return _back(application)
+    if done := act(form, lambda: decisions.request_more_info(current_user, application,
+                                                           form.message.data),
+                   _("Your question was sent. The application returns to the queue when the "
+                     "group sends it again."), lambda result: _back(application)):
+        return done
     days = current_app.config["ANSWER_WITHIN_DAYS"]  # the date the group is shown
     return render_template("review/more_info.html", application=application, form=form,
                            answer_days=days,
