@@ -62,16 +62,17 @@ def act(form, action, done, to, *, attach=attach_error):
     returned. Else the session is committed, `done` is flashed and a redirect to `to` is
     returned. So a view reads:
 
-        if sent := act(form, lambda: services.save(current_user, thing, form.name.data),
+        if done := act(form, lambda: services.save(current_user, thing, form.name.data),
                        _("Saved."), lambda result: url_for(".show", thing_id=thing.id)):
-            return sent
+            return done
         return render_template("thing.html", form=form)  # first view, or its problems
 
-    `done` is the success message (category "success"), or None for no message; `to` is the
-    URL to go to. Either may instead be a callable taking what `action` returned, called
-    after the commit, so it may read what was just saved (as a view that committed would):
-    `done` may then give a (message, category) pair, and `to` a response to return as is.
-    A view guarded by `changing_language()` keeps its guard around the call."""
+    `done` is the success message (category "success"), a (message, category) pair, or None
+    for no message; `to` is the URL to go to. Either may instead be a callable taking what
+    `action` returned, called after the commit, as a view that committed would: use one
+    whenever the text or URL reads a record (what was just saved, or an id), a plain value
+    only for what reads nothing. `to` may also give a response, returned as is. A public
+    view guarded by `changing_language()` keeps its guard around the call."""
     if not form.validate_on_submit():
         return None
     try:
