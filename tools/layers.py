@@ -15,13 +15,18 @@ FACTORY_MODULES = {"grants", "grants.cli", "grants.factory"}
 # encryption, a user name's rules, the errors services raise, ids, settings).
 MODEL_MODULES = {"grants.extensions", "grants.errors", "grants.ids", "grants.config",
                  "grants.security.crypto", "grants.usernames"}
+# The feature packages whose __init__ gathers the feature's route modules for the factory
+# (`blueprints()`): that __init__ is a view of its own feature.
+ROUTE_PACKAGES = {f"grants.{name}" for name in (
+    "admin", "applications", "auth", "awards", "funds", "intermediaries", "main", "messages",
+    "organisations", "payments", "reporting", "review")}
 
 
 def layer(name: str) -> int:
     last = name.rpartition(".")[2]
     if name in FACTORY_MODULES:
         return FACTORY
-    if last == "views" or last.endswith("_views"):
+    if last == "views" or last.endswith("_views") or name in ROUTE_PACKAGES:
         return VIEWS
     if name == "grants.models" or name.startswith("grants.models.") or name in MODEL_MODULES:
         return MODELS
@@ -31,7 +36,7 @@ def layer(name: str) -> int:
 def feature(name: str) -> str:
     """grants.review.queue -> review; grants.policy -> grants.policy (no feature)."""
     parts = name.split(".")
-    return parts[1] if len(parts) > 2 else name
+    return parts[1] if len(parts) > 2 or name in ROUTE_PACKAGES else name
 
 
 def is_test_module(name: str) -> bool:

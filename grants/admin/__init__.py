@@ -1,1 +1,8 @@
 """Administration: users and roles, the audit trail."""
+
+
+def blueprints() -> tuple:
+    """This feature's blueprints with all their routes (the factory registers them)."""
+    from grants.admin import views
+
+    return (views.bp,)

@@ -18,7 +18,7 @@ from grants.extensions import db
 from grants.models import AuditEvent, Role, User
 from grants.policy import Permission, require
 from grants.security import audit
-from grants.web import attach_error
+from grants.web import act, attach_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -74,17 +74,10 @@ def user(user_id: int):
     form.role.choices = _role_choices()
     if request.method == "GET":
         form.role.data, form.active.data = target.role.value, target.is_active
-    if form.validate_on_submit():
-        try:
-            accounts.set_role_and_status(current_user, target, Role(form.role.data),
-                                         form.active.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("admin.user", user_id=target.id))
+    if done := act(form, lambda: accounts.set_role_and_status(
+            current_user, target, Role(form.role.data), form.active.data),
+            _("Saved."), lambda result: url_for("admin.user", user_id=target.id)):
+        return done
     return render_template("admin/user.html", target=target, form=form, confirm=ConfirmForm())
 
 

@@ -3,17 +3,15 @@ through an intermediary serving its country, or asking the funder to find one.""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.applications import forms, routing
+from grants.applications.blueprint import bp, editable
 from grants.applications.services import REVIEW
-from grants.applications.views import _editable, bp
-from grants.errors import ServiceError
-from grants.extensions import db
 from grants.models import Application
-from grants.web import attach_error
+from grants.web import act
 
 
 @bp.app_context_processor
@@ -31,20 +29,15 @@ def _choices(application: Application) -> list[tuple[str, str]]:
 
 @bp.route("/<int:application_id>/route", methods=["GET", "POST"])
 def route(application_id: int):
-    application = _editable(application_id)
+    application = editable(application_id)
     if not routing.offers_route(application):
         return redirect(url_for(".step", application_id=application.id, number=REVIEW))
     form = forms.RouteForm(data={"route": routing.current_choice(application)})
     form.route.choices = _choices(application)
-    if form.validate_on_submit():
-        try:
-            routing.choose_route(current_user, application, form.route.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".step", application_id=application.id, number=REVIEW))
+    if done := act(form, lambda: routing.choose_route(current_user, application,
+                                                    form.route.data),
+                   _("Saved."),
+                   lambda result: url_for(".step", application_id=application.id, number=REVIEW)):
+        return done
     return render_template("applications/route.html", application=application, form=form,
                            direct=not routing.needs_intermediary(application))

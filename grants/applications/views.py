@@ -7,7 +7,6 @@ autosave (header X-Autosave: 1, sent by static/autosave.js) with 204 and no redi
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -23,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from grants.applications import budget, documents, forms, queries, questions, services
+from grants.applications.blueprint import bp, editable, load
 from grants.applications.services import ABOUT, BUDGET, FOCUS, QUESTIONS, REVIEW
 from grants.countries import countries
 from grants.errors import ServiceError
@@ -44,9 +44,8 @@ from grants.organisations.services import create_organisation
 from grants.policy import Permission, can, is_member, require
 from grants.rescue import rescuable, rescued_formdata
 from grants.security import audit
-from grants.web import attach_error
+from grants.web import act, attach_error, rescued
 
-bp = Blueprint("applications", __name__, url_prefix="/applications")
 STEP_TITLES = {ABOUT: _l("About"), QUESTIONS: _l("Questions"), BUDGET: _l("Budget"),
                FOCUS: _l("Who you are and work with"), REVIEW: _l("Check and send")}
 PAGE_SIZE = 25
@@ -70,29 +69,11 @@ def _language_choices() -> list[tuple[str, str]]:
     return forms.language_choices(current_app.config["CALL_LANGUAGES"])
 
 
-def _load(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
-        abort(404)
-    return application
-
-
-def _editable(application_id: int) -> Application:
-    application = _load(application_id)
-    require(Permission.EDIT_APPLICATION, application)
-    return application
-
-
 def _applicant_side(application: Application) -> bool:
     """The group's own people: the only ones who see its self-description (IV.2)."""
     return current_user.role == Role.APPLICANT and is_member(current_user,
                                                              application.organisation)
 
-
-def _rescued() -> dict:
-    """Form arguments that put back what was typed before a session or token lapsed."""
-    data = rescued_formdata() if request.method == "GET" else None
-    return {"formdata": data} if data else {}
 
 
 def _autosave() -> bool:
@@ -116,18 +97,12 @@ def start(call_id: int):
     require(Permission.APPLY_TO_CALL, call)
     orgs = queries.groups_for_call(current_user, call)
     form = _start_form(call, orgs)
-    if form.validate_on_submit():
-        try:
-            application, created = _start(form, call, orgs)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            if not created:
-                flash(_("Your group already has a draft for this call: here it is."), "info")
-            return redirect(url_for(".step", application_id=application.id,
-                                    number=application.current_step))
+    if done := act(form, lambda: _start(form, call, orgs),
+                   lambda started: None if started[1] else (
+                       _("Your group already has a draft for this call: here it is."), "info"),
+                   lambda started: url_for(".step", application_id=started[0].id,
+                                           number=started[0].current_step)):
+        return done
     drafts = queries.drafts_for_call(current_user, call)
     return render_template("applications/start.html", form=form, call=call,
                            call_text=call.text(g.lang), drafts=drafts)
@@ -138,7 +113,7 @@ def _start_form(call: Call, groups: list[Organisation]) -> forms.StartForm:
     default = str(groups[0].id) if len(groups) == 1 else ("new" if not groups else None)
     languages = current_app.config["CALL_LANGUAGES"]
     form = forms.StartForm(organisation=default, language=lang if lang in languages else "en",
-                           kind=kinds[0].value if len(kinds) == 1 else None, **_rescued())
+                           kind=kinds[0].value if len(kinds) == 1 else None, **rescued())
     return forms.start_choices(form, groups=groups, kinds=kinds, languages=languages,
                                countries=countries(lang))
 
@@ -160,7 +135,7 @@ def _start(form: forms.StartForm, call: Call, orgs: list[Organisation]):
 def step(application_id: int, number: int):
     if number not in STEP_TITLES:
         abort(404)
-    application = _editable(application_id)
+    application = editable(application_id)
     if number == REVIEW:
         if request.method == "POST":
             return redirect(url_for(".step", application_id=application.id, number=REVIEW))
@@ -169,7 +144,7 @@ def step(application_id: int, number: int):
 
 
 def _about(application: Application):
-    form = forms.AboutForm(obj=application, **_rescued())
+    form = forms.AboutForm(obj=application, **rescued())
     form.language.choices = _language_choices()
     form.risk_level.choices = list(forms.RISK_LABELS.items())
     if request.method == "POST":
@@ -186,7 +161,7 @@ def _questions(application: Application):
     fields = [(f"q{q.id}", forms.prompt(q, application)) for q in call.asked_questions]
     form = forms.questions_form(fields, lang=application.language,
                                 data={f"q{a.question_id}": a.text for a in application.answers},
-                                **_rescued())
+                                **rescued())
     form.remove.choices = [(str(d.id), d.filename) for d in application.documents]
     if request.method == "POST":
         return _save(application, QUESTIONS, form, lambda: _save_questions(application, form))
@@ -207,7 +182,7 @@ def _save_questions(application: Application, form) -> None:
 
 def _focus(application: Application):
     keys, words = services.focus_parts(application)
-    form = forms.FocusForm(data={"populations": keys, "own_words": words}, **_rescued())
+    form = forms.FocusForm(data={"populations": keys, "own_words": words}, **rescued())
     form.populations.choices = list(forms.POPULATION_LABELS.items())
     if request.method == "POST":  # a post without the text box is not this form: keep all
         return _save(application, FOCUS, form, lambda: form.own_words.raw_data and (
@@ -333,7 +308,7 @@ def _review(application: Application, problems: list[services.Problem]):
 
 @bp.route("/<int:application_id>/submit", methods=["POST"])
 def submit(application_id: int):
-    application = _editable(application_id)
+    application = editable(application_id)
     if not forms.SendForm().validate_on_submit():
         return redirect(url_for(".step", application_id=application.id, number=REVIEW))
     try:
@@ -347,7 +322,7 @@ def submit(application_id: int):
 
 @bp.route("/<int:application_id>/sent")
 def sent(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     if application.status == ApplicationStatus.DRAFT:
         return redirect(url_for(".step", application_id=application.id, number=REVIEW))
     return render_template("applications/sent.html", application=application,
@@ -377,7 +352,7 @@ def _staff_index():
 
 @bp.route("/<int:application_id>")
 def show(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     thread_ready = "messages.post_to_application" in current_app.view_functions
     hidden = (can(current_user, Permission.REVEAL_APPLICATION, application)
               and not can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application))
@@ -397,7 +372,7 @@ def show(application_id: int):
 @bp.route("/<int:application_id>/reveal", methods=["POST"])
 def reveal(application_id: int):
     """Open a high-risk application's sensitive details, saying why (logged)."""
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.REVEAL_APPLICATION, application)
     form = forms.RevealForm()
     if form.validate_on_submit():
@@ -421,7 +396,7 @@ def _document(application: Application, document_id: int) -> ApplicationDocument
 
 @bp.route("/<int:application_id>/documents/<int:document_id>")
 def document(application_id: int, document_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     doc = _document(application, document_id)
     audit.record(current_user, "application.document_read", application, document_id=doc.id)
     db.session.commit()  # who read a defender's file is kept, even on a GET
@@ -430,7 +405,7 @@ def document(application_id: int, document_id: int):
 
 @bp.route("/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
 def delete_document(application_id: int, document_id: int):
-    application = _editable(application_id)
+    application = editable(application_id)
     documents.remove_document(current_user, application, _document(application, document_id))
     db.session.commit()
     flash(_("The file was removed."), "success")
@@ -442,40 +417,24 @@ def delete_document(application_id: int, document_id: int):
 @bp.route("/<int:application_id>/withdraw", methods=["GET", "POST"])
 @rescuable
 def withdraw(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.WITHDRAW_APPLICATION, application)
-    form = forms.WithdrawForm(**_rescued())
-    if form.validate_on_submit():
-        try:
-            services.withdraw_application(current_user, application, form.reason.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your application %(code)s was withdrawn.", code=application.code_name),
-                  "success")
-            return redirect(url_for(".show", application_id=application.id))
+    form = forms.WithdrawForm(**rescued())
+    if done := act(form, lambda: services.withdraw_application(current_user, application,
+                                                             form.reason.data or ""),
+                   lambda result: _("Your application %(code)s was withdrawn.",
+                                    code=application.code_name),
+                   lambda result: url_for(".show", application_id=application.id)):
+        return done
     return render_template("applications/withdraw.html", application=application, form=form)
 
 
 @bp.route("/<int:application_id>/delete", methods=["GET", "POST"])
 def delete(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.DELETE_APPLICATION, application)
     form = forms.DeleteForm()
-    if form.validate_on_submit():
-        try:
-            services.delete_draft(current_user, application)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The draft was deleted."), "success")
-            return redirect(url_for(".index"))
+    if done := act(form, lambda: services.delete_draft(current_user, application),
+                   _("The draft was deleted."), lambda result: url_for(".index")):
+        return done
     return render_template("applications/delete.html", application=application, form=form)
-
-
-# Routes on the same blueprint, in their own modules.
-from grants.applications import rapid_views, route_views  # noqa: E402, F401

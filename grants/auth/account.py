@@ -23,7 +23,7 @@ from grants.models import UserSession
 from grants.models.types import utcnow
 from grants.policy import Permission, require
 from grants.security.ratelimit import RateLimited
-from grants.web import attach_error
+from grants.web import act, attach_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -40,17 +40,12 @@ def overview():
 @bp.route("/password", methods=["GET", "POST"])
 def password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data,
-                                     form.password.data, sessions.current_session_id())
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your password is changed. Your other sessions have ended."), "success")
-            return redirect(url_for("account.overview"))
+    if done := act(form, lambda: services.change_password(
+            current_user, form.current_password.data, form.password.data,
+            sessions.current_session_id()),
+            _("Your password is changed. Your other sessions have ended."),
+            lambda result: url_for("account.overview")):
+        return done
     return render_template("account/password.html", form=form)
 
 

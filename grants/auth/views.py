@@ -37,7 +37,7 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _finish_login(user: User, target: str | None):
+def finish_login(user: User, target: str | None):
     services.record_login(user)
     sessions.start(user)
     db.session.commit()
@@ -69,11 +69,11 @@ def login():
             session["pending"] = {"uid": user.id, "at": utcnow().timestamp(),
                                   "next": form.next.data or ""}
             return redirect(url_for("auth.second_factor"))
-        return _finish_login(user, form.next.data)
+        return finish_login(user, form.next.data)
     return render_template("auth/login.html", form=form, error=None)
 
 
-def _pending_user() -> User | None:
+def pending_user() -> User | None:
     pending = session.get("pending")
     if not pending or utcnow().timestamp() - pending["at"] > PENDING_MAX.total_seconds():
         return None
@@ -84,7 +84,7 @@ def _pending_user() -> User | None:
 @bp.route("/2fa", methods=["GET", "POST"])
 @public
 def second_factor():
-    user = _pending_user()
+    user = pending_user()
     if user is None:  # too slow with the code: log in again, keeping the way back
         target = (session.pop("pending", None) or {}).get("next")
         flash(_("Please log in again."), "info")
@@ -98,7 +98,7 @@ def second_factor():
             db.session.commit()
             return render_template("auth/two_factor.html", form=form, error=str(exc)), 429
         if ok:
-            return _finish_login(user, session.get("pending", {}).get("next"))
+            return finish_login(user, session.get("pending", {}).get("next"))
         db.session.commit()
         error = _("That code is not right, or it was already used. Wait for the next code.")
     return render_template("auth/two_factor.html", form=form, error=error)

@@ -17,7 +17,7 @@ from wtforms import HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from grants.auth import webauthn
-from grants.auth.views import _finish_login, _pending_user
+from grants.auth.views import finish_login, pending_user
 from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.models import User, WebAuthnCredential
@@ -136,7 +136,7 @@ def remove(key_id: int):
 @bp.route("/auth/2fa/key", methods=["GET", "POST"])
 @public
 def login():
-    user = _pending_user()
+    user = pending_user()
     if user is None:
         session.pop("pending", None)
         flash(_("Please log in again."), "info")
@@ -153,7 +153,7 @@ def login():
         except RateLimited as exc:
             ok, error, status = False, str(exc), 429
         if ok:
-            return _finish_login(user, session.get("pending", {}).get("next"))
+            return finish_login(user, session.get("pending", {}).get("next"))
         db.session.commit()  # keeps the audit of a failure
         error = error or (_("The security key was not accepted. Try again, or use the code "
                             "from your authenticator app.") if form.credential.data
@@ -168,7 +168,7 @@ def login():
 @bp.app_context_processor
 def _template_helpers():
     def pending_has_security_keys() -> bool:
-        user = _pending_user()
+        user = pending_user()
         return bool(user is not None and webauthn.relying_party() is not None
                     and webauthn.has_keys(user))
 

@@ -3,21 +3,20 @@ conversation, reads a report and accepts it or asks for more, and edits what is 
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, render_template
+from flask import abort, current_app, make_response, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.applications import documents
 from grants.awards import forms, reports
-from grants.awards.views import bp, load, managed, rescued, to_award_page
+from grants.awards.blueprint import bp, load, managed, to_award_page
 from grants.content import shipped, unshipped
-from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Award, Report, ReportKind, ReportRequirement, ReportStatus
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
 from grants.security import audit
-from grants.web import attach_error
+from grants.web import act, rescued
 
 
 def _requirement(award: Award, requirement_id: int) -> ReportRequirement:
@@ -40,16 +39,9 @@ def send_report(award_id: int, requirement_id: int):
     previous = reports.latest(requirement)
     form = forms.report_form(requirement, data=_earlier_answers(requirement, previous),
                              **rescued())
-    if form.validate_on_submit():
-        try:
-            _send(form, requirement)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your report was sent. Thank you."), "success")
-            return to_award_page(award, "reports")
+    if done := act(form, lambda: _send(form, requirement), _("Your report was sent. Thank you."),
+                   lambda result: to_award_page(award, "reports")):
+        return done
     return render_template("awards/send_report.html", award=award, requirement=requirement,
                            form=form, previous=previous,
                            answers=forms.answer_fields(form, requirement))
@@ -80,16 +72,11 @@ def record_conversation(award_id: int, requirement_id: int):
     award = managed(award_id)
     requirement = _requirement(award, requirement_id)
     form = forms.OralReportForm(**rescued())
-    if form.validate_on_submit():
-        try:
-            reports.record_conversation(current_user, requirement, form.notes.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The conversation is recorded as the group's report."), "success")
-            return to_award_page(award, "reports")
+    if done := act(form, lambda: reports.record_conversation(current_user, requirement,
+                                                           form.notes.data),
+                   _("The conversation is recorded as the group's report."),
+                   lambda result: to_award_page(award, "reports")):
+        return done
     return render_template("awards/conversation.html", award=award, requirement=requirement,
                            form=form)
 
@@ -102,20 +89,14 @@ def edit_requirement(award_id: int, requirement_id: int):
     form = forms.RequirementForm(data={
         "title": shipped(requirement.title), "due_date": requirement.due_date,
         "questions": "\n".join(shipped(q) for q in requirement.questions)}, **rescued())
-    if form.validate_on_submit():
-        try:
-            amendment = reports.change_requirement(
-                current_user, requirement, title=_stored(requirement.title, form.title.data),
-                due_date=form.due_date.data, reason=form.reason.data,
-                questions=[unshipped(q) for q in (form.questions.data or "").splitlines()])
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The report requirement was changed and recorded.") if amendment
-                  else _("Nothing was changed."), "success" if amendment else "info")
-            return to_award_page(award, "reports")
+    if done := act(form, lambda: reports.change_requirement(
+            current_user, requirement, title=_stored(requirement.title, form.title.data),
+            due_date=form.due_date.data, reason=form.reason.data,
+            questions=[unshipped(q) for q in (form.questions.data or "").splitlines()]),
+            lambda amendment: (_("The report requirement was changed and recorded."), "success")
+            if amendment else (_("Nothing was changed."), "info"),
+            lambda result: to_award_page(award, "reports")):
+        return done
     return render_template("awards/requirement.html", award=award, requirement=requirement,
                            form=form)
 
@@ -138,18 +119,13 @@ def review_report(award_id: int, report_id: int):
     award = managed(award_id)
     report_ = _report(award, report_id)
     form = forms.ReviewForm()
-    if form.validate_on_submit():
-        accept = form.decision.data == "accept"
-        try:
-            reports.review(current_user, report_, accept=accept, note=form.note.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The report is accepted.") if accept
-                  else _("The report was sent back with your note."), "success")
-            return to_award_page(award, "reports")
+    accept = form.decision.data == "accept"
+    if done := act(form, lambda: reports.review(current_user, report_, accept=accept,
+                                                note=form.note.data),
+                   lambda result: _("The report is accepted.") if accept
+                   else _("The report was sent back with your note."),
+                   lambda result: to_award_page(award, "reports")):
+        return done
     return _report_page(award, report_, form)
 
 

@@ -9,29 +9,26 @@ shows the form again with what was typed and why.
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
 from grants.awards import forms, lifecycle, queries, reports, schedule
+from grants.awards.blueprint import bp, load, managed, to_award_page
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import AwardStatus, BudgetCategory, SupportType, TrancheStatus
 from grants.models.types import utcnow
-from grants.policy import Permission, can, require
-from grants.rescue import rescuable, rescued_formdata
-from grants.web import attach_error
+from grants.policy import Permission, can
+from grants.rescue import rescuable
+from grants.web import act, rescued
 
-bp = Blueprint("awards", __name__, url_prefix="/awards")
 PAGE_SIZE = 25
 
 
@@ -45,29 +42,6 @@ def _labels():
             "amendment_labels": forms.AMENDMENT_LABELS, "budget_labels": forms.BUDGET_LABELS,
             "latest_report": reports.latest, "report_met": reports.is_met}
 
-
-def load(award_id: int):
-    """The award with all its page shows, or 404 if this user may not see it."""
-    award = queries.award_for_page(award_id)
-    if award is None or not can(current_user, Permission.VIEW_AWARD, award):
-        abort(404)
-    return award
-
-
-def managed(award_id: int):
-    award = load(award_id)
-    require(Permission.MANAGE_AWARD, award)
-    return award
-
-
-def rescued() -> dict:
-    """Form arguments that put back what was typed before a session or token lapsed."""
-    data = rescued_formdata() if request.method == "GET" else None
-    return {"formdata": data} if data else {}
-
-
-def to_award_page(award, anchor: str = ""):
-    return redirect(url_for("awards.show", award_id=award.id) + (f"#{anchor}" if anchor else ""))
 
 
 # Lists -------------------------------------------------------------------------------------
@@ -134,18 +108,13 @@ def edit_schedule(award_id: int):
     award = managed(award_id)
     planned = [t for t in award.tranches if t.status == TrancheStatus.PLANNED]
     form = forms.schedule_form(award, planned, **rescued())
-    if form.validate_on_submit():
-        try:
-            changes = [_tranche_change(form, award, t) for t in planned]
-            amendment = schedule.change_schedule(current_user, award, changes, form.reason.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The schedule was changed and recorded.") if amendment
-                  else _("Nothing was changed."), "success" if amendment else "info")
-            return to_award_page(award, "tranches")
+    if done := act(form, lambda: schedule.change_schedule(
+            current_user, award, [_tranche_change(form, award, t) for t in planned],
+            form.reason.data),
+            lambda amendment: (_("The schedule was changed and recorded."), "success")
+            if amendment else (_("Nothing was changed."), "info"),
+            lambda result: to_award_page(award, "tranches")):
+        return done
     return render_template("awards/schedule.html", award=award, form=form, planned=planned,
                            fixed=[t for t in award.tranches if t not in planned])
 
@@ -163,17 +132,12 @@ def _tranche_change(form, award, tranche) -> schedule.TrancheChange:
 def extend(award_id: int):
     award = managed(award_id)
     form = forms.ExtendForm(**rescued())
-    if form.validate_on_submit():
-        try:
-            schedule.extend(current_user, award, form.end_date.data, form.reason.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The award now ends on %(day)s.", day=award.end_date.isoformat()),
-                  "success")
-            return to_award_page(award, "history")
+    if done := act(form, lambda: schedule.extend(current_user, award, form.end_date.data,
+                                               form.reason.data),
+                   lambda result: _("The award now ends on %(day)s.",
+                                    day=award.end_date.isoformat()),
+                   lambda result: to_award_page(award, "history")):
+        return done
     return render_template("awards/extend.html", award=award, form=form)
 
 
@@ -185,17 +149,12 @@ def change_status(award_id: int):
     form = forms.StatusForm(**rescued())
     form.action.choices = [(a, forms.STATUS_ACTION_LABELS[a])
                            for a in lifecycle.actions_for(award)]
-    if form.validate_on_submit():
-        try:
-            lifecycle.change_status(current_user, award, form.action.data, form.reason.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The award is now: %(status)s.",
-                    status=forms.AWARD_STATUS_LABELS[award.status.value]), "success")
-            return to_award_page(award, "history")
+    if done := act(form, lambda: lifecycle.change_status(current_user, award, form.action.data,
+                                                       form.reason.data),
+                   lambda result: _("The award is now: %(status)s.",
+                                    status=forms.AWARD_STATUS_LABELS[award.status.value]),
+                   lambda result: to_award_page(award, "history")):
+        return done
     return render_template("awards/status.html", award=award, form=form,
                            unreleased=lifecycle.unreleased(award))
 
@@ -206,21 +165,15 @@ def reallocate(award_id: int):
     award = managed(award_id)
     form = forms.budget_form(
         award, can(current_user, Permission.VIEW_BUDGET_DESCRIPTIONS, award), **rescued())
-    if form.validate_on_submit():
-        try:
-            amounts = {line.id: money.to_minor(form[f"line_{line.id}"].data, award.currency,
-                                               field=f"line_{line.id}")
-                       for line in award.budget_lines}
-            amendment = schedule.reallocate(current_user, award, amounts, form.reason.data,
-                                            _new_line(form, award))
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The budget was reallocated and recorded.") if amendment
-                  else _("Nothing was changed."), "success" if amendment else "info")
-            return to_award_page(award, "budget")
+    if done := act(form, lambda: schedule.reallocate(
+            current_user, award,
+            {line.id: money.to_minor(form[f"line_{line.id}"].data, award.currency,
+                                     field=f"line_{line.id}") for line in award.budget_lines},
+            form.reason.data, _new_line(form, award)),
+            lambda amendment: (_("The budget was reallocated and recorded."), "success")
+            if amendment else (_("Nothing was changed."), "info"),
+            lambda result: to_award_page(award, "budget")):
+        return done
     return render_template("awards/budget.html", award=award, form=form,
                            total=sum(line.amount_minor for line in award.budget_lines))
 
@@ -237,6 +190,3 @@ def _new_line(form, award) -> schedule.NewLine | None:
         year = 0  # the service names the years to choose from
     return schedule.NewLine(BudgetCategory(form.new_category.data), year,
                             form.new_description.data or "", amount)
-
-
-from grants.awards import report_views  # noqa: E402, F401  (routes on the same blueprint)

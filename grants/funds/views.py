@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
-from grants.errors import ServiceError
 from grants.extensions import db
 from grants.funds.forms import FundForm
 from grants.funds.services import FIELDS, save_fund
 from grants.models import Fund
 from grants.policy import Permission, require
-from grants.web import attach_error
+from grants.web import act
 
 bp = Blueprint("funds", __name__, url_prefix="/funds")
 
@@ -36,17 +35,11 @@ def _form(fund: Fund | None) -> FundForm:
 
 def _save(fund: Fund | None):
     form = _form(fund)
-    if form.validate_on_submit():
-        try:
-            fund = save_fund(current_user, fund, currency=form.currency.data,
-                             envelope=form.envelope.data, **{k: form.data[k] for k in FIELDS})
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("funds.index"))
+    if done := act(form, lambda: save_fund(current_user, fund, currency=form.currency.data,
+                                           envelope=form.envelope.data,
+                                           **{k: form.data[k] for k in FIELDS}),
+                   _("Saved."), lambda result: url_for("funds.index")):
+        return done
     return render_template("funds/form.html", form=form, fund=fund)
 
 

@@ -5,21 +5,20 @@ owners say which countries and themes it serves."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
 from grants.applications.calls.display import end_of_day
-from grants.errors import ServiceError
 from grants.extensions import db
 from grants.intermediaries import awarding, calls, forms
+from grants.intermediaries.blueprint import PAGE_SIZE, bp, load_award, org_themes
 from grants.intermediaries.profile import update_profile
-from grants.intermediaries.views import PAGE_SIZE, bp, load_award, org_themes, rescued
 from grants.models import Application, Award, Call, Fund, Organisation, OrgKind, RegrantType
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
-from grants.web import attach_error, group_label
+from grants.web import act, attach_each, group_label, rescued
 
 
 @bp.route("/awards/<int:award_id>/calls/new", methods=["GET", "POST"])
@@ -28,21 +27,13 @@ def new_call(award_id: int):
     award = load_award(award_id)
     require(Permission.MANAGE_INTERMEDIARY_CALLS, award)
     form = forms.CallForm(**rescued())
-    if form.validate_on_submit():
-        try:
-            call = calls.create_call(
-                current_user, award, title=form.title.data,
-                description=form.description.data or "", amount_min=form.amount_min.data,
-                amount_max=form.amount_max.data, closes_at=end_of_day(form.closes_on.data))
-        except ServiceError as exc:
-            db.session.rollback()
-            for error in getattr(exc, "errors", [exc]):
-                attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your call is set up as a draft: check its questions, then open it."),
-                  "success")
-            return redirect(url_for("calls.show", call_id=call.id))
+    if done := act(form, lambda: calls.create_call(
+            current_user, award, title=form.title.data,
+            description=form.description.data or "", amount_min=form.amount_min.data,
+            amount_max=form.amount_max.data, closes_at=end_of_day(form.closes_on.data)),
+            _("Your call is set up as a draft: check its questions, then open it."),
+            lambda call: url_for("calls.show", call_id=call.id), attach=attach_each):
+        return done
     return render_template("intermediaries/call_form.html", award=award, form=form)
 
 
@@ -73,16 +64,10 @@ def decide(application_id: int):
     award = db.session.get(Award, application.call.regranting_award_id)
     form = forms.SubGrantDecisionForm(**(rescued() or _defaults(application)))
     form.theme.choices = org_themes(award)
-    if form.validate_on_submit():
-        try:
-            _decide(application, award, form)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved: the group is told there is news."), "success")
-            return redirect(url_for(".call_applications", call_id=application.call_id))
+    if done := act(form, lambda: _decide(application, award, form),
+                   _("Saved: the group is told there is news."),
+                   lambda result: url_for(".call_applications", call_id=application.call_id)):
+        return done
     return render_template("intermediaries/decide.html", application=application, form=form,
                            award=award)
 
@@ -114,18 +99,12 @@ def profile(org_id: int):
         abort(404)
     require(Permission.EDIT_ORGANISATION, org)
     form = forms.ProfileForm(**(rescued() or _current(org)))
-    if form.validate_on_submit():
-        try:
-            update_profile(current_user, org, countries=form.serves_countries.data or "",
-                           themes=(form.themes.data or "").splitlines(),
-                           accepts_routed=form.accepts_routed.data == "yes")
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".index"))
+    if done := act(form, lambda: update_profile(
+            current_user, org, countries=form.serves_countries.data or "",
+            themes=(form.themes.data or "").splitlines(),
+            accepts_routed=form.accepts_routed.data == "yes"),
+            _("Saved."), lambda result: url_for(".index")):
+        return done
     return render_template("intermediaries/profile.html", org=org, form=form)
 
 
@@ -146,18 +125,12 @@ def new_award():
     form = forms.RegrantingAwardForm(**rescued())
     form.intermediary.choices = [(o.id, group_label(o)) for o in awarding.verified_intermediaries()]
     form.fund.choices = [(f.id, f"{f.name} ({f.currency})") for f in awarding.active_funds()]
-    if form.validate_on_submit():
-        try:
-            award = _make_award(form)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The regranting award is made.") if award.approved_at else
-                  _("Above the two-person limit: a second officer confirms it on the award's "
-                    "page."), "success")
-            return redirect(url_for("awards.show", award_id=award.id))
+    if done := act(form, lambda: _make_award(form),
+                   lambda award: _("The regranting award is made.") if award.approved_at else
+                   _("Above the two-person limit: a second officer confirms it on the award's "
+                     "page."),
+                   lambda award: url_for("awards.show", award_id=award.id)):
+        return done
     return render_template("intermediaries/award_form.html", form=form)
 
 

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     current_app,
-    flash,
     g,
-    redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,16 +22,13 @@ from sqlalchemy.orm import selectinload
 from grants import money
 from grants.applications import routing
 from grants.countries import countries
-from grants.errors import ServiceError
 from grants.extensions import db
 from grants.intermediaries import forms, pool, report, subgrants
-from grants.models import Application, Award, Call, Organisation, PaymentRoute, SubGrant
+from grants.intermediaries.blueprint import PAGE_SIZE, bp, load_award, org_themes
+from grants.models import Application, Call, PaymentRoute, SubGrant
 from grants.policy import Permission, can, require
-from grants.rescue import rescuable, rescued_formdata
-from grants.web import attach_error
-
-bp = Blueprint("intermediaries", __name__, url_prefix="/regranting")
-PAGE_SIZE = 25
+from grants.rescue import rescuable
+from grants.web import act, rescued
 
 
 @bp.context_processor
@@ -55,20 +48,9 @@ def _pool_globals():
     return {"regranting_pool_of": pool.pool}
 
 
-def rescued() -> dict:
-    data = rescued_formdata() if request.method == "GET" else None
-    return {"formdata": data} if data else {}
-
 
 def my_org_ids() -> list[int]:
     return [m.organisation_id for m in current_user.memberships]
-
-
-def load_award(award_id: int, permission: Permission = Permission.VIEW_REGRANTING) -> Award:
-    award = db.session.get(Award, award_id)
-    if award is None or not can(current_user, permission, award):
-        abort(404)
-    return award
 
 
 def _load_sub_grant(sub_grant_id: int) -> SubGrant:
@@ -103,21 +85,13 @@ def endorse(application_id: int):
         abort(404)
     require(Permission.ENDORSE_APPLICATION, application)
     form = forms.EndorseForm(**rescued())
-    if form.validate_on_submit():
-        try:
-            if form.decision.data == "endorse":
-                routing.endorse(current_user, application, form.note.data or "")
-            else:
-                routing.decline_endorsement(current_user, application, form.note.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Endorsed: it goes on to the funder's review.")
-                  if form.decision.data == "endorse" else
-                  _("Declined: the group reads your message in the portal."), "success")
-            return redirect(url_for(".index"))
+    endorsing = form.decision.data == "endorse"
+    if done := act(form, lambda: (routing.endorse if endorsing else routing.decline_endorsement)(
+            current_user, application, form.note.data or ""),
+            lambda result: _("Endorsed: it goes on to the funder's review.") if endorsing else
+            _("Declined: the group reads your message in the portal."),
+            lambda result: url_for(".index")):
+        return done
     return render_template("intermediaries/endorse.html", application=application, form=form)
 
 
@@ -132,11 +106,6 @@ def award(award_id: int):
                            pool=pool.pool(the_award), page=page)
 
 
-def org_themes(award: Award) -> list[tuple[str, str]]:
-    org = db.session.get(Organisation, award.organisation_id)
-    return [("", _("None"))] + [(t, t) for t in (org.themes or [])]
-
-
 @bp.route("/awards/<int:award_id>/sub-grants/new", methods=["GET", "POST"])
 @rescuable
 def new_sub_grant(award_id: int):
@@ -145,23 +114,15 @@ def new_sub_grant(award_id: int):
     form = forms.SubGrantForm(**rescued())
     form.country.choices = [("", "")] + list(countries(g.get("lang", "en")))
     form.theme.choices = org_themes(the_award)
-    if form.validate_on_submit():
-        try:
-            subgrants.make_sub_grant(
-                current_user, the_award, recipient_code=form.recipient_code.data,
-                amount_minor=money.to_minor(form.amount.data, the_award.currency,
-                                            field="amount"),
-                country=form.country.data, purpose=form.purpose.data or "",
-                category=form.category.data, theme=form.theme.data or "",
-                recipient_details=(form.recipient_details.data
-                                   if form.keep_details.data == "encrypted" else None))
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The sub-grant is made."), "success")
-            return redirect(url_for(".award", award_id=the_award.id))
+    if done := act(form, lambda: subgrants.make_sub_grant(
+            current_user, the_award, recipient_code=form.recipient_code.data,
+            amount_minor=money.to_minor(form.amount.data, the_award.currency, field="amount"),
+            country=form.country.data, purpose=form.purpose.data or "",
+            category=form.category.data, theme=form.theme.data or "",
+            recipient_details=(form.recipient_details.data
+                               if form.keep_details.data == "encrypted" else None)),
+            _("The sub-grant is made."), lambda result: url_for(".award", award_id=the_award.id)):
+        return done
     return render_template("intermediaries/sub_grant_form.html", award=the_award, form=form,
                            pool=pool.pool(the_award))
 
@@ -179,20 +140,14 @@ def record_payment(sub_grant_id: int):
     grant = _load_sub_grant(sub_grant_id)
     require(Permission.MANAGE_SUBGRANTS, grant.award)
     form = forms.PaymentForm(**rescued())
-    if form.validate_on_submit():
-        try:
-            subgrants.record_payment(
-                current_user, grant, route=PaymentRoute(form.route.data),
-                amount_minor=money.to_minor(form.amount.data, grant.currency, field="amount"),
-                paid_on=form.paid_on.data, reference=form.reference.data,
-                advance=form.advance.data == "yes")
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The payment is recorded."), "success")
-            return redirect(url_for(".sub_grant", sub_grant_id=grant.id))
+    if done := act(form, lambda: subgrants.record_payment(
+            current_user, grant, route=PaymentRoute(form.route.data),
+            amount_minor=money.to_minor(form.amount.data, grant.currency, field="amount"),
+            paid_on=form.paid_on.data, reference=form.reference.data,
+            advance=form.advance.data == "yes"),
+            _("The payment is recorded."),
+            lambda result: url_for(".sub_grant", sub_grant_id=grant.id)):
+        return done
     return render_template("intermediaries/payment_form.html", grant=grant, form=form,
                            pool=pool.pool(grant.award))
 
@@ -205,6 +160,3 @@ def upward_report(award_id: int):
     return render_template("intermediaries/report.html", award=the_award,
                            report=report.upward_report(the_award), min_cell=report.MIN_CELL,
                            regranting_pool=pool.pool(the_award))
-
-
-from grants.intermediaries import call_views  # noqa: E402, F401  (routes on the same blueprint)

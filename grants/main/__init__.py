@@ -1,1 +1,8 @@
 """Home page, language choice, health check."""
+
+
+def blueprints() -> tuple:
+    """This feature's blueprints with all their routes (the factory registers them)."""
+    from grants.main import views
+
+    return (views.bp,)

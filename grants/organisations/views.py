@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,16 +11,15 @@ from grants.applications.forms import RISK_LABELS
 from grants.auth.forms import ConfirmForm
 from grants.auth.redirects import next_arg
 from grants.countries import countries
-from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Membership, Organisation, OrgKind
 from grants.organisations import services
 from grants.organisations.forms import KIND_LABELS, OrganisationForm
 from grants.organisations.queries import name_page
 from grants.policy import Permission, can, require
-from grants.rescue import rescuable, rescued_formdata
+from grants.rescue import rescuable
 from grants.security import reveal
-from grants.web import attach_error
+from grants.web import act, rescued
 
 bp = Blueprint("organisations", __name__, url_prefix="/orgs")
 PAGE_SIZE = 50
@@ -34,8 +33,7 @@ def _load(org_id: int) -> Organisation:
 
 
 def _form(obj=None, *, creating: bool) -> OrganisationForm:
-    rescued = rescued_formdata() if request.method == "GET" else None
-    form = OrganisationForm(formdata=rescued, obj=obj) if rescued else OrganisationForm(obj=obj)
+    form = OrganisationForm(obj=obj, **rescued())
     kinds = [k for k in OrgKind if current_user.is_staff or k != OrgKind.INTERMEDIARY]
     form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
     form.country.choices = [("", _("Choose a country")), *countries(g.get("lang", "en"))]
@@ -67,17 +65,11 @@ def index():
 def create():
     require(Permission.CREATE_ORGANISATION)
     form = _form(creating=True)
-    if form.validate_on_submit():
-        try:
-            org = services.create_organisation(current_user, kind=OrgKind(form.kind.data),
-                                               **_values(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")  # then back to the form that sent them here
-            return redirect(next_arg() or url_for("organisations.show", org_id=org.id))
+    if done := act(form, lambda: services.create_organisation(
+            current_user, kind=OrgKind(form.kind.data), **_values(form)),
+            _("Saved."),  # then back to the form that sent them here
+            lambda org: next_arg() or url_for("organisations.show", org_id=org.id)):
+        return done
     return render_template("organisations/form.html", form=form, org=None, next=next_arg())
 
 
@@ -98,16 +90,10 @@ def edit(org_id: int):
     org = _load(org_id)
     require(Permission.EDIT_ORGANISATION, org)
     form = _form(org, creating=False)
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(current_user, org, **_values(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("organisations.show", org_id=org.id))
+    if done := act(form, lambda: services.update_organisation(current_user, org,
+                                                            **_values(form)),
+                   _("Saved."), lambda result: url_for("organisations.show", org_id=org.id)):
+        return done
     return render_template("organisations/form.html", form=form, org=org)
 
 

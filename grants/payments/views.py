@@ -22,8 +22,8 @@ from grants.models import DisbursementStatus, Fund, PaymentRoute, Tranche
 from grants.payments import countries as country_service
 from grants.payments import forms, ledger, queries, routes
 from grants.policy import Permission, can, require
-from grants.rescue import rescuable, rescued_formdata
-from grants.web import attach_error
+from grants.rescue import rescuable
+from grants.web import act, attach_error, rescued
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 PAGE_SIZE = 25
@@ -39,10 +39,6 @@ def _ledger_globals():
             "ledger_payments_of": queries.award_payments,
             "ledger_committed_by_tranche": queries.committed_by_tranche}
 
-
-def rescued() -> dict:
-    data = rescued_formdata() if request.method == "GET" else None
-    return {"formdata": data} if data else {}
 
 
 def load(disbursement_id: int):
@@ -105,18 +101,12 @@ def schedule(tranche_id: int):
                                data={"amount": money.plain_amount(left, tranche.currency),
                                      "bank_country": payee.country},
                                **rescued())
-    if form.validate_on_submit():
-        try:
-            d = ledger.schedule(current_user, tranche, PaymentRoute(form.route.data),
-                                money.to_minor(form.amount.data, tranche.currency,
-                                               field="amount"), _details(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The payment is scheduled. It waits for an approval."), "success")
-            return redirect(url_for("payments.show", disbursement_id=d.id))
+    if done := act(form, lambda: ledger.schedule(
+            current_user, tranche, PaymentRoute(form.route.data),
+            money.to_minor(form.amount.data, tranche.currency, field="amount"), _details(form)),
+            _("The payment is scheduled. It waits for an approval."),
+            lambda d: url_for("payments.show", disbursement_id=d.id)):
+        return done
     return render_template(
         "payments/schedule.html", tranche=tranche, award=tranche.award, form=form,
         context=context, left=left, indirect=routes.INDIRECT,
@@ -217,17 +207,12 @@ def edit_country(code: str):
         abort(404)
     context = routes.context_for(code)
     form = forms.CountryForm(obj=_CountryData(context), **rescued())
-    if form.validate_on_submit():
-        try:
-            country_service.save(current_user, code, restricted=form.restricted.data,
-                                 summary=form.summary.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The country context is saved."), "success")
-            return redirect(url_for("payments.countries_index"))
+    if done := act(form, lambda: country_service.save(current_user, code,
+                                                    restricted=form.restricted.data,
+                                                    summary=form.summary.data),
+                   _("The country context is saved."),
+                   lambda result: url_for("payments.countries_index")):
+        return done
     return render_template("payments/country.html", code=code, context=context, form=form)
 
 

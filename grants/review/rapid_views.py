@@ -19,8 +19,9 @@ from grants.models import Application, Award, AwardStatus, Call, PaymentRoute
 from grants.payments.routes import RouteDetails
 from grants.policy import Permission, can, require
 from grants.review import decisions, forms, rapid, terms
+from grants.review.blueprint import bp
+from grants.review.blueprint import load as _load
 from grants.review.confirming import confirm_or_act
-from grants.review.views import _load, bp
 from grants.web import attach_error
 
 

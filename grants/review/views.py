@@ -5,7 +5,6 @@ validates its form, calls a service, commits once and redirects."""
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -40,13 +39,13 @@ from grants.models import (
 )
 from grants.models.types import utcnow
 from grants.policy import Permission, assignment, can, require
-from grants.rescue import rescuable, rescued_formdata
+from grants.rescue import rescuable
 from grants.review import decisions, forms, services, terms
 from grants.review import queue as queues
+from grants.review.blueprint import bp, load
 from grants.review.confirming import confirm_or_act
-from grants.web import attach_error, group_label
+from grants.web import act, attach_error, group_label, rescued
 
-bp = Blueprint("review", __name__, url_prefix="/review")
 PAGE_SIZE = 25
 
 
@@ -62,17 +61,6 @@ def _review_panel():
     """The officers' review panel on the application page (templates/applications/show)."""
     return {"review_summary": lambda a: services.summaries([a.id])[a.id]}
 
-
-def _rescued() -> dict:
-    data = rescued_formdata() if request.method == "GET" else None
-    return {"formdata": data} if data else {}
-
-
-def _load(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
-        abort(404)
-    return application
 
 
 def _refused(message: str, status: int = 403):
@@ -116,7 +104,7 @@ def _filters() -> queues.Filters:
 
 @bp.route("/applications/<int:application_id>")
 def application(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.ASSIGN_REVIEW, application)
     return _overview(application)
 
@@ -141,7 +129,7 @@ def _overview(application: Application):
 
 @bp.route("/applications/<int:application_id>/officer", methods=["POST"])
 def assign_officer(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.ASSIGN_REVIEW, application)
     form = forms.AssignOfficerForm()
     form.officer.choices = [(u.id, u.username) for u in services.officers()]
@@ -151,7 +139,7 @@ def assign_officer(application_id: int):
 
 @bp.route("/applications/<int:application_id>/reviewers", methods=["POST"])
 def assign_reviewer(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.ASSIGN_REVIEW, application)
     form = forms.AssignReviewerForm()
     form.reviewer.choices = [(u.id, u.username)
@@ -194,22 +182,15 @@ def _assigned(application_id: int) -> tuple[Application, Review | None]:
 def declare(application_id: int):
     application, review = _assigned(application_id)
     require(Permission.DECLARE_CONFLICT, application)
-    form = (forms.ConflictForm if review else forms.RecuseForm)(**_rescued())
-    if form.validate_on_submit():
-        conflict = review is None or form.conflict.data == "yes"
-        try:
-            services.declare(current_user, application, conflict=conflict,
-                             note=form.note.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            if not conflict:
-                return redirect(url_for(".score", application_id=application.id))
-            flash(_("Your conflict of interest is recorded. You will no longer see this "
-                    "application."), "success")
-            return redirect(url_for(".queue"))
+    form = (forms.ConflictForm if review else forms.RecuseForm)(**rescued())
+    conflict = review is None or form.conflict.data == "yes"
+    if done := act(form, lambda: services.declare(current_user, application, conflict=conflict,
+                                                  note=form.note.data or ""),
+                   _("Your conflict of interest is recorded. You will no longer see this "
+                     "application.") if conflict else None,
+                   lambda result: url_for(".queue") if conflict
+                   else url_for(".score", application_id=application.id)):
+        return done
     return render_template("review/conflict.html", application=application, form=form,
                            assigned=review is not None)
 
@@ -219,24 +200,17 @@ def declare(application_id: int):
 @bp.route("/applications/<int:application_id>/score", methods=["GET", "POST"])
 @rescuable
 def score(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.REVIEW_APPLICATION, application)
     review = assignment(current_user, application)
     labels = services.criteria(application.call)
-    form = forms.score_form(labels, **(_rescued() or _saved_scores(review, labels)))
-    if form.validate_on_submit():
-        try:
-            services.submit_scores(
-                current_user, review, recommendation=form.recommendation.data,
-                scores={label: form[f"c{i}"].data for i, label in enumerate(labels)},
-                comment=form.comment.data or "")
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your review is saved. Thank you."), "success")
-            return redirect(url_for(".queue"))
+    form = forms.score_form(labels, **(rescued() or _saved_scores(review, labels)))
+    if done := act(form, lambda: services.submit_scores(
+            current_user, review, recommendation=form.recommendation.data,
+            scores={label: form[f"c{i}"].data for i, label in enumerate(labels)},
+            comment=form.comment.data or ""),
+            _("Your review is saved. Thank you."), lambda result: url_for(".queue")):
+        return done
     return render_template("review/score.html", application=application, form=form,
                            review=review, criteria=[form[f"c{i}"] for i in range(len(labels))])
 
@@ -256,20 +230,14 @@ def _saved_scores(review: Review, labels: list[str]) -> dict:
 @bp.route("/applications/<int:application_id>/more-info", methods=["GET", "POST"])
 @rescuable
 def request_info(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.REQUEST_MORE_INFO, application)
-    form = forms.RequestInfoForm(**_rescued())
-    if form.validate_on_submit():
-        try:
-            decisions.request_more_info(current_user, application, form.message.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your question was sent. The application returns to the queue when the "
-                    "group sends it again."), "success")
-            return _back(application)
+    form = forms.RequestInfoForm(**rescued())
+    if done := act(form, lambda: decisions.request_more_info(current_user, application,
+                                                           form.message.data),
+                   _("Your question was sent. The application returns to the queue when the "
+                     "group sends it again."), lambda result: _back(application)):
+        return done
     days = current_app.config["ANSWER_WITHIN_DAYS"]  # the date the group is shown
     return render_template("review/more_info.html", application=application, form=form,
                            answer_days=days,
@@ -281,11 +249,11 @@ def request_info(application_id: int):
 @bp.route("/applications/<int:application_id>/decide", methods=["GET", "POST"])
 @rescuable
 def decide(application_id: int):
-    application = _load(application_id)
+    application = load(application_id)
     require(Permission.DECIDE_APPLICATION, application)
     if application.rapid_category is not None:  # decided on its own short page
         return redirect(url_for(".rapid_decide", application_id=application.id))
-    posted = request.form if request.method == "POST" else _rescued().get("formdata")
+    posted = request.form if request.method == "POST" else rescued().get("formdata")
     decision = posted.get("decision") if posted else None
     approve_form = (forms.ApproveForm(formdata=posted) if decision in ("approve", "change")
                     else _approve_defaults(application))
@@ -389,7 +357,7 @@ def confirm_approval(award_id: int):
     if award is None or not can(current_user, Permission.VIEW_AWARD, award):
         abort(404)
     if award.application is not None:
-        _load(award.application_id)  # an officer with a conflict does not see it
+        load(award.application_id)  # an officer with a conflict does not see it
     if not can(current_user, Permission.SECOND_APPROVAL, award):
         if award.decided_by_id == current_user.id:
             return _refused(_("A second officer must approve this award: you made the first "
@@ -406,6 +374,3 @@ def confirm_approval(award_id: int):
     flash(_("Approval confirmed: the award is active and the group is told there is news."),
           "success")
     return redirect(url_for(".application", application_id=award.application_id))
-
-
-from grants.review import rapid_views, rubric_views  # noqa: E402, F401  (same blueprint)

@@ -34,7 +34,7 @@ from grants.extensions import db
 from grants.models import Call, CallQuestion, CallStatus, CallType, Fund
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable, rescued_formdata
-from grants.web import attach_error, public
+from grants.web import act, attach_each, public, rescued
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 PAGE_SIZE = 20
@@ -55,11 +55,6 @@ def _helpers():
 
 def _share(bp: int) -> str:
     return money.format_percent_bp(bp)
-
-
-def _attach(form, exc: ServiceError) -> None:
-    for error in getattr(exc, "errors", [exc]):
-        attach_error(form, error)
 
 
 def _load(call_id: int) -> Call:
@@ -166,8 +161,8 @@ def _fund_choices(call: Call | None) -> list[tuple[int, str]]:
 
 
 def _call_form(call: Call | None) -> forms.CallForm:
-    rescued = rescued_formdata() if request.method == "GET" else None
-    form = forms.CallForm(formdata=rescued) if rescued else forms.CallForm()
+    kept = rescued()
+    form = forms.CallForm(**kept)
     types = list(editing.MANAGED_TYPES)
     if call is not None and call.call_type == CallType.RAPID_RESPONSE:
         types = [CallType.RAPID_RESPONSE]
@@ -179,7 +174,7 @@ def _call_form(call: Call | None) -> forms.CallForm:
         form.fund_id.choices = _fund_choices(call)
     else:
         del form.fund_id
-    if request.method == "GET" and not rescued:
+    if request.method == "GET" and not kept:
         _fill(form, call)
     return form
 
@@ -204,6 +199,14 @@ def _fill(form: forms.CallForm, call: Call | None) -> None:
     form.min_psychosocial_share.data = display.plain_percent(call.min_psychosocial_share_bp)
 
 
+def _store(call: Call | None, form) -> Call:
+    """Create the call, or update it; the call either way."""
+    if call is None:
+        return editing.create_call(current_user, **_values(form))
+    editing.update_call(current_user, call, **_values(form))
+    return call
+
+
 def _values(form: forms.CallForm) -> dict:
     fund = None
     if "fund_id" in form:
@@ -217,19 +220,9 @@ def _values(form: forms.CallForm) -> dict:
 
 def _save(call: Call | None):
     form = _call_form(call)
-    if form.validate_on_submit():
-        try:
-            if call is None:
-                call = editing.create_call(current_user, **_values(form))
-            else:
-                editing.update_call(current_user, call, **_values(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            _attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("calls.show", call_id=call.id))
+    if done := act(form, lambda: _store(call, form), _("Saved."),
+                   lambda saved: url_for("calls.show", call_id=saved.id), attach=attach_each):
+        return done
     status = INVALID if form.is_submitted() else 200
     return render_template("calls/form.html", form=form, call=call), status
 
@@ -254,23 +247,16 @@ def text(call_id: int, lang: str):
     if lang not in call.languages:
         abort(404)
     existing = next((t for t in call.texts if t.language == lang), None)
-    rescued = rescued_formdata() if request.method == "GET" else None
-    form = (forms.CallTextForm(formdata=rescued) if rescued
-            else forms.CallTextForm(obj=existing))
+    form = forms.CallTextForm(**(rescued() or {"obj": existing}))
     for f in (form.title, form.description):
         f.render_kw = {**(f.render_kw or {}), "lang": lang, "dir": "auto"}
-    if form.validate_on_submit():
-        try:
-            texts.save_text(current_user, call, lang, title=form.title.data,
-                            description=form.description.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            _attach(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved the text in %(language)s.", language=display.language_name(lang)),
-                  "success")
-            return redirect(url_for("calls.show", call_id=call.id))
+    if done := act(form, lambda: texts.save_text(current_user, call, lang,
+                                                   title=form.title.data,
+                                                   description=form.description.data),
+                   lambda result: _("Saved the text in %(language)s.",
+                                    language=display.language_name(lang)),
+                   lambda result: url_for("calls.show", call_id=call.id), attach=attach_each):
+        return done
     status = INVALID if form.is_submitted() else 200
     return render_template("calls/text.html", form=form, call=call, lang_code=lang,
                            existing=existing), status
@@ -320,7 +306,7 @@ def questions(call_id: int):
         locked = question_edits.questions_locked(call)
         if locked:
             return _questions_page(call, bank, custom, status=CONFLICT, refused=locked)
-        _attach(form, exc)
+        attach_each(form, exc)
         return _questions_page(call, bank, custom, status=INVALID)
     db.session.commit()
     flash(_("Question added."), "success")

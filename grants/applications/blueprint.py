@@ -1,0 +1,26 @@
+"""The applications blueprint and the loaders its route modules share (views, route_views,
+rapid_views). grants/applications/__init__.py imports the route modules."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from grants.extensions import db
+from grants.models import Application
+from grants.policy import Permission, can, require
+
+bp = Blueprint("applications", __name__, url_prefix="/applications")
+
+
+def load(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
+        abort(404)
+    return application
+
+
+def editable(application_id: int) -> Application:
+    application = load(application_id)
+    require(Permission.EDIT_APPLICATION, application)
+    return application
