@@ -37,7 +37,6 @@ from grants.models import (
     CallType,
     Organisation,
     OrgKind,
-    Role,
 )
 from grants.models.types import utcnow
 from grants.organisations.services import create_organisation
@@ -81,12 +80,6 @@ def _editable(application_id: int) -> Application:
     application = _load(application_id)
     require(Permission.EDIT_APPLICATION, application)
     return application
-
-
-def _applicant_side(application: Application) -> bool:
-    """The group's own people: the only ones who see its self-description (IV.2)."""
-    return current_user.role == Role.APPLICANT and is_member(current_user,
-                                                             application.organisation)
 
 
 def _rescued() -> dict:
@@ -320,7 +313,8 @@ _STEPS = {ABOUT: _about, QUESTIONS: _questions, BUDGET: _budget, FOCUS: _focus}
 
 def _summary(application: Application) -> dict:
     return forms.summary(
-        application, own_side=_applicant_side(application), lang=g.get("lang", "en"),
+        application, own_side=can(current_user, Permission.VIEW_SELF_DESCRIPTION, application),
+        lang=g.get("lang", "en"),
         sensitive=can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application))
 
 

@@ -23,7 +23,6 @@ from grants.models import (
     Review,
     User,
 )
-from grants.policy import REVIEWABLE_STATUSES
 
 QUEUE_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
                   ApplicationStatus.MORE_INFO_REQUESTED)
@@ -161,7 +160,7 @@ def reviewer_queue(actor: User) -> list[Review]:
     return list(db.session.scalars(
         sa.select(Review).join(Application)
         .where(Review.reviewer_id == actor.id, Review.conflict_declared.is_(False),
-               Application.status.in_(REVIEWABLE_STATUSES))
+               Application.status.in_(ApplicationStatus.REVIEWABLE))
         .options(selectinload(Review.application).selectinload(Application.call)
                  .selectinload(Call.texts))
         .order_by(Application.submitted_at, Application.id)))
