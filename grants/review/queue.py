@@ -24,8 +24,8 @@ from grants.models import (
     User,
 )
 
-QUEUE_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
-                  ApplicationStatus.MORE_INFO_REQUESTED)
+# Those open for review, in the enum's order (the queue's status filter lists them so).
+QUEUE_STATUSES = tuple(s for s in ApplicationStatus if s in ApplicationStatus.REVIEWABLE)
 
 
 @dataclasses.dataclass
