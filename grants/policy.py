@@ -350,6 +350,7 @@ def _view_review_queue(user, obj) -> bool:
 class Check(NamedTuple):
     test: Callable
     reason: str  # an English msgid, translated when shown (grants.errors.ServiceError)
+    about_person: bool = True  # False: about the object's state, whoever asks
 
 
 def _all(*checks: Check) -> Callable:
@@ -378,6 +379,12 @@ def _cleared_to_review(user, application: Application) -> bool:
         and not review.conflict_declared
 
 
+def _active_as(*roles: Role) -> Callable:
+    # Asked of a person being chosen: an account closed since the list was shown is refused
+    # as not on the list, before anything else about them.
+    return lambda user, obj: _role(user) in roles and user.is_active
+
+
 def _not_conflicted(user, application: Application) -> bool:
     return not _conflicted(user, application)
 
@@ -387,7 +394,7 @@ def _waits_for_decision(user, application: Application) -> bool:
 
 
 _NOT_OPEN_FOR_REVIEW = Check(_open_for_review,
-                             N_("This application is no longer open for review."))
+                             N_("This application is no longer open for review."), False)
 _CHECKS: dict[Permission, tuple[Check, ...]] = {
     Permission.DELETE_OWN_ACCOUNT: (
         # Applicants erase their own account; staff accounts are closed by an admin.
@@ -408,15 +415,16 @@ _CHECKS: dict[Permission, tuple[Check, ...]] = {
               N_("Only a programme officer can decide on an application.")),
         Check(_not_conflicted, N_("You declared a conflict of interest on this application: "
                                   "another officer must decide.")),
-        Check(_waits_for_decision, N_("This application is not waiting for a decision.")),
+        Check(_waits_for_decision, N_("This application is not waiting for a decision."),
+              False),
     ),
     Permission.BE_ASSIGNED_OFFICER: (
-        Check(_has_role(*OFFICER_ROLES), N_("Choose a programme officer from the list.")),
+        Check(_active_as(*OFFICER_ROLES), N_("Choose a programme officer from the list.")),
         Check(_not_conflicted,
               N_("This officer declared a conflict of interest on this application.")),
     ),
     Permission.BE_ASSIGNED_REVIEWER: (
-        Check(_has_role(*STAFF_REVIEWERS), N_("Choose a reviewer from the list.")),
+        Check(_active_as(*STAFF_REVIEWERS), N_("Choose a reviewer from the list.")),
     ),
 }
 
@@ -693,9 +701,12 @@ def refusal(user, permission: Permission, obj=None) -> str | None:
     fails, for the person to read (English; ServiceError translates it). None if they may.
     Only for the permissions written as checks (_CHECKS): those a service asks."""
     checks = _CHECKS[permission]
-    if _role(user) is None or not user.is_active:
-        return checks[0].reason  # not an active account of the role the rule asks for
-    return next((check.reason for check in checks if not check.test(user, obj)), None)
+    # An account that is not signed in or not active is refused as one without the role.
+    as_nobody = next(check.reason for check in checks if check.about_person)
+    if _role(user) is None:
+        return as_nobody
+    failed = next((check.reason for check in checks if not check.test(user, obj)), None)
+    return failed if failed is not None or user.is_active else as_nobody
 
 
 def require_to(actor, permission: Permission, obj=None, *, field: str | None = None) -> None:
