@@ -128,7 +128,7 @@ def _configure_sqlite(engine) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from grants import compression
+    from grants import compression, policy
     from grants.security import breach, headers
 
     @app.after_request
@@ -137,6 +137,7 @@ def register_security(app: Flask) -> None:
         return compression.compress(breach.mask_response(response))
 
     headers.init_app(app)
+    policy.init_app(app)  # the answers `assignment` keeps within a request
 
     @app.before_request
     def _refuse_nul_bytes():

@@ -2,7 +2,13 @@
 
 Views, templates and services all ask `can(user, Permission.X, obj)`. A view that cannot
 show an object to a user answers 404 (the object's existence is itself information);
-one that can show it but not act on it answers 403. No role checks live anywhere else.
+one that can show it but not act on it answers 403. A service asks
+`require_to(actor, Permission.X, obj)`, which refuses with a reason the person can read
+(a ServiceError). No role checks live anywhere else; which statuses allow what lives on the
+status enums (ApplicationStatus.EDITABLE, ...).
+
+Nothing here runs at import time: `init_app` (called by the factory) hooks the per-request
+answer kept by `assignment` to the session's events.
 """
 
 from __future__ import annotations
@@ -10,12 +16,14 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort, g, has_request_context
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from grants.errors import N_, ServiceError
 from grants.extensions import db
 from grants.models import (
     Application,
@@ -62,6 +70,7 @@ class Permission(enum.Enum):
     LIST_ALL_APPLICATIONS = "list_all_applications"
     VIEW_APPLICATION = "view_application"
     VIEW_APPLICATION_SENSITIVE = "view_application_sensitive"
+    VIEW_SELF_DESCRIPTION = "view_self_description"
     VIEW_BUDGET_DESCRIPTIONS = "view_budget_descriptions"
     REVEAL_APPLICATION = "reveal_application"
     EDIT_APPLICATION = "edit_application"
@@ -75,6 +84,9 @@ class Permission(enum.Enum):
     REVIEW_APPLICATION = "review_application"
     REQUEST_MORE_INFO = "request_more_info"
     DECIDE_APPLICATION = "decide_application"
+    # asked of the person being assigned, not of the officer who assigns
+    BE_ASSIGNED_OFFICER = "be_assigned_officer"
+    BE_ASSIGNED_REVIEWER = "be_assigned_reviewer"
     # awards and their reports
     LIST_ALL_AWARDS = "list_all_awards"
     VIEW_AWARD = "view_award"
@@ -109,6 +121,7 @@ class Permission(enum.Enum):
     SET_PUBLICATION = "set_publication"
     VIEW_CONSULTATIONS = "view_consultations"
     MANAGE_CONSULTATIONS = "manage_consultations"
+    VIEW_SURVEY_INVITATION = "view_survey_invitation"
     ANSWER_SURVEY = "answer_survey"
     VIEW_SURVEY_RESULTS = "view_survey_results"
     VIEW_DIRECTORY = "view_directory"
@@ -116,10 +129,30 @@ class Permission(enum.Enum):
     MANAGE_SECURITY_KEYS = "manage_security_keys"
 
 
+# Those who act for a group: its members applying, an intermediary's staff for their own
+# organisation and the defenders it files for. The funder's staff are the other roles.
+GROUP_ROLES = frozenset({Role.APPLICANT, Role.INTERMEDIARY})
+# Who carries an application to a decision, and who reviews one: the lists an officer
+# assigns from hold these roles' active accounts.
+OFFICER_ROLES = (Role.OFFICER,)
+STAFF_REVIEWERS = (Role.REVIEWER, Role.OFFICER)
+
+
 def _role(user) -> Role | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user.role
+
+
+def acts_for_a_group(user) -> bool:
+    """Whether `user` works for a group (its home lists that work), not for the funder."""
+    return _role(user) in GROUP_ROLES
+
+
+def owns_what_it_creates(user) -> bool:
+    """Whether the creator of an organisation becomes its owner: an applicant does; an admin
+    sets one up without joining it."""
+    return _role(user) == Role.APPLICANT
 
 
 def is_member(user, org: Organisation, *, owner: bool = False) -> bool:
@@ -163,11 +196,14 @@ def _view_org_name(user, org: Organisation) -> bool:
 
 def _edit_org(user, org: Organisation) -> bool:
     # Only the group's own owners; admins verify but do not rewrite a group's details.
-    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) and is_member(user, org, owner=True)
+    return _role(user) in GROUP_ROLES and is_member(user, org, owner=True)
 
 
-def _create_org(user, obj) -> bool:
+def _create_org(user, kind: OrgKind | None) -> bool:
     # Applicants create their own group; intermediary organisations are set up by an admin.
+    # Without a kind: whether the user creates organisations at all.
+    if kind == OrgKind.INTERMEDIARY and _role(user) != Role.ADMIN:
+        return False
     return _role(user) in (Role.APPLICANT, Role.ADMIN)
 
 
@@ -198,6 +234,12 @@ def _applicant_side(user, application: Application) -> bool:
     partner = application.on_behalf and _role(user) == Role.INTERMEDIARY
     return (_role(user) == Role.APPLICANT or partner) \
         and is_member(user, application.organisation)
+
+
+def _view_self_description(user, application: Application) -> bool:
+    # The group's own people are the only ones who see how it describes itself (IV.2): not
+    # its officers, nor a partner that filed a request on a defender's behalf.
+    return _role(user) == Role.APPLICANT and is_member(user, application.organisation)
 
 
 def assignment(user, application: Application) -> Review | None:
@@ -232,8 +274,16 @@ def _forget_assignments(*_args) -> None:
         g.pop("_assignments", None)
 
 
-for _event in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
-    sa.event.listen(Session, _event, _forget_assignments)
+_FORGET_ON = ("after_flush", "after_commit", "after_rollback", "after_soft_rollback")
+
+
+def init_app(app) -> None:
+    """Forget the answers `assignment` keeps for a request whenever the session flushes,
+    commits or rolls back. The hook is on every Session, so it is added once however many
+    apps are made (the tests make one per test)."""
+    for event in _FORGET_ON:
+        if not sa.event.contains(Session, event, _forget_assignments):
+            sa.event.listen(Session, event, _forget_assignments)
 
 
 def _conflicted(user, application: Application) -> bool:
@@ -244,7 +294,7 @@ def _conflicted(user, application: Application) -> bool:
 def _view_application(user, application: Application) -> bool:
     if _applicant_side(user, application):
         return True
-    if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN):
+    if application.status in ApplicationStatus.UNSENT:
         return False  # a draft is the applicant's own until they send it
     if application.call.intermediary_id is not None:
         # Sent to an intermediary's own call: a sub-grantee's data stays with that
@@ -293,31 +343,90 @@ def _view_review_queue(user, obj) -> bool:
     return _role(user) in (Role.OFFICER, Role.REVIEWER)
 
 
-def _declare_conflict(user, application: Application) -> bool:
-    if _role(user) not in STAFF_REVIEWERS or application.status not in REVIEWABLE_STATUSES:
+# Rules a service asks with `require_to` are written as checks, each with the reason the
+# person reads when it fails; `can` asks that all of them pass, `refusal` names the first
+# that does not.
+
+class Check(NamedTuple):
+    test: Callable
+    reason: str  # an English msgid, translated when shown (grants.errors.ServiceError)
+    about_person: bool = True  # False: about the object's state, whoever asks
+
+
+def _all(*checks: Check) -> Callable:
+    return lambda user, obj: all(check.test(user, obj) for check in checks)
+
+
+def _open_for_review(user, application: Application) -> bool:
+    return application.status in ApplicationStatus.REVIEWABLE
+
+
+def _may_answer_conflict(user, application: Application) -> bool:
+    if _role(user) not in STAFF_REVIEWERS:
         return False
+    # An officer may step away from any application they could decide, assigned or not.
+    return assignment(user, application) is not None or _role(user) == Role.OFFICER
+
+
+def _not_answered_yet(user, application: Application) -> bool:
     review = assignment(user, application)
-    if review is None:  # an officer may step away from any application they could decide
-        return _role(user) == Role.OFFICER
-    return review.declared_at is None
+    return review is None or review.declared_at is None
 
 
-def _review_application(user, application: Application) -> bool:
+def _cleared_to_review(user, application: Application) -> bool:
     review = assignment(user, application) if _role(user) in STAFF_REVIEWERS else None
     return review is not None and review.declared_at is not None \
-        and not review.conflict_declared and application.status in REVIEWABLE_STATUSES
+        and not review.conflict_declared
 
 
-def _officer_on(user, application: Application) -> bool:
-    return _role(user) == Role.OFFICER and not _conflicted(user, application)
+def _active_as(*roles: Role) -> Callable:
+    # Asked of a person being chosen: an account closed since the list was shown is refused
+    # as not on the list, before anything else about them.
+    return lambda user, obj: _role(user) in roles and user.is_active
 
 
-def _request_more_info(user, application: Application) -> bool:
-    return _officer_on(user, application) and application.status in DECIDABLE_STATUSES
+def _not_conflicted(user, application: Application) -> bool:
+    return not _conflicted(user, application)
 
 
-def _decide(user, application: Application) -> bool:
-    return _officer_on(user, application) and application.status in DECIDABLE_STATUSES
+def _waits_for_decision(user, application: Application) -> bool:
+    return application.status in ApplicationStatus.DECIDABLE
+
+
+_NOT_OPEN_FOR_REVIEW = Check(_open_for_review,
+                             N_("This application is no longer open for review."), False)
+_CHECKS: dict[Permission, tuple[Check, ...]] = {
+    Permission.DELETE_OWN_ACCOUNT: (
+        # Applicants erase their own account; staff accounts are closed by an admin.
+        Check(_has_role(Role.APPLICANT), N_("Staff accounts are closed by an administrator.")),
+    ),
+    Permission.DECLARE_CONFLICT: (
+        _NOT_OPEN_FOR_REVIEW,
+        Check(_may_answer_conflict, N_("You are not assigned to review this application.")),
+        Check(_not_answered_yet,
+              N_("You have already answered this question for this application.")),
+    ),
+    Permission.REVIEW_APPLICATION: (
+        _NOT_OPEN_FOR_REVIEW,
+        Check(_cleared_to_review, N_("You cannot review this application.")),
+    ),
+    Permission.DECIDE_APPLICATION: (
+        Check(_has_role(Role.OFFICER),
+              N_("Only a programme officer can decide on an application.")),
+        Check(_not_conflicted, N_("You declared a conflict of interest on this application: "
+                                  "another officer must decide.")),
+        Check(_waits_for_decision, N_("This application is not waiting for a decision."),
+              False),
+    ),
+    Permission.BE_ASSIGNED_OFFICER: (
+        Check(_active_as(*OFFICER_ROLES), N_("Choose a programme officer from the list.")),
+        Check(_not_conflicted,
+              N_("This officer declared a conflict of interest on this application.")),
+    ),
+    Permission.BE_ASSIGNED_REVIEWER: (
+        Check(_active_as(*STAFF_REVIEWERS), N_("Choose a reviewer from the list.")),
+    ),
+}
 
 
 def _award_member(user, award: Award) -> bool:
@@ -359,7 +468,7 @@ def _manage_disbursement(user, disbursement: Disbursement) -> bool:
 
 def _connect_stripe(user, org: Organisation) -> bool:
     # A group sets up where it is paid itself; nobody else creates its account.
-    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) and is_member(user, org, owner=True)
+    return _role(user) in GROUP_ROLES and is_member(user, org, owner=True)
 
 
 def _submit_report(user, requirement: ReportRequirement) -> bool:
@@ -368,11 +477,12 @@ def _submit_report(user, requirement: ReportRequirement) -> bool:
 
 
 def _edit_application(user, application: Application) -> bool:
-    return _applicant_side(user, application) and application.status in EDITABLE_STATUSES
+    return _applicant_side(user, application) and application.status in ApplicationStatus.EDITABLE
 
 
 def _withdraw_application(user, application: Application) -> bool:
-    return _applicant_side(user, application) and application.status in WITHDRAWABLE_STATUSES
+    return _applicant_side(user, application) \
+        and application.status in ApplicationStatus.WITHDRAWABLE
 
 
 def _delete_application(user, application: Application) -> bool:
@@ -382,8 +492,7 @@ def _delete_application(user, application: Application) -> bool:
 def _message_application(user, application: Application) -> bool:
     # The thread is between the group and its officers; reviewers do not write there.
     return _role(user) != Role.REVIEWER and _view_application(user, application) \
-        and application.status not in (
-        ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
+        and application.status not in ApplicationStatus.UNSENT
 
 
 # Intermediaries ------------------------------------------------------------------------------
@@ -424,7 +533,7 @@ def _view_upward_report(user, award: Award) -> bool:
 
 def _decide_subgrant_application(user, application: Application) -> bool:
     return _intermediary_staff(user, application.call.intermediary_id) \
-        and application.status in DECIDABLE_STATUSES
+        and application.status in ApplicationStatus.DECIDABLE
 
 
 # Rapid response --------------------------------------------------------------------------------
@@ -442,8 +551,8 @@ def _takes_rapid(call: Call) -> bool:
 def _file_rapid(user, call: Call | None) -> bool:
     # Without a call: whether this user files emergency requests at all (the menu asks).
     if call is None:
-        return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY)
-    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) and _takes_rapid(call)
+        return _role(user) in GROUP_ROLES
+    return _role(user) in GROUP_ROLES and _takes_rapid(call)
 
 
 def may_file_for_others(user, org: Organisation) -> bool:
@@ -463,9 +572,14 @@ def _invite(user, application: Application) -> bool:
 # Portfolio figures and consultations are for the funder's staff; the survey belongs to the
 # group it was offered to; the peer directory to grantees who opted in themselves.
 
+def _offered_survey(user, invitation) -> bool:
+    # Only its group's members learn the invitation exists (the funder's staff never answer
+    # for a group; an intermediary's staff answer for their own organisation).
+    return _role(user) in GROUP_ROLES and _member_of_id(user, invitation.organisation_id)
+
+
 def _answer_survey(user, invitation) -> bool:
-    return _role(user) in (Role.APPLICANT, Role.INTERMEDIARY) and not invitation.closed \
-        and _member_of_id(user, invitation.organisation_id)
+    return _offered_survey(user, invitation) and not invitation.closed
 
 
 def directory_organisations(user) -> list[int]:
@@ -487,7 +601,7 @@ def _directory_statement():
 
 
 def _view_directory(user, obj) -> bool:
-    if _role(user) not in (Role.APPLICANT, Role.INTERMEDIARY):
+    if _role(user) not in GROUP_ROLES:
         return False
     if not has_request_context():
         return bool(directory_organisations(user))
@@ -498,22 +612,9 @@ def _view_directory(user, obj) -> bool:
     return cache[user.id]
 
 
-STAFF_REVIEWERS = (Role.REVIEWER, Role.OFFICER)
-REVIEWABLE_STATUSES = frozenset({
-    ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
-    ApplicationStatus.MORE_INFO_REQUESTED,
-})
-DECIDABLE_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW})
-EDITABLE_STATUSES = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.MORE_INFO_REQUESTED})
-WITHDRAWABLE_STATUSES = frozenset({
-    ApplicationStatus.AWAITING_ENDORSEMENT, ApplicationStatus.SUBMITTED,
-    ApplicationStatus.UNDER_REVIEW, ApplicationStatus.MORE_INFO_REQUESTED,
-})
-
 _RULES: dict[Permission, Callable] = {
     Permission.MANAGE_USERS: _has_role(Role.ADMIN),
-    # Applicants erase their own account; staff accounts are closed by an admin.
-    Permission.DELETE_OWN_ACCOUNT: _has_role(Role.APPLICANT),
+    Permission.DELETE_OWN_ACCOUNT: _all(*_CHECKS[Permission.DELETE_OWN_ACCOUNT]),
     Permission.VIEW_AUDIT: _has_role(Role.ADMIN),
     Permission.MANAGE_FUNDS: _has_role(Role.ADMIN),
     Permission.VIEW_FUNDS: _has_role(Role.ADMIN, Role.OFFICER),
@@ -531,6 +632,7 @@ _RULES: dict[Permission, Callable] = {
     Permission.LIST_ALL_APPLICATIONS: _has_role(Role.OFFICER),
     Permission.VIEW_APPLICATION: _view_application,
     Permission.VIEW_APPLICATION_SENSITIVE: _view_application_sensitive,
+    Permission.VIEW_SELF_DESCRIPTION: _view_self_description,
     Permission.REVEAL_APPLICATION: _reveal,
     Permission.EDIT_APPLICATION: _edit_application,
     Permission.WITHDRAW_APPLICATION: _withdraw_application,
@@ -538,10 +640,13 @@ _RULES: dict[Permission, Callable] = {
     Permission.MESSAGE_APPLICATION: _message_application,
     Permission.VIEW_REVIEW_QUEUE: _view_review_queue,
     Permission.ASSIGN_REVIEW: _has_role(Role.OFFICER),
-    Permission.DECLARE_CONFLICT: _declare_conflict,
-    Permission.REVIEW_APPLICATION: _review_application,
-    Permission.REQUEST_MORE_INFO: _request_more_info,
-    Permission.DECIDE_APPLICATION: _decide,
+    Permission.DECLARE_CONFLICT: _all(*_CHECKS[Permission.DECLARE_CONFLICT]),
+    Permission.REVIEW_APPLICATION: _all(*_CHECKS[Permission.REVIEW_APPLICATION]),
+    # Asking for more is a step towards the decision: the same officer, at the same stage.
+    Permission.REQUEST_MORE_INFO: _all(*_CHECKS[Permission.DECIDE_APPLICATION]),
+    Permission.DECIDE_APPLICATION: _all(*_CHECKS[Permission.DECIDE_APPLICATION]),
+    Permission.BE_ASSIGNED_OFFICER: _all(*_CHECKS[Permission.BE_ASSIGNED_OFFICER]),
+    Permission.BE_ASSIGNED_REVIEWER: _all(*_CHECKS[Permission.BE_ASSIGNED_REVIEWER]),
     Permission.LIST_ALL_AWARDS: _has_role(Role.OFFICER),
     Permission.VIEW_AWARD: _view_award,
     Permission.MANAGE_AWARD: _manage_award,
@@ -571,6 +676,7 @@ _RULES: dict[Permission, Callable] = {
     Permission.SET_PUBLICATION: _manage_award,
     Permission.VIEW_CONSULTATIONS: _has_role(Role.OFFICER, Role.ADMIN),
     Permission.MANAGE_CONSULTATIONS: _has_role(Role.OFFICER),
+    Permission.VIEW_SURVEY_INVITATION: _offered_survey,
     Permission.ANSWER_SURVEY: _answer_survey,
     Permission.VIEW_SURVEY_RESULTS: _has_role(Role.OFFICER, Role.ADMIN),
     Permission.VIEW_DIRECTORY: _view_directory,
@@ -590,6 +696,27 @@ def can(user, permission: Permission, obj=None) -> bool:
     return bool(_RULES[permission](user, obj))
 
 
+def refusal(user, permission: Permission, obj=None) -> str | None:
+    """Why `user` may not exercise `permission` on `obj`: the reason of its first check that
+    fails, for the person to read (English; ServiceError translates it). None if they may.
+    Only for the permissions written as checks (_CHECKS): those a service asks."""
+    checks = _CHECKS[permission]
+    # An account that is not signed in or not active is refused as one without the role.
+    as_nobody = next(check.reason for check in checks if check.about_person)
+    if _role(user) is None:
+        return as_nobody
+    failed = next((check.reason for check in checks if not check.test(user, obj)), None)
+    return failed if failed is not None or user.is_active else as_nobody
+
+
+def require_to(actor, permission: Permission, obj=None, *, field: str | None = None) -> None:
+    """For services: raise ServiceError with the reason `actor` reads (about the form's
+    `field`, if given) unless they may exercise `permission` on `obj`."""
+    reason = refusal(actor, permission, obj)
+    if reason is not None:
+        raise ServiceError(reason, field)
+
+
 def require(permission: Permission, obj=None, *, visible: Permission | None = None) -> None:
     """Abort 404 if `obj` may not even be seen (per `visible`), 403 if it may not be acted on."""
     if visible is not None and not can(current_user, visible, obj):
@@ -598,4 +725,5 @@ def require(permission: Permission, obj=None, *, visible: Permission | None = No
         abort(403)
 
 
-__all__ = ["Permission", "can", "require", "is_member", "Membership", "User"]
+__all__ = ["Permission", "can", "require", "require_to", "refusal", "is_member", "Membership",
+           "User"]

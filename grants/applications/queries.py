@@ -80,8 +80,7 @@ def _choice_title(by_lang: dict[str, str], language: str, languages: str) -> str
     return next(iter(by_lang.values()), None)
 
 
-STAFF_STATUSES = tuple(s for s in ApplicationStatus if s not in (
-    ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))
+STAFF_STATUSES = tuple(s for s in ApplicationStatus if s not in ApplicationStatus.UNSENT)
 
 
 def sent_applications(call_id: int | None = None, status: str | None = None) -> sa.Select:

@@ -18,7 +18,6 @@ from grants.messages.services import post_message
 from grants.models import Application, ApplicationStatus, Organisation, OrgKind, User
 from grants.models.organisations import by_name
 from grants.models.types import utcnow
-from grants.policy import EDITABLE_STATUSES
 from grants.security import audit
 
 NOTE_MAX_CHARS = 5000
@@ -58,7 +57,7 @@ def current_choice(application: Application) -> str | None:
 
 def choose_route(actor: User, application: Application, choice: str) -> None:
     """Save how the application reaches the funder, while the group may still edit it."""
-    if application.status not in EDITABLE_STATUSES or application.endorsed_at is not None:
+    if application.status not in ApplicationStatus.EDITABLE or application.endorsed_at is not None:
         raise ServiceError("The route can no longer change.", "route")
     if not offers_route(application) or choice not in route_choices(application):
         raise ServiceError("Choose one of the ways in the list.", "route")

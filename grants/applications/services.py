@@ -33,7 +33,7 @@ from grants.models import (
     User,
 )
 from grants.models.types import utcnow
-from grants.policy import EDITABLE_STATUSES, WITHDRAWABLE_STATUSES, is_member
+from grants.policy import is_member
 from grants.reporting import focus
 from grants.security import audit
 
@@ -247,7 +247,7 @@ def problems(application: Application, now: datetime | None = None) -> list[Prob
 
 def _eligibility_problems(application: Application, now: datetime | None) -> list[Problem]:
     found = []
-    if application.status not in EDITABLE_STATUSES:
+    if application.status not in ApplicationStatus.EDITABLE:
         found.append(Problem(REVIEW, "This application has already been sent."))
     if not accepts_sending(application, now):
         found.append(Problem(REVIEW, "This call is closed: it no longer takes applications."))
@@ -375,7 +375,7 @@ def change_status(actor: User, application: Application, to: ApplicationStatus,
 def withdraw_application(actor: User, application: Application, reason: str = "") -> None:
     """Take a sent application back; the reason stays encrypted in its history. An approval
     still waiting for a second officer is cancelled with it."""
-    if application.status not in WITHDRAWABLE_STATUSES:
+    if application.status not in ApplicationStatus.WITHDRAWABLE:
         raise ServiceError("This application can no longer be withdrawn.")
     change_status(actor, application, ApplicationStatus.WITHDRAWN, _text(reason) or None)
     pending = db.session.scalar(sa.select(Award).where(

@@ -37,7 +37,6 @@ from grants.models import (
     CallType,
     Organisation,
     OrgKind,
-    Role,
 )
 from grants.models.types import utcnow
 from grants.organisations.services import create_organisation
@@ -67,13 +66,6 @@ def _problem_text(problem: services.Problem, currency: str) -> str:
 
 def _language_choices() -> list[tuple[str, str]]:
     return forms.language_choices(current_app.config["CALL_LANGUAGES"])
-
-
-def _applicant_side(application: Application) -> bool:
-    """The group's own people: the only ones who see its self-description (IV.2)."""
-    return current_user.role == Role.APPLICANT and is_member(current_user,
-                                                             application.organisation)
-
 
 
 def _autosave() -> bool:
@@ -295,7 +287,8 @@ _STEPS = {ABOUT: _about, QUESTIONS: _questions, BUDGET: _budget, FOCUS: _focus}
 
 def _summary(application: Application) -> dict:
     return forms.summary(
-        application, own_side=_applicant_side(application), lang=g.get("lang", "en"),
+        application, own_side=can(current_user, Permission.VIEW_SELF_DESCRIPTION, application),
+        lang=g.get("lang", "en"),
         sensitive=can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application))
 
 

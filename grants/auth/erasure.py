@@ -23,20 +23,17 @@ from grants.models import (
     Award,
     FormRescue,
     Organisation,
-    Role,
     User,
     UserSession,
 )
 from grants.models.types import utcnow
+from grants.policy import Permission, require_to
 from grants.security import audit
-
-SELF_SERVICE_ROLES = (Role.APPLICANT,)
 
 
 def delete_own_account(user: User, password: str) -> dict[str, int]:
     """Erase the account after checking its password; returns what was removed."""
-    if user.role not in SELF_SERVICE_ROLES:
-        raise ServiceError("Staff accounts are closed by an administrator.")
+    require_to(user, Permission.DELETE_OWN_ACCOUNT)
     if not passwords.verify_secret(user.password_hash, password or ""):
         raise ServiceError("Your password is not right.", field="password")
     orgs = [m.organisation for m in user.memberships]

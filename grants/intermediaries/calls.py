@@ -21,7 +21,6 @@ from grants.intermediaries.subgrants import make_sub_grant
 from grants.messages.services import post_message
 from grants.models import Application, ApplicationStatus, Award, Call, CallType, SubGrant, User
 from grants.models.types import utcnow
-from grants.policy import DECIDABLE_STATUSES
 from grants.security import audit
 
 SHORT_FORM = ("activities", "who_you_work_with")  # two bank questions; staff may change them
@@ -54,8 +53,7 @@ def applications_of(call: Call) -> sa.Select:
     """The call's sent applications, oldest first (drafts stay the groups' own)."""
     return (sa.select(Application)
             .where(Application.call_id == call.id,
-                   Application.status.not_in((ApplicationStatus.DRAFT,
-                                              ApplicationStatus.WITHDRAWN)))
+                   Application.status.not_in(ApplicationStatus.UNSENT))
             .options(selectinload(Application.organisation))
             .order_by(Application.submitted_at, Application.id))
 
@@ -64,7 +62,7 @@ def _lock(application: Application) -> None:
     db.session.execute(sa.select(Application.id).where(Application.id == application.id)
                        .with_for_update())
     db.session.refresh(application, ["status"])
-    if application.status not in DECIDABLE_STATUSES:
+    if application.status not in ApplicationStatus.DECIDABLE:
         raise ServiceError("This application is not waiting for a decision.")
 
 

@@ -32,11 +32,10 @@ from grants.models import (
     DisbursementStatus,
     ReportRequirement,
     ReportStatus,
-    Role,
     Tranche,
     User,
 )
-from grants.policy import Permission, can
+from grants.policy import Permission, acts_for_a_group, can
 
 # Payments the group is waiting for: made ready or sent, not yet arrived.
 ON_THE_WAY = (DisbursementStatus.SCHEDULED, DisbursementStatus.APPROVED, DisbursementStatus.SENT)
@@ -48,14 +47,10 @@ REPORT_SOON_DAYS = 60
 APPLICATIONS_READ = 100
 
 
-# Those who act for a group: its members applying, an intermediary filing for defenders.
-GROUP_ROLES = frozenset({Role.APPLICANT, Role.INTERMEDIARY})
-
-
 def keeps_work(user: User) -> bool:
     """Whether the user's home lists the work of their organisations (not the funder's
     staff: their work is in the review queue and the lists they manage)."""
-    return user.role in GROUP_ROLES
+    return acts_for_a_group(user)
 
 
 @dataclass

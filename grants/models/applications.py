@@ -15,6 +15,7 @@ from grants.models.types import (
     EncryptedText,
     UTCDateTime,
     enum_column,
+    members,
     utcnow,
 )
 
@@ -28,6 +29,18 @@ class ApplicationStatus(enum.StrEnum):
     APPROVED = "approved"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+
+    # What each stage allows (grants.policy asks these; services and queries filter by them).
+    # The group's own until sent, or again once withdrawn: nobody else sees or writes on it.
+    UNSENT = members(DRAFT, WITHDRAWN)
+    # The group may change its answers: before sending, or when an officer asked for more.
+    EDITABLE = members(DRAFT, MORE_INFO_REQUESTED)
+    # Sent and not decided: it may still be taken back.
+    WITHDRAWABLE = members(AWAITING_ENDORSEMENT, SUBMITTED, UNDER_REVIEW, MORE_INFO_REQUESTED)
+    # Open for review: assignments, conflict answers and scores.
+    REVIEWABLE = members(SUBMITTED, UNDER_REVIEW, MORE_INFO_REQUESTED)
+    # Waiting for a decision (not while the group answers a question).
+    DECIDABLE = members(SUBMITTED, UNDER_REVIEW)
 
 
 class RiskLevel(enum.StrEnum):

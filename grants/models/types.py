@@ -120,3 +120,26 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs) -> sa.Enum:
         validate_strings=True,
         **kwargs,
     )
+
+
+class members:
+    """A named set of an enum's members, declared in the enum's own body:
+
+        class ApplicationStatus(enum.StrEnum):
+            DRAFT = "draft"
+            ...
+            EDITABLE = members(DRAFT, MORE_INFO_REQUESTED)
+
+    `ApplicationStatus.EDITABLE` is then a frozenset of members, for `in` and for a query's
+    `in_()`. A descriptor, so the enum does not take it for a member; in the class body the
+    names still hold their plain values, which this turns into members when first asked.
+    """
+
+    def __init__(self, *values) -> None:
+        self._values = values
+        self._members: frozenset | None = None
+
+    def __get__(self, _obj, enum_cls) -> frozenset:
+        if self._members is None:
+            self._members = frozenset(enum_cls(value) for value in self._values)
+        return self._members

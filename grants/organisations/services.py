@@ -5,6 +5,7 @@ from __future__ import annotations
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import MemberRole, Membership, Organisation, OrgKind, User
+from grants.policy import owns_what_it_creates
 from grants.security import audit
 
 EDITABLE = ("name", "country", "legal_name", "registration_number", "contact_details",
@@ -18,7 +19,7 @@ def create_organisation(actor: User, *, kind: OrgKind, **fields) -> Organisation
     org = Organisation(kind=kind, **{k: fields.get(k) for k in EDITABLE})
     org.directory_opt_in = bool(fields.get("directory_opt_in"))
     db.session.add(org)
-    if not actor.is_staff:
+    if owns_what_it_creates(actor):
         db.session.add(Membership(user=actor, organisation=org, role=MemberRole.OWNER))
     db.session.flush()
     audit.record(actor, "organisation.created", org, kind=kind.value)

@@ -34,7 +34,7 @@ def _load(org_id: int) -> Organisation:
 
 def _form(obj=None, *, creating: bool) -> OrganisationForm:
     form = OrganisationForm(obj=obj, **rescued())
-    kinds = [k for k in OrgKind if current_user.is_staff or k != OrgKind.INTERMEDIARY]
+    kinds = [k for k in OrgKind if can(current_user, Permission.CREATE_ORGANISATION, k)]
     form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
     form.country.choices = [("", _("Choose a country")), *countries(g.get("lang", "en"))]
     if not creating:

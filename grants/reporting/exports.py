@@ -251,7 +251,7 @@ def _applications_query(viewer_id: int, filters: Filters) -> sa.Select:
         .join(Call, Call.id == Application.call_id)
         .join(Fund, Fund.id == Call.fund_id)
         .join(Organisation, Organisation.id == Application.organisation_id)
-        .where(Application.status.not_in((ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)),
+        .where(Application.status.not_in(ApplicationStatus.UNSENT),
                Call.intermediary_id.is_(None), not_conflicted(viewer_id, Application.id),
                *in_period(Application.submitted_at, filters)))
     if filters.fund_id:

@@ -17,7 +17,7 @@ from grants.countries import countries, country_name
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.ids import id_or_none, parse_id, parse_page
-from grants.models import Consultation, Fund, Role, SurveyInvitation
+from grants.models import Consultation, Fund, SurveyInvitation
 from grants.models.types import utcnow
 from grants.organisations.forms import KIND_LABELS
 from grants.policy import Permission, can, require
@@ -73,10 +73,8 @@ def survey_page(invitation_id: int):
 
 
 def _offered_to_me(invitation: SurveyInvitation) -> bool:
-    # Only its group's members learn the invitation exists (the funder's staff never answer
-    # for a group; an intermediary's staff answer for their own organisation).
-    return current_user.role in (Role.APPLICANT, Role.INTERMEDIARY) and any(
-        m.organisation_id == invitation.organisation_id for m in current_user.memberships)
+    # Only its group's members learn the invitation exists (grants.policy has the rule).
+    return can(current_user, Permission.VIEW_SURVEY_INVITATION, invitation)
 
 
 def _close(action, message: str, form=None):

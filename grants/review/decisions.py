@@ -31,12 +31,11 @@ from grants.models import (
     Organisation,
     OrgKind,
     RegrantType,
-    Role,
     SupportType,
     User,
 )
 from grants.models.types import utcnow
-from grants.policy import DECIDABLE_STATUSES, assignment
+from grants.policy import Permission, require_to
 from grants.security import audit
 
 MESSAGE_MAX_CHARS = 10_000
@@ -50,15 +49,9 @@ def lock(application: Application) -> None:
 
 
 def check_decider(actor: User, application: Application) -> None:
-    """Refuse, with the reason, anyone who may not decide on this application now."""
-    if actor.role != Role.OFFICER:
-        raise ServiceError("Only a programme officer can decide on an application.")
-    review = assignment(actor, application)
-    if review is not None and review.conflict_declared:
-        raise ServiceError("You declared a conflict of interest on this application: another "
-                           "officer must decide.")
-    if application.status not in DECIDABLE_STATUSES:
-        raise ServiceError("This application is not waiting for a decision.")
+    """Refuse, with the reason, anyone who may not decide on this application now (the
+    policy's rule; every decision, its terms and the rapid ones ask it after the lock)."""
+    require_to(actor, Permission.DECIDE_APPLICATION, application)
 
 
 def pending_award(application: Application) -> Award | None:

@@ -23,10 +23,9 @@ from grants.models import (
     Review,
     User,
 )
-from grants.policy import REVIEWABLE_STATUSES
 
-QUEUE_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
-                  ApplicationStatus.MORE_INFO_REQUESTED)
+# Those open for review, in the enum's order (the queue's status filter lists them so).
+QUEUE_STATUSES = tuple(s for s in ApplicationStatus if s in ApplicationStatus.REVIEWABLE)
 
 
 @dataclasses.dataclass
@@ -161,7 +160,7 @@ def reviewer_queue(actor: User) -> list[Review]:
     return list(db.session.scalars(
         sa.select(Review).join(Application)
         .where(Review.reviewer_id == actor.id, Review.conflict_declared.is_(False),
-               Application.status.in_(REVIEWABLE_STATUSES))
+               Application.status.in_(ApplicationStatus.REVIEWABLE))
         .options(selectinload(Review.application).selectinload(Application.call)
                  .selectinload(Call.texts))
         .order_by(Application.submitted_at, Application.id)))

@@ -27,11 +27,10 @@ from grants.models import (
     Call,
     Recommendation,
     Review,
-    Role,
     User,
 )
 from grants.models.types import utcnow
-from grants.policy import REVIEWABLE_STATUSES, assignment
+from grants.policy import OFFICER_ROLES, STAFF_REVIEWERS, Permission, assignment, require_to
 from grants.security import audit
 
 # Stored in English as the keys of a review's scores; shown translated (content.shipped).
@@ -77,15 +76,16 @@ def _scored_on(call: Call) -> bool:
 
 
 def officers() -> list[User]:
+    """Active programme officers (those `assign_officer` may choose)."""
     return list(db.session.scalars(sa.select(User).where(
-        User.role == Role.OFFICER, User.is_active.is_(True)).order_by(User.username)))
+        User.role.in_(OFFICER_ROLES), User.is_active.is_(True)).order_by(User.username)))
 
 
 def possible_reviewers(application: Application) -> list[User]:
     """Active reviewers and officers not yet assigned to the application."""
     taken = sa.select(Review.reviewer_id).where(Review.application_id == application.id)
     return list(db.session.scalars(sa.select(User).where(
-        User.role.in_((Role.REVIEWER, Role.OFFICER)), User.is_active.is_(True),
+        User.role.in_(STAFF_REVIEWERS), User.is_active.is_(True),
         User.id.not_in(taken)).order_by(User.role, User.username)))
 
 
@@ -152,7 +152,7 @@ def users_by_id(ids: set[int]) -> dict[int, User]:
 # Assignments ----------------------------------------------------------------------------------
 
 def _open_for_review(application: Application) -> None:
-    if application.status not in REVIEWABLE_STATUSES:
+    if application.status not in ApplicationStatus.REVIEWABLE:
         raise ServiceError("This application is no longer open for review.")
 
 
@@ -165,11 +165,7 @@ def _start_review(actor: User, application: Application) -> None:
 def assign_officer(actor: User, application: Application, officer: User) -> None:
     """Make `officer` the one who carries the application to a decision."""
     _open_for_review(application)
-    if officer.role != Role.OFFICER or not officer.is_active:
-        raise ServiceError("Choose a programme officer from the list.", "officer")
-    if _has_conflict(officer, application):
-        raise ServiceError("This officer declared a conflict of interest on this application.",
-                           "officer")
+    require_to(officer, Permission.BE_ASSIGNED_OFFICER, application, field="officer")
     application.assigned_officer_id = officer.id
     _start_review(actor, application)
     db.session.flush()
@@ -181,8 +177,7 @@ def assign_officer(actor: User, application: Application, officer: User) -> None
 def assign_reviewer(actor: User, application: Application, reviewer: User) -> Review:
     """Ask `reviewer` to review; they answer the conflict question before seeing anything."""
     _open_for_review(application)
-    if reviewer.role not in (Role.REVIEWER, Role.OFFICER) or not reviewer.is_active:
-        raise ServiceError("Choose a reviewer from the list.", "reviewer")
+    require_to(reviewer, Permission.BE_ASSIGNED_REVIEWER, application, field="reviewer")
     if assignment(reviewer, application) is not None:
         raise ServiceError("This person is already assigned to this application.", "reviewer")
     review = Review(application_id=application.id, reviewer_id=reviewer.id,
@@ -197,23 +192,16 @@ def assign_reviewer(actor: User, application: Application, reviewer: User) -> Re
     return review
 
 
-def _has_conflict(user: User, application: Application) -> bool:
-    review = assignment(user, application)
-    return review is not None and review.conflict_declared
-
-
 # Conflicts ------------------------------------------------------------------------------------
 
 def declare(actor: User, application: Application, *, conflict: bool, note: str = "",
             now: datetime | None = None) -> Review:
     """Answer the conflict-of-interest question. An officer who was not assigned may recuse
     themselves (a conflict only); a conflict also takes them off the application."""
-    _open_for_review(application)
+    require_to(actor, Permission.DECLARE_CONFLICT, application)
     review = assignment(actor, application)
-    if review is None and (actor.role != Role.OFFICER or not conflict):
+    if review is None and not conflict:  # unassigned, an officer only steps away
         raise ServiceError("You are not assigned to review this application.")
-    if review is not None and review.declared_at is not None:
-        raise ServiceError("You have already answered this question for this application.")
     text = (note or "").strip()
     if len(text) > NOTE_MAX_CHARS:
         raise ServiceError("Use at most %(max)s characters.", "note", max=NOTE_MAX_CHARS)
@@ -239,8 +227,8 @@ def submit_scores(actor: User, review: Review, *, scores: dict[str, int | None],
     """Score every criterion of the call's rubric 1-5 and recommend; may be revised while
     the application is still open for review."""
     application = review.application
-    _open_for_review(application)
-    if review.reviewer_id != actor.id or review.declared_at is None or review.conflict_declared:
+    require_to(actor, Permission.REVIEW_APPLICATION, application)
+    if review.reviewer_id != actor.id:  # the policy cleared the actor's own review only
         raise ServiceError("You cannot review this application.")
     labels = criteria(application.call)
     for i, label in enumerate(labels):
