@@ -51,9 +51,9 @@ from grants.models import (
 )
 from grants.models.types import utcnow
 from grants.payments import demo as payments_demo
-from grants.reporting import demo as voice_demo
+from grants.rapid import demo as rapid_demo
 from grants.reporting import focus
-from grants.review import demo as rapid_demo
+from grants.voice import demo as voice_demo
 
 DEMO_PASSWORD = "demo password 2026"  # noqa: S105 (documented demo accounts)  # nosec B105
 USERS = [

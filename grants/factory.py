@@ -255,8 +255,8 @@ def register_blueprints(app: Flask) -> None:
     from grants.payments.views import bp as payments_bp
     from grants.reporting.export_views import bp as exports_bp
     from grants.reporting.views import bp as reporting_bp
-    from grants.reporting.voice_views import bp as voice_bp
     from grants.review.views import bp as review_bp
+    from grants.voice.views import bp as voice_bp
 
     for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp, calls_bp,
                applications_bp, messages_bp, review_bp, awards_bp, payments_bp, stripe_bp,

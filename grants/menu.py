@@ -52,8 +52,9 @@ _LINKS = (
 
 def main_menu(lang: str) -> Markup:
     """The menu's `<li>` links for the current user (the log-out form is not included)."""
-    from grants.applications import questions, rapid
+    from grants.applications import questions
     from grants.main.work import keeps_work
+    from grants.rapid import request as rapid
 
     user = current_user._get_current_object()  # not the proxy: asked a dozen times below
     if user.is_authenticated:

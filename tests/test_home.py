@@ -162,7 +162,7 @@ def test_an_intermediary_sees_the_requests_it_filed_not_the_ones_sent_to_it(app,
 
 
 def test_an_emergency_question_is_due_by_the_decision_target(app, client, auth, world):
-    from grants.review import rapid
+    from grants.rapid import decision as rapid
 
     with app.app_context():
         request = db.session.get(Application, world.rapid_request.id)

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from grants.applications import rapid as filing
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -32,7 +31,9 @@ from grants.models import (
     User,
 )
 from grants.payments import ledger
-from grants.review import decisions, rapid
+from grants.rapid import decision as rapid
+from grants.rapid import request as filing
+from grants.review import decisions
 from tests import factories
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a frozen "now"

@@ -478,4 +478,5 @@ def delete(application_id: int):
 
 
 # Routes on the same blueprint, in their own modules.
-from grants.applications import rapid_views, route_views  # noqa: E402, F401
+from grants.applications import route_views  # noqa: E402, F401
+from grants.rapid import request_views  # noqa: E402, F401  (same blueprint, for now)

@@ -408,4 +408,5 @@ def confirm_approval(award_id: int):
     return redirect(url_for(".application", application_id=award.application_id))
 
 
-from grants.review import rapid_views, rubric_views  # noqa: E402, F401  (same blueprint)
+from grants.rapid import views as rapid_views  # noqa: E402, F401  (same blueprint, for now)
+from grants.review import rubric_views  # noqa: E402, F401  (same blueprint)

@@ -12,7 +12,6 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from grants.applications import rapid, rapid_forms
 from grants.applications.views import bp
 from grants.auth import services as accounts
 from grants.auth import sessions
@@ -21,6 +20,8 @@ from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Call, CallStatus, CallType, Organisation, User
 from grants.policy import Permission, can, may_file_for_others, require
+from grants.rapid import forms as rapid_forms
+from grants.rapid import request as rapid
 from grants.rescue import rescuable, rescued_formdata
 from grants.security import ratelimit
 from grants.web import attach_error, public

@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from grants import money
 from grants.applications.forms import BUDGET_LABELS, RevealForm
-from grants.applications.rapid_forms import CATEGORY_LABELS
 from grants.awards.services import follow_up_of, rapid_single_officer_limit
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -18,7 +17,9 @@ from grants.ids import id_or_none
 from grants.models import Application, Award, AwardStatus, Call, PaymentRoute
 from grants.payments.routes import RouteDetails
 from grants.policy import Permission, can, require
-from grants.review import decisions, forms, rapid, terms
+from grants.rapid import decision as rapid
+from grants.rapid.forms import CATEGORY_LABELS
+from grants.review import decisions, forms, terms
 from grants.review.confirming import confirm_or_act
 from grants.review.views import _load, bp
 from grants.web import attach_error

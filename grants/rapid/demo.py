@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from grants.applications import rapid as filing
 from grants.extensions import db
 from grants.models import Call, Organisation, User
 from grants.models.types import utcnow
 from grants.payments import ledger
-from grants.review import rapid
+from grants.rapid import decision as rapid
+from grants.rapid import request as filing
 
 Line = filing.Line
 

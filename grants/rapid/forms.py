@@ -9,11 +9,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from grants.applications.forms import RISK_LABELS
-from grants.applications.rapid import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
 from grants.auth.forms import RegisterForm
 from grants.fields import AmountField
 from grants.money import CURRENCIES
 from grants.organisations.forms import OrganisationForm
+from grants.rapid.request import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
 from grants.validators import NameField
 
 AUTO = {"dir": "auto"}  # any language, either direction

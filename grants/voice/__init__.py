@@ -1,0 +1,2 @@
+"""The defenders' voice (IV.11, IV.12): the anonymous grantee survey, the consultation log
+and the peer directory, and their figures for the portfolio."""
