@@ -253,6 +253,7 @@ def register_blueprints(app: Flask) -> None:
     from grants.organisations.views import bp as orgs_bp
     from grants.payments.stripe_views import bp as stripe_bp
     from grants.payments.views import bp as payments_bp
+    from grants.rapid.views import bp as rapid_bp
     from grants.reporting.export_views import bp as exports_bp
     from grants.reporting.views import bp as reporting_bp
     from grants.review.views import bp as review_bp
@@ -260,7 +261,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, account_bp, orgs_bp, funds_bp, admin_bp, calls_bp,
                applications_bp, messages_bp, review_bp, awards_bp, payments_bp, stripe_bp,
-               intermediaries_bp, reporting_bp, exports_bp, voice_bp, security_keys_bp):
+               intermediaries_bp, reporting_bp, exports_bp, voice_bp, security_keys_bp, rapid_bp):
         app.register_blueprint(bp)
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -197,6 +198,13 @@ def test_relocation_without_justification_is_refused_and_nothing_typed_is_lost(
         assert a.relocation_justification.startswith("The police")
 
 
+def test_the_pages_keep_their_addresses_on_their_own_blueprint(app):
+    with app.test_request_context():
+        assert url_for("rapid.new_request", call_id=7) == "/applications/rapid/7"
+        assert url_for("rapid.decide", application_id=7) == "/review/applications/7/rapid"
+        assert url_for("rapid.invite", application_id=7) == "/review/applications/7/invite"
+
+
 def test_open_rapid_calls_for_the_menu(app, world):
     with app.app_context():
         assert [c.id for c in filing.open_calls()] == [world.rapid_call.id]
@@ -260,6 +268,23 @@ def test_above_the_rapid_limit_two_officers_approve(app, world):
             assert a.status == ApplicationStatus.APPROVED
             assert rapid.first_payment(a).status == DisbursementStatus.SCHEDULED
             assert rapid.time_to_decision(a) is not None
+    finally:
+        app.config["RAPID_SINGLE_OFFICER_ABOVE"] = {"*": "8000"}
+
+
+def test_the_page_of_an_approval_waiting_for_its_second_officer_shows_its_terms(
+        app, client, auth, world):
+    app.config["RAPID_SINGLE_OFFICER_ABOVE"] = {"*": "1000"}
+    try:
+        with database(app):
+            colleague = factories.user(Role.OFFICER)
+            a = db.session.get(Application, world.rapid_request.id)
+            rapid.approve_rapid(colleague, a, amount_minor=150_000, currency="USD", now=T0)
+        auth.login(world.officer)
+        page = client.get(f"/review/applications/{world.rapid_request.id}/rapid")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and "waiting for a second officer" in text
+        assert "Kind of support" in text and "Confirm the approval as second officer" in text
     finally:
         app.config["RAPID_SINGLE_OFFICER_ABOVE"] = {"*": "8000"}
 

@@ -1,15 +1,16 @@
-"""The officer's page of a rapid-response request (issue 7): read it, watch its clock,
-approve (money ready to send) or decline on the same page; afterwards see the award, the
-payment and the follow-up, and invite the group to a longer-term call."""
+"""The routes of rapid response (issue 7), on one blueprint. Here, the officer's page of a
+request: read it, watch its clock, approve (money ready to send) or decline on the same
+page; afterwards see the award, the payment and the follow-up, and invite the group to a
+longer-term call. The defender's one-page request is in request_views."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
-from grants.applications.forms import BUDGET_LABELS, RevealForm
+from grants.applications.forms import BUDGET_LABELS, STATUS_LABELS, RevealForm
 from grants.awards.services import follow_up_of, rapid_single_officer_limit
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -21,8 +22,11 @@ from grants.rapid import decision as rapid
 from grants.rapid.forms import CATEGORY_LABELS
 from grants.review import decisions, forms, terms
 from grants.review.confirming import confirm_or_act
-from grants.review.views import _load, bp
 from grants.web import attach_error
+
+# Its pages keep the addresses they had under applications and review (bookmarks, links in
+# e-mails), so the blueprint has no prefix of its own.
+bp = Blueprint("rapid", __name__)
 
 
 @bp.app_context_processor
@@ -32,7 +36,9 @@ def _rapid_helpers():
 
 
 def _rapid(application_id: int) -> Application:
-    application = _load(application_id)
+    application = db.session.get(Application, application_id)
+    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
+        abort(404)
     if application.rapid_category is None:
         abort(404)
     require(Permission.ASSIGN_REVIEW, application)
@@ -73,8 +79,8 @@ def _limit(currency: str) -> str:
     return money.format_money(rapid_single_officer_limit(currency), currency)
 
 
-@bp.route("/applications/<int:application_id>/rapid", methods=["GET", "POST"])
-def rapid_decide(application_id: int):
+@bp.route("/review/applications/<int:application_id>/rapid", methods=["GET", "POST"])
+def decide(application_id: int):
     application = _rapid(application_id)
     posted = request.form if request.method == "POST" else None
     decision = posted.get("decision") if posted else None
@@ -90,7 +96,7 @@ def rapid_decide(application_id: int):
             done = confirm_or_act(
                 application, form, lambda: _terms(application, form),
                 lambda: _decide(application, form, lambda: _approve(application, form)),
-                action=url_for(".rapid_decide", application_id=application.id),
+                action=url_for(".decide", application_id=application.id),
                 facts=_route_facts(form))
         elif decision == "decline" and form.validate():
             done = _decide(application, form, lambda: decisions.decline(
@@ -132,7 +138,7 @@ def _decide(application: Application, form, action):
         attach_error(form, exc)
         return None
     db.session.commit()
-    return redirect(url_for(".rapid_decide", application_id=application.id))
+    return redirect(url_for(".decide", application_id=application.id))
 
 
 def _page(application: Application, approve_form, decline_form, invite_form=None,
@@ -153,7 +159,8 @@ def _page(application: Application, approve_form, decline_form, invite_form=None
         paid_in=rapid.time_to_payment(application),
         sensitive=can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application),
         invited=db.session.get(Call, application.invited_to_call_id)
-        if application.invited_to_call_id else None)
+        if application.invited_to_call_id else None,
+        status_labels=STATUS_LABELS, support_labels=forms.SUPPORT_LABELS)
 
 
 def _hidden(application: Application) -> bool:
@@ -167,8 +174,8 @@ def _call_title(call: Call) -> str:
     return text.title if text else str(call.id)
 
 
-@bp.route("/applications/<int:application_id>/invite", methods=["POST"])
-def rapid_invite(application_id: int):
+@bp.route("/review/applications/<int:application_id>/invite", methods=["POST"])
+def invite(application_id: int):
     application = _rapid(application_id)
     require(Permission.INVITE_TO_CALL, application)
     form = forms.InviteForm()
@@ -186,6 +193,9 @@ def rapid_invite(application_id: int):
         else:
             db.session.commit()
             flash(_("Invitation sent: a draft on that call waits for the group."), "success")
-            return redirect(url_for(".rapid_decide", application_id=application.id))
+            return redirect(url_for(".decide", application_id=application.id))
     return _page(application, _approve_form(application, None),
                  forms.DeclineForm(formdata=None), form), 400
+
+
+from grants.rapid import request_views  # noqa: E402, F401  (same blueprint)

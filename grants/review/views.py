@@ -284,7 +284,7 @@ def decide(application_id: int):
     application = _load(application_id)
     require(Permission.DECIDE_APPLICATION, application)
     if application.rapid_category is not None:  # decided on its own short page
-        return redirect(url_for(".rapid_decide", application_id=application.id))
+        return redirect(url_for("rapid.decide", application_id=application.id))
     posted = request.form if request.method == "POST" else _rescued().get("formdata")
     decision = posted.get("decision") if posted else None
     approve_form = (forms.ApproveForm(formdata=posted) if decision in ("approve", "change")
@@ -408,5 +408,4 @@ def confirm_approval(award_id: int):
     return redirect(url_for(".application", application_id=award.application_id))
 
 
-from grants.rapid import views as rapid_views  # noqa: E402, F401  (same blueprint, for now)
 from grants.review import rubric_views  # noqa: E402, F401  (same blueprint)
