@@ -94,9 +94,9 @@ STAFF_FORMS = {
     "reporting.portfolio_forms.PeriodForm", "voice.forms.ConsultationForm",
     "review.forms.ApproveForm", "review.forms.AssignOfficerForm",
     "review.forms.AssignReviewerForm", "review.forms.ConflictForm", "review.forms.DeclineForm",
-    "review.forms.InviteForm", "review.forms.RapidApproveForm", "review.forms.RecuseForm",
+    "rapid.forms.InviteForm", "rapid.forms.RapidApproveForm", "review.forms.RecuseForm",
     "review.forms.RequestInfoForm", "review.forms.RubricForm", "review.forms.ScoreBase",
-    "review.forms.ScoreForm", "review.forms.ConfirmTermsForm", "review.forms.RapidQuestionForm",
+    "review.forms.ScoreForm", "review.forms.ConfirmTermsForm", "rapid.forms.RapidQuestionForm",
 }
 
 

@@ -1,20 +1,12 @@
-"""Deciding rapid-response requests (issue 7): the clock, one officer's approval up to a
-limit, money ready to send at once, and the invitation to a longer-term call afterwards.
-
-The clock runs from sending to `rapid_due_at` (the fund's target, 72 hours by default,
-fixed when the request was sent). Time to decision and time to payment are computed from
-the timestamps already kept (submitted_at, decided_at, the first disbursement's sent_at and
-paid_at) rather than stored twice.
-"""
+"""Deciding rapid-response requests (issue 7): one officer's approval up to a limit, money
+ready to send at once, and questions asked while the clock runs (grants.rapid.clock)."""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from grants.applications.services import call_is_open, new_code_name
 from grants.awards import schedule
 from grants.awards import services as awards
 from grants.errors import N_, ServiceError
@@ -23,16 +15,10 @@ from grants.messages.services import post_message
 from grants.models import (
     Application,
     ApplicationStatus,
-    ApplicationStatusChange,
     Award,
     AwardStatus,
-    Call,
-    CallStatus,
-    CallType,
     Disbursement,
-    DisbursementStatus,
     PaymentRoute,
-    Tranche,
     User,
 )
 from grants.models.types import utcnow
@@ -42,52 +28,6 @@ from grants.security import audit
 
 # The routes an officer picks on the decision page; the rest stay on the award's page.
 ROUTES = (PaymentRoute.BANK_TRANSFER, PaymentRoute.MOBILE_MONEY, PaymentRoute.TRUSTED_PARTNER)
-
-
-@dataclasses.dataclass(frozen=True)
-class Clock:
-    due_at: datetime
-    seconds_left: int  # negative once past target
-
-    @property
-    def past_target(self) -> bool:
-        return self.seconds_left < 0
-
-    @property
-    def hours_left(self) -> int:
-        """Whole hours left; past target, minus the hours begun since (-1 within the first)."""
-        return self.seconds_left // 3600
-
-
-def clock(application: Application, now: datetime | None = None) -> Clock | None:
-    """The request's decision clock while it waits; None when it is not a timed request or
-    is already decided."""
-    if application.rapid_due_at is None or application.decided_at is not None:
-        return None
-    left = application.rapid_due_at - (now or utcnow())
-    return Clock(application.rapid_due_at, int(left.total_seconds()))
-
-
-def time_to_decision(application: Application) -> timedelta | None:
-    if application.submitted_at is None or application.decided_at is None:
-        return None
-    return application.decided_at - application.submitted_at
-
-
-def first_payment(application: Application) -> Disbursement | None:
-    return db.session.scalar(
-        sa.select(Disbursement).join(Tranche).join(Award)
-        .where(Award.application_id == application.id)
-        .order_by(Disbursement.id).limit(1))
-
-
-def time_to_payment(application: Application) -> tuple[timedelta | None, timedelta | None]:
-    """(decision -> first money sent, decision -> first money paid), each None until then."""
-    d = first_payment(application)
-    if d is None or application.decided_at is None:
-        return None, None
-    return ((d.sent_at - application.decided_at) if d.sent_at else None,
-            (d.paid_at - application.decided_at) if d.paid_at else None)
 
 
 def approve_rapid(actor: User, application: Application, *, amount_minor: int, currency: str,
@@ -143,43 +83,3 @@ def ask(actor: User, application: Application, question: str,
 
 def is_emergency(award: Award) -> bool:
     return award.application is not None and award.application.rapid_category is not None
-
-
-# After the crisis ----------------------------------------------------------------------------
-
-def invitable_calls() -> list[Call]:
-    """Open longer-term calls of the funder an officer may invite a group to."""
-    calls = db.session.scalars(sa.select(Call).where(
-        Call.status == CallStatus.OPEN, Call.intermediary_id.is_(None),
-        Call.call_type != CallType.RAPID_RESPONSE).order_by(Call.id))
-    return [c for c in calls if call_is_open(c)]
-
-
-def invite(actor: User, application: Application, call: Call, message: str) -> Application:
-    """Invite the group of an approved emergency request to a longer-term call: a draft on
-    that call, linked to the request, and a message on the request's thread (the group is
-    told there is news, never what)."""
-    if application.rapid_category is None or application.status != ApplicationStatus.APPROVED:
-        raise ServiceError("Only an approved rapid-response request leads to an invitation.")
-    if call not in invitable_calls():
-        raise ServiceError("Choose an open call from the list.", "call")
-    text = decisions.clean_message(message, "message", N_("Write a few words to the group."))
-    draft = Application(
-        call=call, organisation=application.organisation, created_by_id=None,
-        code_name=new_code_name(), status=ApplicationStatus.DRAFT, language=application.language,
-        currency=call.currency, country=application.country, amount_requested_minor=0,
-        follows_application_id=application.id)
-    draft.history.append(ApplicationStatusChange(to_status=ApplicationStatus.DRAFT,
-                                                 actor_id=actor.id))
-    db.session.add(draft)
-    application.invited_to_call_id = call.id
-    post_message(actor, application, text)
-    db.session.flush()
-    audit.record(actor, "application.invited_to_call", application, call_id=call.id,
-                 draft_id=draft.id)
-    return draft
-
-
-def waiting_payment(d: Disbursement | None) -> bool:
-    return d is not None and d.status in (DisbursementStatus.SCHEDULED,
-                                          DisbursementStatus.APPROVED)
