@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from grants.applications import rapid as filing
 from grants.extensions import db
 from grants.models import Call, Organisation, User
 from grants.models.types import utcnow
 from grants.payments import ledger
-from grants.review import rapid
+from grants.rapid import decision
+from grants.rapid import request as filing
+from grants.rapid.clock import first_payment
 
 Line = filing.Line
 
@@ -59,8 +60,8 @@ def _paid(users: dict[str, User], org: Organisation, call: Call, now) -> None:
                      Line("protection_security", "A steel door", "500")], "Español")
     officer = users["officer"]
     decided = sent_at + timedelta(hours=30)
-    rapid.approve_rapid(officer, request, amount_minor=140_000, currency="USD", now=decided)
-    payment = rapid.first_payment(request)
+    decision.approve_rapid(officer, request, amount_minor=140_000, currency="USD", now=decided)
+    payment = first_payment(request)
     ledger.approve(officer, payment, now=decided + timedelta(hours=2))
     ledger.send(officer, payment, reference="BT-RR-0007", now=decided + timedelta(days=1))
     ledger.mark_paid(officer, payment, now=decided + timedelta(days=3))

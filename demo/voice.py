@@ -18,8 +18,8 @@ from grants.models import (
     SurveyResponse,
     User,
 )
-from grants.reporting import survey
-from grants.reporting.voice import quarter_of
+from grants.voice import survey
+from grants.voice.figures import quarter_of
 
 # (respectful, burden, useful, what to change)
 _ANSWERS = [

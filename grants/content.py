@@ -134,7 +134,7 @@ def application_title(application) -> Markup | str:
     """An application's title: the group's own, marked with the application's language; an
     emergency request's default title is said in the reader's language, unmarked."""
     from grants.applications.forms import display_title
-    from grants.applications.rapid import RAPID_TITLE
+    from grants.rapid.request import RAPID_TITLE
 
     default = application.rapid_category is not None and application.title == RAPID_TITLE
     return typed(display_title(application), None if default else application.language)

@@ -253,12 +253,14 @@ def register_blueprints(app: Flask) -> None:
         messages,
         organisations,
         payments,
+        rapid,
         reporting,
         review,
+        voice,
     )
 
     for feature in (main, auth, organisations, funds, admin, applications, messages, review,
-                    awards, payments, intermediaries, reporting):
+                    awards, payments, intermediaries, reporting, voice, rapid):
         for bp in feature.blueprints():
             app.register_blueprint(bp)
 

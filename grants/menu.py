@@ -31,7 +31,7 @@ _LINKS = (
     (None, "main.home", _l("Home")),
     (None, "calls.index", _l("Calls")),
     (None, "applications.index", _l("Applications")),
-    (_RAPID, "applications.rapid_request", _l("Emergency request")),
+    (_RAPID, "rapid.new_request", _l("Emergency request")),
     (_STAFF_OR_MEMBER, "awards.index", _l("Awards")),
     (Permission.USE_REGRANTING, "intermediaries.index", _l("Regranting")),
     (Permission.VIEW_DIRECTORY, "voice.peer_directory", _l("Directory")),
@@ -52,8 +52,9 @@ _LINKS = (
 
 def main_menu(lang: str) -> Markup:
     """The menu's `<li>` links for the current user (the log-out form is not included)."""
-    from grants.applications import questions, rapid
+    from grants.applications import questions
     from grants.main.work import keeps_work
+    from grants.rapid import request as rapid
 
     user = current_user._get_current_object()  # not the proxy: asked a dozen times below
     if user.is_authenticated:
@@ -108,7 +109,7 @@ def _build(logged_in: bool, key: tuple, rapid_id: int | None) -> Markup:
     else:
         items.append(_item(url_for("calls.index"), _l("Calls")))
         if rapid_id:
-            items.append(_item(url_for("applications.rapid_request", call_id=rapid_id),
+            items.append(_item(url_for("rapid.new_request", call_id=rapid_id),
                                _l("Emergency request"), strong=True))
         if key[-1]:
             items.append(_item(url_for("stripe.donate_index"), _l("Donate")))

@@ -20,9 +20,9 @@ def _for(**statuses) -> dict:
 
 
 ENTRIES: dict = {
-    "applications.rapid_request": ("GET", {"call_id": "rapid_call"},
-                                   {**only(("applicant", "stranger", "intermediary")),
-                                    "anon": 200}),
-    "review.rapid_decide": ("GET", RAPID, _for(intermediary=403, officer=200)),
-    "review.rapid_invite": ("POST", RAPID, _for(intermediary=403, officer=403)),
+    "rapid.new_request": ("GET", {"call_id": "rapid_call"},
+                           {**only(("applicant", "stranger", "intermediary")),
+                            "anon": 200}),
+    "rapid.decide": ("GET", RAPID, _for(intermediary=403, officer=200)),
+    "rapid.invite": ("POST", RAPID, _for(intermediary=403, officer=403)),
 }

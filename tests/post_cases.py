@@ -39,7 +39,7 @@ STRIPE_ON = {"stripe.create_intent": "anon", "stripe.onboard": "applicant"}
 # not exist, a request already invited), the role that passes the checks before that.
 ROLE = {**STRIPE_ON, "applications.delete_document": "applicant",
         "calls.delete_question": "officer", "calls.move_question": "officer",
-        "review.rapid_invite": "officer", "security_keys.remove": "officer"}
+        "rapid.invite": "officer", "security_keys.remove": "officer"}
 # Forms not on a page: donate.js posts the amount; the language menu is in the layout.
 FIELDS = {"stripe.create_intent": {"amount": ["10", "10.00", "0.5"]},
           "main.set_language": {"lang": ["en", "es", "fr", "ar"], "next": ["/", "//evil"]}}

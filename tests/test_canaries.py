@@ -37,12 +37,12 @@ GROUP_FORMS = {
     "applications.forms.QuestionsForm": "step2",
     "applications.forms.FocusForm": "step4",
     "applications.forms.WithdrawForm": "withdraw",
-    "applications.rapid_forms.RapidForm": ("rapid", "rapid-partner"),  # a partner names
+    "rapid.forms.RapidForm": ("rapid", "rapid-partner"),  # a partner names
     # In one visit: a defender logged in without a profile, and one without an account.
-    "applications.rapid_forms.ProfileRapidForm": ("rapid-profile", "rapid-partner"),
-    "applications.rapid_forms.NewcomerRapidForm": ("rapid-newcomer", "rapid-partner"),
+    "rapid.forms.ProfileRapidForm": ("rapid-profile", "rapid-partner"),
+    "rapid.forms.NewcomerRapidForm": ("rapid-newcomer", "rapid-partner"),
     "awards.forms.ReportForm": "report",
-    "reporting.voice_forms.SurveyForm": "survey",
+    "voice.forms.SurveyForm": "survey",
     "auth.forms.RegisterForm": "register",
     "intermediaries.forms.EndorseForm": "endorse",
     "intermediaries.forms.SubGrantForm": "sub-grant",
@@ -57,7 +57,7 @@ OTHER_PAGES = ("step3", "message")
 CLEAR = {
     ("auth.forms.RegisterForm", "username"): "the log-in name, looked up at every log-in; "
                                              "the form says it may be a pseudonym",
-    ("applications.rapid_forms.NewcomerRapidForm", "username"): "the same log-in name, "
+    ("rapid.forms.NewcomerRapidForm", "username"): "the same log-in name, "
                                                                 "made with the request",
     ("intermediaries.forms.SubGrantForm", "recipient_code"): "a code by rule, never a name; "
                                                              "counted in the upward report",
@@ -91,12 +91,12 @@ STAFF_FORMS = {
     "payments.forms.ActionForm", "payments.forms.CountryForm", "payments.forms.NoteForm",
     "payments.forms.ScheduleForm", "payments.forms.SendForm",
     "reporting.export_views.FilterForm", "reporting.export_views.PublicationForm",
-    "reporting.portfolio_forms.PeriodForm", "reporting.voice_forms.ConsultationForm",
+    "reporting.portfolio_forms.PeriodForm", "voice.forms.ConsultationForm",
     "review.forms.ApproveForm", "review.forms.AssignOfficerForm",
     "review.forms.AssignReviewerForm", "review.forms.ConflictForm", "review.forms.DeclineForm",
-    "review.forms.InviteForm", "review.forms.RapidApproveForm", "review.forms.RecuseForm",
+    "rapid.forms.InviteForm", "rapid.forms.RapidApproveForm", "review.forms.RecuseForm",
     "review.forms.RequestInfoForm", "review.forms.RubricForm", "review.forms.ScoreBase",
-    "review.forms.ScoreForm", "review.forms.ConfirmTermsForm", "review.forms.RapidQuestionForm",
+    "review.forms.ScoreForm", "review.forms.ConfirmTermsForm", "rapid.forms.RapidQuestionForm",
 }
 
 

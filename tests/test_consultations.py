@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from grants.extensions import db
 from grants.models import AuditEvent, CommitmentStatus, Consultation, Role, User
 from grants.models.types import utcnow
-from grants.reporting import consultations, voice
+from grants.voice import consultations
+from grants.voice import figures as voice
 
 HEARD = "Women defenders asked for childcare during trainings."
 FORM = {"held_on": "2026-10-14", "topic": "Regional meeting on protection", "fund_id": "",

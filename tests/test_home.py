@@ -162,12 +162,12 @@ def test_an_intermediary_sees_the_requests_it_filed_not_the_ones_sent_to_it(app,
 
 
 def test_an_emergency_question_is_due_by_the_decision_target(app, client, auth, world):
-    from grants.review import rapid
+    from grants.rapid import decision
 
     with app.app_context():
         request = db.session.get(Application, world.rapid_request.id)
         request.rapid_due_at = utcnow() + timedelta(hours=30)
-        rapid.ask(db.session.get(User, world.officer.id), request, "Where are you now?")
+        decision.ask(db.session.get(User, world.officer.id), request, "Where are you now?")
         db.session.commit()
         due = request.rapid_due_at.strftime("%Y-%m-%d %H:%M UTC")
     auth.login(world.intermediary)

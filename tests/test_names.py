@@ -91,7 +91,7 @@ def test_every_field_that_looks_like_a_name_is_a_name_field(app):
     # The classic cases are found, so the search itself is not broken.
     assert {"organisations.forms.OrganisationForm.name", "funds.forms.FundForm.name",
             "intermediaries.forms.SubGrantForm.recipient_code",
-            "applications.rapid_forms.RapidForm.defender_alias"} <= _name_fields().keys()
+            "rapid.forms.RapidForm.defender_alias"} <= _name_fields().keys()
 
 
 @pytest.mark.parametrize("control", sorted(BIDI_CONTROLS))

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 
-from grants.applications import rapid as filing
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -32,7 +32,9 @@ from grants.models import (
     User,
 )
 from grants.payments import ledger
-from grants.review import decisions, rapid
+from grants.rapid import clock, decision
+from grants.rapid import request as filing
+from grants.review import decisions
 from tests import factories
 from tests.forms import RAPID_SECRET as SECRET
 from tests.forms import rapid_form
@@ -125,7 +127,7 @@ def test_partner_files_for_a_defender_it_tops_the_queue_and_one_officer_approves
         assert follow_up.kind == ReportKind.CONVERSATION
         assert follow_up.title == "Follow-up check-in" and len(follow_up.questions) == 3
         assert follow_up.due_date == a.decided_at.date() + timedelta(days=90)
-        assert rapid.time_to_decision(a) == a.decided_at - a.submitted_at
+        assert clock.time_to_decision(a) == a.decided_at - a.submitted_at
         award_id, requirement_id = award.id, follow_up.id
     page = client.get(f"/review/applications/{app_id}/rapid").get_data(as_text=True)
     assert "Follow-up check-in due" in page and "Record the check-in" in page
@@ -151,15 +153,15 @@ def test_time_to_payment_from_decision_to_money_sent_and_paid(app, world):
         org = factories.organisation(owner, country="CO")
         a = filing.file_request(owner, _call(world), _request(org), now=T0)
         officer = db.session.get(User, world.officer.id)
-        rapid.approve_rapid(officer, a, amount_minor=150_000, currency="USD",
+        decision.approve_rapid(officer, a, amount_minor=150_000, currency="USD",
                             now=T0 + timedelta(hours=20))
-        d = rapid.first_payment(a)
-        assert rapid.time_to_payment(a) == (None, None)
+        d = clock.first_payment(a)
+        assert clock.time_to_payment(a) == (None, None)
         ledger.approve(officer, d, now=T0 + timedelta(hours=21))
         ledger.send(officer, d, reference="TX-1", now=T0 + timedelta(days=2))
         ledger.mark_paid(officer, d, now=T0 + timedelta(days=3))
-        assert rapid.time_to_decision(a) == timedelta(hours=20)
-        assert rapid.time_to_payment(a) == (timedelta(hours=28), timedelta(hours=52))
+        assert clock.time_to_decision(a) == timedelta(hours=20)
+        assert clock.time_to_payment(a) == (timedelta(hours=28), timedelta(hours=52))
 
 
 def test_relocation_without_justification_is_refused_and_nothing_typed_is_lost(
@@ -185,6 +187,13 @@ def test_relocation_without_justification_is_refused_and_nothing_typed_is_lost(
         a = db.session.scalars(sa.select(Application).order_by(Application.id.desc())).first()
         assert a.rapid_category == RapidCategory.RELOCATION and not a.on_behalf
         assert a.relocation_justification.startswith("The police")
+
+
+def test_the_pages_keep_their_addresses_on_their_own_blueprint(app):
+    with app.test_request_context():
+        assert url_for("rapid.new_request", call_id=7) == "/applications/rapid/7"
+        assert url_for("rapid.decide", application_id=7) == "/review/applications/7/rapid"
+        assert url_for("rapid.invite", application_id=7) == "/review/applications/7/invite"
 
 
 def test_open_rapid_calls_for_the_menu(app, world):
@@ -238,7 +247,7 @@ def test_above_the_rapid_limit_two_officers_approve(app, world):
             officer = db.session.get(User, world.officer.id)
             colleague = factories.user(Role.OFFICER)
             a = db.session.get(Application, world.rapid_request.id)
-            award = rapid.approve_rapid(officer, a, amount_minor=150_000, currency="USD",
+            award = decision.approve_rapid(officer, a, amount_minor=150_000, currency="USD",
                                         now=T0)
             assert award.status == AwardStatus.PENDING_APPROVAL
             assert a.status == ApplicationStatus.UNDER_REVIEW and a.decided_at is None
@@ -248,8 +257,25 @@ def test_above_the_rapid_limit_two_officers_approve(app, world):
             decisions.confirm_approval(colleague, award, now=T0 + timedelta(hours=5))
             assert award.status == AwardStatus.ACTIVE and award.second_approver_id == colleague.id
             assert a.status == ApplicationStatus.APPROVED
-            assert rapid.first_payment(a).status == DisbursementStatus.SCHEDULED
-            assert rapid.time_to_decision(a) is not None
+            assert clock.first_payment(a).status == DisbursementStatus.SCHEDULED
+            assert clock.time_to_decision(a) is not None
+    finally:
+        app.config["RAPID_SINGLE_OFFICER_ABOVE"] = {"*": "8000"}
+
+
+def test_the_page_of_an_approval_waiting_for_its_second_officer_shows_its_terms(
+        app, client, auth, world):
+    app.config["RAPID_SINGLE_OFFICER_ABOVE"] = {"*": "1000"}
+    try:
+        with database(app):
+            colleague = factories.user(Role.OFFICER)
+            a = db.session.get(Application, world.rapid_request.id)
+            decision.approve_rapid(colleague, a, amount_minor=150_000, currency="USD", now=T0)
+        auth.login(world.officer)
+        page = client.get(f"/review/applications/{world.rapid_request.id}/rapid")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and "waiting for a second officer" in text
+        assert "Kind of support" in text and "Confirm the approval as second officer" in text
     finally:
         app.config["RAPID_SINGLE_OFFICER_ABOVE"] = {"*": "8000"}
 
@@ -258,7 +284,7 @@ def test_up_to_the_limit_one_officer_is_enough(app, world):
     with database(app):
         officer = db.session.get(User, world.officer.id)
         a = db.session.get(Application, world.rapid_request.id)
-        award = rapid.approve_rapid(officer, a, amount_minor=800_000, currency="USD", now=T0)
+        award = decision.approve_rapid(officer, a, amount_minor=800_000, currency="USD", now=T0)
         assert award.status == AwardStatus.ACTIVE and a.status == ApplicationStatus.APPROVED
 
 
@@ -271,16 +297,16 @@ def test_the_clock_runs_from_sending_to_the_funds_target(app, world):
         a = filing.file_request(applicant, call, _request(db.session.get(
             Organisation, world.org.id)), now=T0)
         assert a.submitted_at == T0 and a.rapid_due_at == T0 + timedelta(hours=48)
-        fresh = rapid.clock(a, now=T0)
+        fresh = clock.clock(a, now=T0)
         assert fresh.hours_left == 48 and not fresh.past_target
-        half = rapid.clock(a, now=T0 + timedelta(hours=24, minutes=30))
+        half = clock.clock(a, now=T0 + timedelta(hours=24, minutes=30))
         assert half.hours_left == 23 and not half.past_target
-        late = rapid.clock(a, now=T0 + timedelta(hours=50))
+        late = clock.clock(a, now=T0 + timedelta(hours=50))
         assert late.past_target and late.hours_left == -2
         fund.rapid_response_target_hours = 24  # a later change does not move a sent request
-        assert rapid.clock(a, now=T0 + timedelta(hours=30)).hours_left == 18
+        assert clock.clock(a, now=T0 + timedelta(hours=30)).hours_left == 18
         a.decided_at = T0 + timedelta(hours=40)
-        assert rapid.clock(a, now=T0 + timedelta(hours=50)) is None  # decided: stopped
+        assert clock.clock(a, now=T0 + timedelta(hours=50)) is None  # decided: stopped
 
 
 def test_the_queue_marks_requests_past_target(app, client, auth, world):
@@ -298,11 +324,11 @@ def test_the_demo_holds_requests_at_every_point_of_their_clock(app, runner):
     with app.app_context():
         requests = list(db.session.scalars(sa.select(Application).where(
             Application.rapid_category.is_not(None))))
-        clocks = [rapid.clock(a) for a in requests]
+        clocks = [clock.clock(a) for a in requests]
         left = sorted(c.hours_left for c in clocks if c)
         assert len(left) == 3 and left[0] < 0 and 0 < left[1] < 72 / 2 + 1 and left[2] > 60
         [paid] = [a for a in requests if a.decided_at]
-        assert rapid.time_to_payment(paid)[1] == timedelta(days=3)
+        assert clock.time_to_payment(paid)[1] == timedelta(days=3)
         award = db.session.scalar(sa.select(Award).where(Award.application_id == paid.id))
         assert award.report_requirements[0].title == "Follow-up check-in"
         assert sum(a.on_behalf for a in requests) == 2
@@ -320,4 +346,4 @@ def test_an_officer_declines_on_the_same_page_and_the_clock_stops(app, client, a
     assert response.status_code == 302
     with app.app_context():
         a = db.session.get(Application, world.rapid_request.id)
-        assert a.status == ApplicationStatus.DECLINED and rapid.clock(a) is None
+        assert a.status == ApplicationStatus.DECLINED and clock.clock(a) is None

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from grants.extensions import db
 from grants.models import AuditEvent, SurveyInvitation, SurveyResponse
 from grants.models.types import utcnow
-from grants.reporting import survey, voice
+from grants.voice import figures as voice
+from grants.voice import survey
 from tests import factories
 
 ANSWER = {"respectful": "5", "burden": "2", "useful": "4", "change": "Fewer forms, please.",

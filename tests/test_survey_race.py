@@ -28,7 +28,8 @@ from grants.models import (
     User,
 )
 from grants.models.types import utcnow
-from grants.reporting import survey, voice
+from grants.voice import figures as voice
+from grants.voice import survey
 from tests import factories
 from tests.race import POSTGRES_ONLY, row_counts, second_app
 

@@ -11,7 +11,7 @@ def blueprints() -> tuple:
     # The route modules in the order their routes were always added:
     # isort: off
     from grants.applications import views  # noqa: F401
-    from grants.applications import rapid_views, route_views  # noqa: F401
+    from grants.applications import route_views  # noqa: F401
     # isort: on
 
     return calls.bp, bp

@@ -1,5 +1,5 @@
-"""The applications blueprint and the loaders its route modules share (views, route_views,
-rapid_views). grants/applications/__init__.py imports the route modules."""
+"""The applications blueprint and the loaders its route modules share (views,
+route_views). grants/applications/__init__.py imports the route modules."""
 
 from __future__ import annotations
 

@@ -173,7 +173,7 @@ class RouteForm(FlaskForm):
 def display_title(application) -> str | None:
     """The title to show: an emergency request's is the stored default, said in the
     reader's language (the group gives no title of its own there)."""
-    from grants.applications.rapid import RAPID_TITLE
+    from grants.rapid.request import RAPID_TITLE
 
     if application.rapid_category is not None and application.title == RAPID_TITLE:
         return gettext("Rapid response")

@@ -2,7 +2,7 @@
 
 A longer application's request for more information sends it back to the group to change
 and send again (grants.review.decisions.request_more_info); an emergency request's question
-waits for the group to write back on its thread (grants.review.rapid.ask). Either way the
+waits for the group to write back on its thread (grants.rapid.decision.ask). Either way the
 question is the officer's last message on the application's thread.
 """
 

@@ -85,7 +85,7 @@ def start(call_id: int):
         return render_template("applications/closed.html", call=call, not_yet=not_yet,
                                call_text=call.text(g.lang))
     if call.call_type == CallType.RAPID_RESPONSE:  # its own one-page request
-        return redirect(url_for(".rapid_request", call_id=call.id))
+        return redirect(url_for("rapid.new_request", call_id=call.id))
     require(Permission.APPLY_TO_CALL, call)
     orgs = queries.groups_for_call(current_user, call)
     form = _start_form(call, orgs)
@@ -376,7 +376,7 @@ def reveal(application_id: int):
     else:
         flash(_("Choose why you need these details."), "error")
     if request.form.get("back") == "rapid" and application.rapid_category is not None:
-        return redirect(url_for("review.rapid_decide", application_id=application.id))
+        return redirect(url_for("rapid.decide", application_id=application.id))
     return redirect(url_for(".show", application_id=application.id))
 
 

@@ -32,8 +32,8 @@ from grants.models import (
     User,
 )
 from grants.models.types import utcnow
-from grants.reporting import survey
 from grants.security import audit
+from grants.voice import survey
 
 ANSWER_MAX = 5000
 NOTES_MAX = 20000

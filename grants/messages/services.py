@@ -35,7 +35,7 @@ def post_message(actor: User, application: Application, body: str) -> Message:
 
     Staff writing to a group: every member with an e-mail address gets a content-free
     notice. A group writing to staff: officers read it in the portal, and a question asked
-    of the group (grants.review.rapid.ask) counts as answered.
+    of the group (grants.rapid.decision.ask) counts as answered.
     """
     text = (body or "").strip()
     if not text:

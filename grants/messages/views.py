@@ -37,7 +37,7 @@ def _back(application: Application) -> str:
     """The page the thread was read on: the award's page when sent from there."""
     if request.form.get("back") == "rapid" and application.rapid_category is not None \
             and can(current_user, Permission.ASSIGN_REVIEW, application):
-        return url_for("review.rapid_decide", application_id=application.id)
+        return url_for("rapid.decide", application_id=application.id)
     if request.form.get("back") == "award":
         award_id = db.session.scalar(sa.select(Award.id).where(
             Award.application_id == application.id))

@@ -21,7 +21,7 @@ from grants.reporting.portfolio_forms import (
     POPULATION_LABELS,
     RAPID_LABELS,
 )
-from grants.reporting.voice_forms import STATUS_LABELS as COMMITMENT_LABELS
+from grants.voice.forms import STATUS_LABELS as COMMITMENT_LABELS
 
 
 def percent(value) -> str:

@@ -15,7 +15,8 @@ from grants.extensions import db
 from grants.models import Fund
 from grants.models.types import utcnow
 from grants.policy import Permission, require
-from grants.reporting import portfolio, portfolio_display, portfolio_forms, voice
+from grants.reporting import portfolio, portfolio_display, portfolio_forms
+from grants.voice import figures as voice
 
 bp = Blueprint("reporting", __name__, url_prefix="/portfolio")
 

@@ -9,7 +9,7 @@ def blueprints() -> tuple:
     # The route modules in the order their routes were always added:
     # isort: off
     from grants.review import views  # noqa: F401
-    from grants.review import rapid_views, rubric_views  # noqa: F401
+    from grants.review import rubric_views  # noqa: F401
     # isort: on
 
     return (bp,)

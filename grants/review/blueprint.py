@@ -1,5 +1,5 @@
-"""The review blueprint and the loader its route modules share (views, rubric_views,
-rapid_views). grants/review/__init__.py imports the route modules."""
+"""The review blueprint and the loader its route modules share (views,
+rubric_views). grants/review/__init__.py imports the route modules."""
 
 from __future__ import annotations
 

@@ -124,7 +124,7 @@ def confirm_approval(actor: User, award: Award, now: datetime | None = None) -> 
     check_decider(actor, application)
     awards.activate(actor, award, now)  # refuses the officer who made the first approval
     if application.rapid_category is not None:
-        from grants.review.rapid import ready_to_pay  # rapid builds on this module
+        from grants.rapid.decision import ready_to_pay  # rapid builds on this module
 
         ready_to_pay(actor, award, now=now)
     approved(actor, application, award, now)

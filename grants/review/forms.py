@@ -19,7 +19,6 @@ from wtforms.validators import DataRequired, Length, Optional
 from grants.content import shipped
 from grants.fields import AmountField
 from grants.money import CURRENCIES
-from grants.validators import NameField
 
 RECOMMENDATION_LABELS = {
     "fund": _l("Fund"),
@@ -103,14 +102,6 @@ class RequestInfoForm(FlaskForm):
                        "and send it again. Their text stays as it is."))
 
 
-class RapidQuestionForm(FlaskForm):
-    question = TextAreaField(
-        _l("What do you need to know?"), render_kw={"rows": 4, "dir": "auto"},
-        validators=[DataRequired(_l("Write what you need to know.")), Length(max=10_000)],
-        description=_l("The defender reads it where they follow the request and answers "
-                       "there. The clock keeps running."))
-
-
 class ApproveForm(FlaskForm):
     amount = AmountField(_l("Amount"), validators=[Length(max=24)], render_kw=DECIMAL)
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))
@@ -158,31 +149,3 @@ class RubricForm(FlaskForm):
         _l("Criteria, one per line"), render_kw={"rows": 6},
         validators=[DataRequired(_l("Give at least one criterion."))],
         description=_l("Reviewers score each from 1 (weak) to 5 (strong). Keep it to a few."))
-
-
-ROUTE_LABELS = {
-    "bank_transfer": _l("Bank transfer"),
-    "mobile_money": _l("Mobile money"),
-    "trusted_partner": _l("Through a trusted partner (cash or goods)"),
-}
-
-
-class RapidApproveForm(FlaskForm):
-    """Approving an emergency request: the amount, and how the money goes (ready to send)."""
-
-    amount = AmountField(_l("Amount"), validators=[DataRequired(_l("Enter the amount.")),
-                                                    Length(max=20)],
-                         render_kw={"inputmode": "decimal"})
-    currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))
-    route = SelectField(_l("How the money goes"), choices=options(ROUTE_LABELS.items()))
-    route_detail = NameField(
-        _l("Mobile-money provider, or the trusted partner who hands it over"),
-        validators=[Optional(), Length(max=300)], render_kw={"dir": "auto"},
-        description=_l("Not needed for a bank transfer; account details go on the payment."))
-
-
-class InviteForm(FlaskForm):
-    call = SelectField(_l("Longer-term call"), validate_choice=False)  # checked by the view
-    message = TextAreaField(
-        _l("Message to the group"), render_kw={"rows": 4, "dir": "auto"},
-        validators=[DataRequired(_l("Write a few words to the group.")), Length(max=10_000)])

@@ -252,7 +252,7 @@ def decide(application_id: int):
     application = load(application_id)
     require(Permission.DECIDE_APPLICATION, application)
     if application.rapid_category is not None:  # decided on its own short page
-        return redirect(url_for(".rapid_decide", application_id=application.id))
+        return redirect(url_for("rapid.decide", application_id=application.id))
     posted = request.form if request.method == "POST" else rescued().get("formdata")
     decision = posted.get("decision") if posted else None
     approve_form = (forms.ApproveForm(formdata=posted) if decision in ("approve", "change")

@@ -64,7 +64,7 @@ def survey_summary(date_from: date, date_to: date) -> dict:
             sa.func.sum(SurveyResponse.useful),
         ).where(SurveyResponse.period.in_(quarters)).group_by(SurveyResponse.period)
     ).all()
-    # Each quarter is shown on its own too (grants.reporting.survey): a quarter of 1-4
+    # Each quarter is shown on its own too (grants.voice.survey): a quarter of 1-4
     # answers hides the whole, or the whole minus the other quarters would give it away.
     count = sum_of_parts([int(r[0]) for r in rows], MIN_ANSWERS)
     if not count:

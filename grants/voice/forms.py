@@ -9,15 +9,15 @@ from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
-from grants.reporting.consultations import (
+from grants.validators import NameField, NumberRange
+from grants.voice.consultations import (
     GROUP_LABEL_MAX,
     MAX_GROUPS,
     PARTICIPANTS_MAX,
     TEXT_MAX,
     TOPIC_MAX,
 )
-from grants.reporting.survey import CHANGE_MAX
-from grants.validators import NameField, NumberRange
+from grants.voice.survey import CHANGE_MAX
 
 AUTO = {"dir": "auto"}
 SCORES = [SelectChoice(str(n), str(n)) for n in range(1, 6)]

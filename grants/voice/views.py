@@ -21,9 +21,10 @@ from grants.models import Consultation, Fund, SurveyInvitation
 from grants.models.types import utcnow
 from grants.organisations.forms import KIND_LABELS
 from grants.policy import Permission, can, require
-from grants.reporting import consultations, directory, survey, voice_forms
 from grants.rescue import rescuable, rescued_formdata
 from grants.security import audit
+from grants.voice import consultations, directory, survey
+from grants.voice import forms as voice_forms
 from grants.web import attach_error
 
 bp = Blueprint("voice", __name__)

@@ -1,4 +1,5 @@
-"""The rapid-response request form and its labels; choices are passed in by the view."""
+"""Rapid-response forms and their labels: the defender's request and the officer's decision
+(approve, ask, invite). Choices are passed in by the view."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from grants.applications.forms import RISK_LABELS
-from grants.applications.rapid import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
 from grants.auth.forms import RegisterForm
 from grants.fields import AmountField
 from grants.money import CURRENCIES
 from grants.organisations.forms import OrganisationForm
+from grants.rapid.request import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
 from grants.validators import NameField
 
 AUTO = {"dir": "auto"}  # any language, either direction
@@ -105,3 +106,41 @@ class NewcomerRapidForm(ProfileRapidForm):
     username = RegisterForm.username
     password = RegisterForm.password
     confirm = RegisterForm.confirm
+
+
+# The officer's decision ---------------------------------------------------------------------------
+
+class RapidQuestionForm(FlaskForm):
+    question = TextAreaField(
+        _l("What do you need to know?"), render_kw={"rows": 4, "dir": "auto"},
+        validators=[DataRequired(_l("Write what you need to know.")), Length(max=10_000)],
+        description=_l("The defender reads it where they follow the request and answers "
+                       "there. The clock keeps running."))
+
+
+ROUTE_LABELS = {
+    "bank_transfer": _l("Bank transfer"),
+    "mobile_money": _l("Mobile money"),
+    "trusted_partner": _l("Through a trusted partner (cash or goods)"),
+}
+
+
+class RapidApproveForm(FlaskForm):
+    """Approving an emergency request: the amount, and how the money goes (ready to send)."""
+
+    amount = AmountField(_l("Amount"), validators=[DataRequired(_l("Enter the amount.")),
+                                                    Length(max=20)],
+                         render_kw={"inputmode": "decimal"})
+    currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))
+    route = SelectField(_l("How the money goes"), choices=options(ROUTE_LABELS.items()))
+    route_detail = NameField(
+        _l("Mobile-money provider, or the trusted partner who hands it over"),
+        validators=[Optional(), Length(max=300)], render_kw={"dir": "auto"},
+        description=_l("Not needed for a bank transfer; account details go on the payment."))
+
+
+class InviteForm(FlaskForm):
+    call = SelectField(_l("Longer-term call"), validate_choice=False)  # checked by the view
+    message = TextAreaField(
+        _l("Message to the group"), render_kw={"rows": 4, "dir": "auto"},
+        validators=[DataRequired(_l("Write a few words to the group.")), Length(max=10_000)])

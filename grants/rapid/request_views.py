@@ -12,8 +12,6 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from grants.applications import rapid, rapid_forms
-from grants.applications.views import bp
 from grants.auth import services as accounts
 from grants.auth import sessions
 from grants.countries import countries
@@ -21,6 +19,9 @@ from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Call, CallStatus, CallType, Organisation, User
 from grants.policy import Permission, can, may_file_for_others, require
+from grants.rapid import forms as rapid_forms
+from grants.rapid import request as rapid
+from grants.rapid.blueprint import bp
 from grants.rescue import rescuable, rescued_formdata
 from grants.security import ratelimit
 from grants.web import attach_error, public
@@ -87,7 +88,7 @@ def _file(form: rapid_forms.RapidForm, call: Call, groups: list[Organisation]):
 
 
 def _sent(call: Call, filer: User, code: str | None, application_id: int):
-    then = url_for(".show", application_id=application_id)
+    then = url_for("applications.show", application_id=application_id)
     if code is not None:
         sessions.start(filer)  # a fresh session (no fixation) before anything is kept in it
     db.session.commit()
@@ -99,10 +100,10 @@ def _sent(call: Call, filer: User, code: str | None, application_id: int):
     return render_template("auth/recovery_code.html", code=code, first=True, then=then)
 
 
-@bp.route("/rapid/<int:call_id>", methods=["GET", "POST"])
+@bp.route("/applications/rapid/<int:call_id>", methods=["GET", "POST"])
 @public
 @rescuable
-def rapid_request(call_id: int):
+def new_request(call_id: int):
     call = db.session.get(Call, call_id)
     if call is None or call.status == CallStatus.DRAFT \
             or call.call_type != CallType.RAPID_RESPONSE:

@@ -30,8 +30,8 @@ from grants.models import Report, SurveyInvitation, SurveyResponse, User
 from grants.models.reporting import _random_key
 from grants.models.types import utcnow
 from grants.policy import Permission, can
-from grants.reporting.voice import MIN_ANSWERS, quarter_of, quarters_between
 from grants.security import audit
+from grants.voice.figures import MIN_ANSWERS, quarter_of, quarters_between
 
 CHANGE_MAX = 1000
 QUESTIONS = ("respectful", "burden", "useful")
