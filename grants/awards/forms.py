@@ -24,7 +24,6 @@ AWARD_STATUS_LABELS = {
     "closed": _l("Closed"),
     "cancelled": _l("Cancelled"),
 }
-SUPPORT_LABELS = {"core": _l("Core support (unrestricted)"), "project": _l("Project support")}
 TRANCHE_STATUS_LABELS = {
     "planned": _l("Planned"), "released": _l("Released for payment"), "paid": _l("Paid"),
     "cancelled": _l("Cancelled"),

@@ -38,7 +38,6 @@ PAGE_SIZE = 25
 @bp.context_processor
 def _labels():
     return {"award_status_labels": forms.AWARD_STATUS_LABELS,
-            "support_labels": forms.SUPPORT_LABELS,
             "tranche_status_labels": forms.TRANCHE_STATUS_LABELS,
             "report_status_labels": forms.REPORT_STATUS_LABELS,
             "report_kind_labels": forms.REPORT_KIND_LABELS,

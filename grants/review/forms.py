@@ -18,7 +18,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from grants.content import shipped
 from grants.fields import AmountField
+from grants.models import RegrantType, SupportType
 from grants.money import CURRENCIES
+from grants.payments.routes import RAPID
 from grants.validators import NameField
 
 RECOMMENDATION_LABELS = {
@@ -26,16 +28,9 @@ RECOMMENDATION_LABELS = {
     "fund_with_conditions": _l("Fund, with conditions"),
     "decline": _l("Do not fund"),
 }
-SUPPORT_LABELS = {
-    "core": _l("Core support (unrestricted: the group decides how to use it)"),
-    "project": _l("Project support"),
-}
-
-REGRANT_LABELS = {
-    "FRG020": _l("Transfer to an intermediary (FRG020)"),
-    "FRG010": _l("Common regrant (FRG010)"),
-    "FRG050": _l("Fiscal sponsor (FRG050)"),
-}
+# The regrant types in the order an officer approving through an intermediary meets them.
+REGRANT_CHOICES = (RegrantType.TRANSFER_TO_INTERMEDIARY, RegrantType.COMMON_REGRANT,
+                   RegrantType.FISCAL_SPONSOR)
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -118,7 +113,8 @@ class ApproveForm(FlaskForm):
                            description=_l("For example 2027-01-31."))
     years = IntegerField(_l("Duration in years"), validators=[Optional()],
                          render_kw={"inputmode": "numeric"})
-    support_type = RadioField(_l("Kind of support"), choices=options(SUPPORT_LABELS.items()),
+    support_type = RadioField(_l("Kind of support"), choices=options(
+                                  (s.value, s.choice_label) for s in SupportType),
                               validators=[DataRequired(_l("Choose the kind of support."))])
     conditions = TextAreaField(_l("Conditions (optional)"),
                                validators=[Optional(), Length(max=5000)], render_kw={"rows": 3},
@@ -128,7 +124,8 @@ class ApproveForm(FlaskForm):
                         description=_l("Through an intermediary, the award goes to it and "
                                        "passes on to the group as a sub-grant."))
     regrant_type = SelectField(_l("Regrant type (360Giving)"),
-                               choices=options(REGRANT_LABELS.items()), default="FRG020")
+                               choices=options((r.value, r.label) for r in REGRANT_CHOICES),
+                               default="FRG020")
 
 
 DIRECT = "direct"
@@ -160,13 +157,6 @@ class RubricForm(FlaskForm):
         description=_l("Reviewers score each from 1 (weak) to 5 (strong). Keep it to a few."))
 
 
-ROUTE_LABELS = {
-    "bank_transfer": _l("Bank transfer"),
-    "mobile_money": _l("Mobile money"),
-    "trusted_partner": _l("Through a trusted partner (cash or goods)"),
-}
-
-
 class RapidApproveForm(FlaskForm):
     """Approving an emergency request: the amount, and how the money goes (ready to send)."""
 
@@ -174,7 +164,8 @@ class RapidApproveForm(FlaskForm):
                                                     Length(max=20)],
                          render_kw={"inputmode": "decimal"})
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))
-    route = SelectField(_l("How the money goes"), choices=options(ROUTE_LABELS.items()))
+    route = SelectField(_l("How the money goes"),
+                        choices=options((r.value, r.rapid_label) for r in RAPID))
     route_detail = NameField(
         _l("Mobile-money provider, or the trusted partner who hands it over"),
         validators=[Optional(), Length(max=300)], render_kw={"dir": "auto"},

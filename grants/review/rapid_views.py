@@ -16,7 +16,7 @@ from grants.errors import ServiceError
 from grants.extensions import db
 from grants.ids import id_or_none
 from grants.models import Application, Award, AwardStatus, Call, PaymentRoute
-from grants.payments.routes import RouteDetails
+from grants.payments.routes import ROUTES, RouteDetails
 from grants.policy import Permission, can, require
 from grants.review import decisions, forms, rapid, terms
 from grants.review.confirming import confirm_or_act
@@ -45,10 +45,7 @@ def _approve_form(application: Application, posted) -> forms.RapidApproveForm:
 
 
 def _details(form: forms.RapidApproveForm) -> RouteDetails:
-    detail = (form.route_detail.data or "").strip()
-    if form.route.data == "mobile_money":
-        return RouteDetails(provider=detail)
-    return RouteDetails(partner=detail, handed_over="cash" if detail else "")
+    return ROUTES[PaymentRoute(form.route.data)].quick((form.route_detail.data or "").strip())
 
 
 def _approve(application: Application, form: forms.RapidApproveForm) -> None:
@@ -58,7 +55,7 @@ def _approve(application: Application, form: forms.RapidApproveForm) -> None:
                                     currency=form.currency.data,
                                     route=PaymentRoute(form.route.data), details=_details(form))
     except ServiceError as exc:
-        if exc.field in ("provider", "partner"):
+        if exc.field in ROUTES[PaymentRoute(form.route.data)].field_names:
             exc.field = "route_detail"
         raise
     if award.status == AwardStatus.PENDING_APPROVAL:
@@ -117,7 +114,7 @@ def _terms(application: Application, form: forms.RapidApproveForm) -> terms.Term
 
 
 def _route_facts(form: forms.RapidApproveForm) -> list[tuple[str, str]]:
-    facts = [(_("How the money goes"), forms.ROUTE_LABELS.get(form.route.data, ""))]
+    facts = [(_("How the money goes"), PaymentRoute(form.route.data).rapid_label)]
     detail = (form.route_detail.data or "").strip()
     return facts + ([(form.route_detail.label.text, detail)] if detail else [])
 
