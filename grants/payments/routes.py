@@ -82,7 +82,8 @@ class Route:
 
     @property
     def fragment(self) -> str | None:
-        """The template of its fields on the scheduling page."""
+        """The template of a route with fields: `form_fields()`, its part of the scheduling
+        form, and `facts_shown()`, what the payment's page shows of its details."""
         return f"payments/routes/{self.kind.value}.html" if self.field_names else None
 
     def details_of(self, form: Mapping) -> dict:

@@ -82,7 +82,8 @@ def _page(d, **forms_in_error):
         facts=routes.shown_details(d), second_needed=ledger.needs_second_approval(d),
         waiting_key=waiting_key, waiting=WAITING_LABELS.get(waiting_key or ""),
         threshold=ledger.two_person_threshold(d.currency),
-        portal_sends=routes.ROUTES[d.route].portal_sends, **action_forms)
+        portal_sends=routes.ROUTES[d.route].portal_sends,
+        route_fragment=routes.ROUTES[d.route].fragment, **action_forms)
 
 
 # Scheduling --------------------------------------------------------------------------------
