@@ -51,12 +51,20 @@ class RegrantType(Labelled):
     })
 
 
-class AwardStatus(enum.StrEnum):
+class AwardStatus(Labelled):
     PENDING_APPROVAL = "pending_approval"  # waiting for a second officer
     ACTIVE = "active"
     SUSPENDED = "suspended"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+
+    _labels = enum.nonmember({
+        "pending_approval": _l("Waiting for a second approval"),
+        "active": _l("Active"),
+        "suspended": _l("Suspended"),
+        "closed": _l("Closed"),
+        "cancelled": _l("Cancelled"),
+    })
 
 
 class Award(db.Model):
@@ -123,11 +131,16 @@ class Award(db.Model):
     )
 
 
-class TrancheStatus(enum.StrEnum):
+class TrancheStatus(Labelled):
     PLANNED = "planned"
     RELEASED = "released"
     PAID = "paid"
     CANCELLED = "cancelled"
+
+    _labels = enum.nonmember({
+        "planned": _l("Planned"), "released": _l("Released for payment"), "paid": _l("Paid"),
+        "cancelled": _l("Cancelled"),
+    })
 
 
 class Tranche(db.Model):
@@ -159,12 +172,18 @@ class Tranche(db.Model):
     gating_requirement: Mapped[ReportRequirement | None] = relationship()
 
 
-class AmendmentKind(enum.StrEnum):
+class AmendmentKind(Labelled):
     NO_COST_EXTENSION = "no_cost_extension"
     SCHEDULE_CHANGE = "schedule_change"
     BUDGET_REALLOCATION = "budget_reallocation"
     REPORTING_CHANGE = "reporting_change"
     STATUS_CHANGE = "status_change"  # suspended, resumed or closed
+
+    _labels = enum.nonmember({
+        "no_cost_extension": _l("No-cost extension"), "schedule_change": _l("Schedule changed"),
+        "budget_reallocation": _l("Budget reallocated"),
+        "reporting_change": _l("Reporting changed"), "status_change": _l("Status changed"),
+    })
 
 
 class AwardAmendment(db.Model):
@@ -294,11 +313,16 @@ COMMITTED_DISBURSEMENT = frozenset({
 })
 
 
-class ReportKind(enum.StrEnum):
+class ReportKind(Labelled):
     SHORT_FORM = "short_form"
     CONVERSATION = "conversation"  # a recorded conversation instead of writing
     FINANCIAL = "financial"
     FINAL = "final"
+
+    _labels = enum.nonmember({
+        "short_form": _l("Short report"), "conversation": _l("Conversation"),
+        "financial": _l("Financial report"), "final": _l("Final report"),
+    })
 
 
 class ReportRequirement(db.Model):
@@ -324,11 +348,16 @@ class ReportRequirement(db.Model):
     )
 
 
-class ReportStatus(enum.StrEnum):
+class ReportStatus(Labelled):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
     CHANGES_REQUESTED = "changes_requested"
+
+    _labels = enum.nonmember({
+        "draft": _l("Draft"), "submitted": _l("Sent, waiting for the officer"),
+        "accepted": _l("Accepted"), "changes_requested": _l("More asked for"),
+    })
 
 
 class Report(db.Model):

@@ -17,9 +17,8 @@ from flask_babel import lazy_gettext as _l
 
 from grants.applications.calls.forms import TYPE_LABELS
 from grants.applications.forms import STATUS_LABELS as APPLICATION_STATUS_LABELS
-from grants.awards.forms import AWARD_STATUS_LABELS
 from grants.countries import country_name
-from grants.models import DisbursementStatus, PaymentRoute, RegrantType, SupportType
+from grants.models import AwardStatus, DisbursementStatus, PaymentRoute, RegrantType, SupportType
 from grants.models.labels import Labelled
 from grants.organisations.forms import KIND_LABELS
 
@@ -60,7 +59,7 @@ def country(code: str) -> str:
     return country_name(code, _reader())
 
 
-award_status = of(AWARD_STATUS_LABELS)
+award_status = of_enum(AwardStatus)
 application_status = of(APPLICATION_STATUS_LABELS)
 payment_status = of_enum(DisbursementStatus)
 org_kind = of(KIND_LABELS)
