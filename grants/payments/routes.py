@@ -1,5 +1,7 @@
 """Payment routes: what each needs to be recorded, how its details are kept, and which
-routes the portal suggests for a group.
+routes the portal suggests for a group. ROUTES holds one entry per route (its form fields,
+how they are read and checked, what the route does); the forms, the ledger, the rapid
+decision and the sub-grants read it, and its wordings are on PaymentRoute.
 
 Where a country restricts foreign funding, the routes that do not need the group to receive
 foreign money itself (through an intermediary in the country, or a trusted partner handing
