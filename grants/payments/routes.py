@@ -110,7 +110,8 @@ def _clean(text: str, field: str) -> str:
 def _needed_for(route: PaymentRoute, message):
     """A field this route needs (the rest of its checks are the route's `record`)."""
     def check(form, field) -> None:
-        if form.route.data == route.value and not (field.data or "").strip():
+        chosen = getattr(form, "route", None)  # a field may be checked on its own
+        if chosen is not None and chosen.data == route.value and not (field.data or "").strip():
             raise ValidationError(message)
     return check
 
