@@ -23,7 +23,18 @@ from grants import content
 from grants.applications.calls import question_bank
 from grants.applications.calls import texts as call_texts
 from grants.extensions import db
-from grants.models import Call, CallQuestion, CallStatus, CallText, Role
+from grants.models import (
+    Call,
+    CallQuestion,
+    CallStatus,
+    CallText,
+    DisbursementStatus,
+    PaymentRoute,
+    RegrantType,
+    Role,
+    SupportType,
+)
+from grants.models.labels import Labelled
 from tests import factories
 
 LANGUAGES = ("en", "es", "fr", "pt", "ru", "ar", "fa")
@@ -44,13 +55,18 @@ def _shipped_texts() -> list[str]:
 
 
 def _label_tables() -> list[tuple[str, dict]]:
-    """Every module-level table of labels (NAME_LABELS = {value: lazy label})."""
+    """Every table of labels: those at module level (NAME_LABELS = {value: lazy label}) and
+    every wording table a labelled enum carries (grants.models.labels)."""
     found = {}
     for info in pkgutil.walk_packages(grants.__path__, "grants."):
         module = importlib.import_module(info.name)
         for name, value in vars(module).items():
             if name.endswith("LABELS") and isinstance(value, dict) and value:
                 found.setdefault(id(value), (f"{info.name}.{name}", value))
+    for labelled in _enums():
+        if issubclass(labelled, Labelled):
+            for name, table in labelled.label_tables().items():
+                found.setdefault(id(table), (f"{labelled.__name__}.{name}", table))
     return sorted(found.values(), key=lambda t: t[0])
 
 
@@ -60,6 +76,17 @@ def _enums() -> list[type[enum.Enum]]:
     return sorted({v for v in vars(models).values()
                    if isinstance(v, type) and issubclass(v, enum.Enum)
                    and v.__module__.startswith("grants.")}, key=lambda e: e.__name__)
+
+
+def test_every_labelled_enum_is_found():
+    """An enum that carries its labels is in grants.models, so the checks here see it."""
+    labelled = {e for e in _enums() if issubclass(e, Labelled)}
+    everywhere = set()
+    for info in pkgutil.walk_packages(grants.__path__, "grants."):
+        everywhere |= {v for v in vars(importlib.import_module(info.name)).values()
+                       if isinstance(v, type) and issubclass(v, Labelled) and v is not Labelled}
+    assert everywhere <= labelled, sorted(e.__name__ for e in everywhere - labelled)
+    assert {PaymentRoute, DisbursementStatus, SupportType, RegrantType} <= labelled
 
 
 def _translated(app, text: str, lang: str, **params) -> str:
@@ -152,6 +179,8 @@ def test_the_label_check_finds_the_budget_categories():
     names = [name for name, _t in _label_tables()]
     assert "grants.applications.forms.BUDGET_LABELS" in names
     assert "grants.applications.forms.STATUS_LABELS" in names
+    assert {"PaymentRoute._labels", "PaymentRoute._rapid_labels",
+            "DisbursementStatus._group_labels", "SupportType._choice_labels"} <= set(names)
 
 
 # --- the demo calls ------------------------------------------------------------------------------

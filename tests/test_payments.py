@@ -481,3 +481,15 @@ def test_an_officer_with_a_conflict_neither_sees_nor_schedules_the_payments(app,
     assert client.post(f"/payments/{world.disbursement.id}/approve").status_code == 404
     assert client.get(f"/payments/tranches/{world.released.id}/schedule").status_code == 404
     assert "No payments to show" in _page(client, "/payments/")
+
+
+def test_every_route_has_one_registry_entry_and_its_template(app):
+    """A route added to PaymentRoute without its entry, or with fields but no template of
+    them, fails here."""
+    import grants
+
+    assert list(routes.ROUTES) and set(routes.ROUTES) == set(PaymentRoute)
+    for route, entry in routes.ROUTES.items():
+        assert entry.kind == route
+        if entry.field_names:
+            assert (grants.ROOT / "templates" / entry.fragment).is_file(), route

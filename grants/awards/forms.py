@@ -17,31 +17,6 @@ from grants.models import Award, ReportRequirement
 from grants.money import plain_amount
 from grants.validators import NameField
 
-AWARD_STATUS_LABELS = {
-    "pending_approval": _l("Waiting for a second approval"),
-    "active": _l("Active"),
-    "suspended": _l("Suspended"),
-    "closed": _l("Closed"),
-    "cancelled": _l("Cancelled"),
-}
-SUPPORT_LABELS = {"core": _l("Core support (unrestricted)"), "project": _l("Project support")}
-TRANCHE_STATUS_LABELS = {
-    "planned": _l("Planned"), "released": _l("Released for payment"), "paid": _l("Paid"),
-    "cancelled": _l("Cancelled"),
-}
-REPORT_STATUS_LABELS = {
-    "draft": _l("Draft"), "submitted": _l("Sent, waiting for the officer"),
-    "accepted": _l("Accepted"), "changes_requested": _l("More asked for"),
-}
-REPORT_KIND_LABELS = {
-    "short_form": _l("Short report"), "conversation": _l("Conversation"),
-    "financial": _l("Financial report"), "final": _l("Final report"),
-}
-AMENDMENT_LABELS = {
-    "no_cost_extension": _l("No-cost extension"), "schedule_change": _l("Schedule changed"),
-    "budget_reallocation": _l("Budget reallocated"), "reporting_change": _l("Reporting changed"),
-    "status_change": _l("Status changed"),
-}
 REASON_HINT = _l("Kept with the change for officers; the group does not see it.")
 DATE_ERROR = _l("Enter a date like 2027-03-31.")
 

@@ -14,10 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.awards.forms import (
-    AMENDMENT_LABELS,
-    AWARD_STATUS_LABELS,
     BUDGET_LABELS,
-    REPORT_STATUS_LABELS,
 )
 from grants.content import shipped
 from grants.extensions import db
@@ -164,7 +161,7 @@ def history(award: Award) -> list[Event]:
     for requirement in award.report_requirements:
         events.extend(_report_events(requirement))
     for amendment in award.amendments:
-        events.append(Event(amendment.created_at, str(AMENDMENT_LABELS[amendment.kind.value]),
+        events.append(Event(amendment.created_at, str(amendment.kind.label),
                             amendment_summary(award, amendment), amendment))
     if award.closed_at:
         events.append(Event(award.closed_at, _("Award closed")))
@@ -178,7 +175,7 @@ def _report_events(requirement: ReportRequirement) -> list[Event]:
             events.append(Event(report.submitted_at, _("%(title)s sent",
                                                        title=shipped(requirement.title))))
         if report.reviewed_at and report.status != ReportStatus.SUBMITTED:
-            status = REPORT_STATUS_LABELS[report.status.value]
+            status = report.status.label
             events.append(Event(report.reviewed_at, f"{shipped(requirement.title)}: {status}"))
     return events
 
@@ -208,8 +205,8 @@ def amendment_summary(award: Award, amendment: AwardAmendment) -> str:
 
 
 def _status_summary(award: Award, before: dict, after: dict) -> str:
-    text = _("%(old)s → %(new)s", old=AWARD_STATUS_LABELS[before["status"]],
-             new=AWARD_STATUS_LABELS[after["status"]])
+    text = _("%(old)s → %(new)s", old=AwardStatus(before["status"]).label,
+             new=AwardStatus(after["status"]).label)
     if after.get("cancelled_tranches"):
         text += "; " + _("not released and cancelled: %(amount)s",
                          amount=format_money(after["unreleased_minor"], award.currency))

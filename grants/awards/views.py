@@ -34,12 +34,7 @@ PAGE_SIZE = 25
 
 @bp.context_processor
 def _labels():
-    return {"award_status_labels": forms.AWARD_STATUS_LABELS,
-            "support_labels": forms.SUPPORT_LABELS,
-            "tranche_status_labels": forms.TRANCHE_STATUS_LABELS,
-            "report_status_labels": forms.REPORT_STATUS_LABELS,
-            "report_kind_labels": forms.REPORT_KIND_LABELS,
-            "amendment_labels": forms.AMENDMENT_LABELS, "budget_labels": forms.BUDGET_LABELS,
+    return {"budget_labels": forms.BUDGET_LABELS,
             "latest_report": reports.latest, "report_met": reports.is_met}
 
 
@@ -152,7 +147,7 @@ def change_status(award_id: int):
     if done := act(form, lambda: lifecycle.change_status(current_user, award, form.action.data,
                                                        form.reason.data),
                    lambda result: _("The award is now: %(status)s.",
-                                    status=forms.AWARD_STATUS_LABELS[award.status.value]),
+                                    status=award.status.label),
                    lambda result: to_award_page(award, "history")):
         return done
     return render_template("awards/status.html", award=award, form=form,

@@ -11,6 +11,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from grants.applications.forms import BUDGET_LABELS
 from grants.fields import AmountField
+from grants.models import RegrantType
+from grants.payments.routes import SUBGRANT
 from grants.validators import NameField
 
 
@@ -19,11 +21,6 @@ def options(pairs) -> list[SelectChoice]:
 
 
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
-ROUTE_LABELS = {
-    "bank_transfer": _l("Bank transfer"),
-    "mobile_money": _l("Mobile money"),
-    "trusted_partner": _l("Cash through a trusted person"),
-}
 
 
 class EndorseForm(FlaskForm):
@@ -63,7 +60,8 @@ class SubGrantForm(FlaskForm):
 class PaymentForm(FlaskForm):
     amount = AmountField(_l("Amount paid"), validators=[DataRequired(_l("Enter an amount.")),
                                                         Length(max=24)], render_kw=DECIMAL)
-    route = RadioField(_l("How it was paid"), choices=options(ROUTE_LABELS.items()),
+    route = RadioField(_l("How it was paid"),
+                       choices=options((r.value, r.subgrant_label) for r in SUBGRANT),
                        validators=[DataRequired(_l("Choose how it was paid."))])
     paid_on = DateField(_l("Paid on"), validators=[InputRequired(_l("Enter the date, for "
                                                                     "example 2027-01-31."))])
@@ -119,13 +117,6 @@ class ProfileForm(FlaskForm):
                                 validators=[DataRequired(_l("Choose yes or no."))])
 
 
-REGRANT_LABELS = {
-    "FRG010": _l("Common regrant (FRG010)"),
-    "FRG020": _l("Transfer to an intermediary (FRG020)"),
-    "FRG050": _l("Fiscal sponsor (FRG050)"),
-}
-
-
 class RegrantingAwardForm(FlaskForm):
     """The funder's regranting award to an intermediary; choices are passed in."""
 
@@ -138,7 +129,8 @@ class RegrantingAwardForm(FlaskForm):
         DataRequired(_l("Enter an amount.")), Length(max=24)], render_kw=DECIMAL,
         description=_l("The rest may cover the intermediary's own costs."))
     regrant_type = RadioField(_l("Regrant type (360Giving)"),
-                              choices=options(REGRANT_LABELS.items()), default="FRG010")
+                              choices=options((r.value, r.label) for r in RegrantType),
+                              default="FRG010")
     start_date = DateField(_l("Start date"), validators=[Optional()],
                            description=_l("For example 2027-01-31."))
     years = SelectField(_l("Duration in years"), coerce=int,

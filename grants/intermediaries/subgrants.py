@@ -30,13 +30,12 @@ from grants.models import (
     SubGrantPayment,
     User,
 )
+from grants.payments import routes
 from grants.security import audit
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 DETAILS_MAX_CHARS = 2000
 # How an intermediary pays a movement: never a Stripe transfer (sub-grantees have none).
-SUBGRANT_ROUTES = (PaymentRoute.BANK_TRANSFER, PaymentRoute.MOBILE_MONEY,
-                   PaymentRoute.TRUSTED_PARTNER)
 
 
 def clean_code(raw: str | None) -> str:
@@ -118,7 +117,7 @@ def record_payment(actor: User, grant: SubGrant, *, amount_minor: int, route: Pa
     is recorded as an advance from the intermediary's own funds."""
     award = pools.lock(grant.award)  # the same lock as sub-granting: one writer per pool
     db.session.refresh(grant, ["paid_minor", "amount_minor"])
-    if route not in SUBGRANT_ROUTES:
+    if route not in routes.SUBGRANT:
         raise ServiceError("Choose how it was paid from the list.", "route")
     if amount_minor <= 0:
         raise ServiceError("Enter an amount above zero.", "amount")

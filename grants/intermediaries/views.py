@@ -36,7 +36,7 @@ def _labels():
     from grants.applications.calls.forms import STATUS_LABELS as CALL_STATUS_LABELS
     from grants.applications.forms import STATUS_LABELS as APPLICATION_STATUS_LABELS
 
-    return {"route_labels": forms.ROUTE_LABELS, "category_labels": forms.BUDGET_LABELS,
+    return {"category_labels": forms.BUDGET_LABELS,
             "view_functions": current_app.view_functions,
             "call_status_labels": CALL_STATUS_LABELS,
             "application_status_labels": APPLICATION_STATUS_LABELS}

@@ -13,16 +13,15 @@ from grants.main import work
 from grants.models import Membership, Organisation
 from grants.models.organisations import by_name
 from grants.models.types import utcnow
-from grants.payments.forms import GROUP_STATUS_LABELS, ROUTE_LABELS
 from grants.web import public, remember_language
 
 bp = Blueprint("main", __name__)
 HOME_ITEMS = 30  # the newest; the lists of applications and awards hold the rest
 
 
-# The work list's labels: statuses in plain words, as the group reads them elsewhere.
-WORK_LABEL_TABLES = {"status_labels": STATUS_LABELS, "payment_labels": GROUP_STATUS_LABELS,
-               "route_labels": ROUTE_LABELS}
+# The work list's labels: statuses in plain words, as the group reads them elsewhere (a
+# payment's state and route are worded on their enums).
+WORK_LABEL_TABLES = {"status_labels": STATUS_LABELS}
 
 
 @bp.route("/")

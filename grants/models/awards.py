@@ -6,9 +6,11 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
+from grants.models.labels import Labelled
 from grants.models.reporting import Publication
 from grants.models.types import (
     EncryptedBytes,
@@ -20,25 +22,49 @@ from grants.models.types import (
 )
 
 
-class SupportType(enum.StrEnum):
+class SupportType(Labelled):
     CORE = "core"  # unrestricted / general support
     PROJECT = "project"
 
+    _labels = enum.nonmember({"core": _l("Core support (unrestricted)"),
+                              "project": _l("Project support")})
+    # The officer choosing it reads what "unrestricted" means.
+    _choice_labels = enum.nonmember({
+        "core": _l("Core support (unrestricted: the group decides how to use it)")})
 
-class RegrantType(enum.StrEnum):
+    @property
+    def choice_label(self):
+        return self.worded("_choice_labels")
+
+
+class RegrantType(Labelled):
     """360Giving regrant types for awards to intermediaries."""
 
     COMMON_REGRANT = "FRG010"
     TRANSFER_TO_INTERMEDIARY = "FRG020"
     FISCAL_SPONSOR = "FRG050"
 
+    _labels = enum.nonmember({
+        "FRG010": _l("Common regrant (FRG010)"),
+        "FRG020": _l("Transfer to an intermediary (FRG020)"),
+        "FRG050": _l("Fiscal sponsor (FRG050)"),
+    })
 
-class AwardStatus(enum.StrEnum):
+
+class AwardStatus(Labelled):
     PENDING_APPROVAL = "pending_approval"  # waiting for a second officer
     ACTIVE = "active"
     SUSPENDED = "suspended"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+
+    _labels = enum.nonmember({
+        "pending_approval": _l("Waiting for a second approval"),
+        "active": _l("Active"),
+        "suspended": _l("Suspended"),
+        "closed": _l("Closed"),
+        "cancelled": _l("Cancelled"),
+    })
 
 
 class Award(db.Model):
@@ -105,11 +131,16 @@ class Award(db.Model):
     )
 
 
-class TrancheStatus(enum.StrEnum):
+class TrancheStatus(Labelled):
     PLANNED = "planned"
     RELEASED = "released"
     PAID = "paid"
     CANCELLED = "cancelled"
+
+    _labels = enum.nonmember({
+        "planned": _l("Planned"), "released": _l("Released for payment"), "paid": _l("Paid"),
+        "cancelled": _l("Cancelled"),
+    })
 
 
 class Tranche(db.Model):
@@ -141,12 +172,18 @@ class Tranche(db.Model):
     gating_requirement: Mapped[ReportRequirement | None] = relationship()
 
 
-class AmendmentKind(enum.StrEnum):
+class AmendmentKind(Labelled):
     NO_COST_EXTENSION = "no_cost_extension"
     SCHEDULE_CHANGE = "schedule_change"
     BUDGET_REALLOCATION = "budget_reallocation"
     REPORTING_CHANGE = "reporting_change"
     STATUS_CHANGE = "status_change"  # suspended, resumed or closed
+
+    _labels = enum.nonmember({
+        "no_cost_extension": _l("No-cost extension"), "schedule_change": _l("Schedule changed"),
+        "budget_reallocation": _l("Budget reallocated"),
+        "reporting_change": _l("Reporting changed"), "status_change": _l("Status changed"),
+    })
 
 
 class AwardAmendment(db.Model):
@@ -169,11 +206,16 @@ class AwardAmendment(db.Model):
     actor: Mapped[User | None] = relationship()  # noqa: F821
 
 
-class ReportKind(enum.StrEnum):
+class ReportKind(Labelled):
     SHORT_FORM = "short_form"
     CONVERSATION = "conversation"  # a recorded conversation instead of writing
     FINANCIAL = "financial"
     FINAL = "final"
+
+    _labels = enum.nonmember({
+        "short_form": _l("Short report"), "conversation": _l("Conversation"),
+        "financial": _l("Financial report"), "final": _l("Final report"),
+    })
 
 
 class ReportRequirement(db.Model):
@@ -199,11 +241,16 @@ class ReportRequirement(db.Model):
     )
 
 
-class ReportStatus(enum.StrEnum):
+class ReportStatus(Labelled):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
     CHANGES_REQUESTED = "changes_requested"
+
+    _labels = enum.nonmember({
+        "draft": _l("Draft"), "submitted": _l("Sent, waiting for the officer"),
+        "accepted": _l("Accepted"), "changes_requested": _l("More asked for"),
+    })
 
 
 class Report(db.Model):

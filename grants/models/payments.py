@@ -8,9 +8,11 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
+from grants.models.labels import Labelled
 from grants.models.types import EncryptedJSON, EncryptedText, UTCDateTime, enum_column, utcnow
 
 
@@ -101,15 +103,41 @@ class StripeEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PaymentRoute(enum.StrEnum):
+class PaymentRoute(Labelled):
+    """How money reaches a group. What each route asks for and does is its entry in
+    grants.payments.routes.ROUTES; its wordings are here."""
+
     STRIPE_TRANSFER = "stripe_transfer"
     BANK_TRANSFER = "bank_transfer"
     INTERMEDIARY = "intermediary"
     MOBILE_MONEY = "mobile_money"
     TRUSTED_PARTNER = "trusted_partner"  # cash or goods through a trusted partner
 
+    # The ledger's wording: officers' pages, exports, the group's work list.
+    _labels = enum.nonmember({
+        "stripe_transfer": _l("Stripe transfer to the group's account"),
+        "bank_transfer": _l("Bank transfer"),
+        "intermediary": _l("Through an intermediary (its regranting pool)"),
+        "mobile_money": _l("Mobile money"),
+        "trusted_partner": _l("Cash or goods through a trusted partner"),
+    })
+    # Where a route words itself otherwise: on the rapid decision's choice, and in an
+    # intermediary's record of how it paid a sub-grant.
+    _rapid_labels = enum.nonmember({
+        "trusted_partner": _l("Through a trusted partner (cash or goods)")})
+    _subgrant_labels = enum.nonmember({
+        "trusted_partner": _l("Cash through a trusted person")})
 
-class DisbursementStatus(enum.StrEnum):
+    @property
+    def rapid_label(self):
+        return self.worded("_rapid_labels")
+
+    @property
+    def subgrant_label(self):
+        return self.worded("_subgrant_labels")
+
+
+class DisbursementStatus(Labelled):
     SCHEDULED = "scheduled"
     APPROVED = "approved"
     SENT = "sent"
@@ -117,6 +145,22 @@ class DisbursementStatus(enum.StrEnum):
     FAILED = "failed"
     RETURNED = "returned"
     CANCELLED = "cancelled"
+
+    _labels = enum.nonmember({
+        "scheduled": _l("Scheduled, waiting for approval"), "approved": _l("Approved, to send"),
+        "sent": _l("Sent"), "paid": _l("Paid"), "failed": _l("Failed"),
+        "returned": _l("Returned"), "cancelled": _l("Cancelled"),
+    })
+    # What the group reads: the state only, in plain words.
+    _group_labels = enum.nonmember({
+        "scheduled": _l("Being prepared"), "approved": _l("Being prepared"),
+        "sent": _l("On its way"), "paid": _l("Paid"), "failed": _l("Did not arrive"),
+        "returned": _l("Came back"), "cancelled": _l("Cancelled"),
+    })
+
+    @property
+    def group_label(self):
+        return self.worded("_group_labels")
 
 
 class Disbursement(db.Model):

@@ -167,7 +167,7 @@ def send(actor: User, d: Disbursement, reference: str | None = None,
     if committed(d.tranche) > d.tranche.amount_minor:  # never true if the lock held
         raise ServiceError("This would pay out more than the tranche. Nothing was sent.")
     reference = (reference or "").strip()[:REFERENCE_MAX] or None
-    if d.route == PaymentRoute.STRIPE_TRANSFER:
+    if routes.ROUTES[d.route].portal_sends:
         reference = _stripe_transfer(actor, d)
     elif reference is None and d.route in routes.NEEDS_REFERENCE:
         raise ServiceError("Enter the reference of the transfer, as the bank or provider "

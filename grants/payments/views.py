@@ -17,7 +17,7 @@ from grants import money
 from grants.countries import countries, is_country
 from grants.errors import ServiceError
 from grants.extensions import db
-from grants.ids import id_or_none, parse_id
+from grants.ids import parse_id
 from grants.models import DisbursementStatus, Fund, PaymentRoute, Tranche
 from grants.payments import countries as country_service
 from grants.payments import forms, ledger, queries, routes
@@ -33,10 +33,7 @@ WAITING_LABELS = forms.WAITING_LABELS
 @bp.app_context_processor
 def _ledger_globals():
     # The award page (templates/awards/show.html) lists the award's payments with these.
-    return {"ledger_route_labels": forms.ROUTE_LABELS,
-            "ledger_status_labels": forms.STATUS_LABELS,
-            "ledger_group_status_labels": forms.GROUP_STATUS_LABELS,
-            "ledger_payments_of": queries.award_payments,
+    return {"ledger_payments_of": queries.award_payments,
             "ledger_committed_by_tranche": queries.committed_by_tranche}
 
 
@@ -80,7 +77,9 @@ def _page(d, **forms_in_error):
         "payments/show.html", d=d, award=d.tranche.award, history=history, names=names,
         facts=routes.shown_details(d), second_needed=ledger.needs_second_approval(d),
         waiting_key=waiting_key, waiting=WAITING_LABELS.get(waiting_key or ""),
-        threshold=ledger.two_person_threshold(d.currency), **action_forms)
+        threshold=ledger.two_person_threshold(d.currency),
+        portal_sends=routes.ROUTES[d.route].portal_sends,
+        route_fragment=routes.ROUTES[d.route].fragment, **action_forms)
 
 
 # Scheduling --------------------------------------------------------------------------------
@@ -103,25 +102,16 @@ def schedule(tranche_id: int):
                                **rescued())
     if done := act(form, lambda: ledger.schedule(
             current_user, tranche, PaymentRoute(form.route.data),
-            money.to_minor(form.amount.data, tranche.currency, field="amount"), _details(form)),
+            money.to_minor(form.amount.data, tranche.currency, field="amount"),
+            routes.details_from(form)),
             _("The payment is scheduled. It waits for an approval."),
             lambda d: url_for("payments.show", disbursement_id=d.id)):
         return done
     return render_template(
         "payments/schedule.html", tranche=tranche, award=tranche.award, form=form,
         context=context, left=left, indirect=routes.INDIRECT,
+        route_entries=routes.ROUTES.values(),
         serving={o.id for o in intermediaries if routes.serves(o, payee.country)})
-
-
-def _details(form) -> routes.RouteDetails:
-    via = form.via_organisation.data
-    return routes.RouteDetails(
-        account=form.account.data or "", provider=form.provider.data or "",
-        holder=form.holder.data or "", bank=form.bank.data or "",
-        bank_country=form.bank_country.data or "", iban=form.iban.data or "",
-        bic=form.bic.data or "",
-        partner=form.partner.data or "", handed_over=form.handed_over.data or "",
-        via_organisation_id=id_or_none(via) if via else None)
 
 
 # Transitions -------------------------------------------------------------------------------

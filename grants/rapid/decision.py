@@ -26,9 +26,6 @@ from grants.payments import ledger, routes
 from grants.review import decisions
 from grants.security import audit
 
-# The routes an officer picks on the decision page; the rest stay on the award's page.
-ROUTES = (PaymentRoute.BANK_TRANSFER, PaymentRoute.MOBILE_MONEY, PaymentRoute.TRUSTED_PARTNER)
-
 
 def approve_rapid(actor: User, application: Application, *, amount_minor: int, currency: str,
                   route: PaymentRoute = PaymentRoute.BANK_TRANSFER,

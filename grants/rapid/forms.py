@@ -14,6 +14,7 @@ from grants.auth.forms import RegisterForm
 from grants.fields import AmountField
 from grants.money import CURRENCIES
 from grants.organisations.forms import OrganisationForm
+from grants.payments.routes import RAPID
 from grants.rapid.request import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
 from grants.validators import NameField
 
@@ -118,13 +119,6 @@ class RapidQuestionForm(FlaskForm):
                        "there. The clock keeps running."))
 
 
-ROUTE_LABELS = {
-    "bank_transfer": _l("Bank transfer"),
-    "mobile_money": _l("Mobile money"),
-    "trusted_partner": _l("Through a trusted partner (cash or goods)"),
-}
-
-
 class RapidApproveForm(FlaskForm):
     """Approving an emergency request: the amount, and how the money goes (ready to send)."""
 
@@ -132,7 +126,8 @@ class RapidApproveForm(FlaskForm):
                                                     Length(max=20)],
                          render_kw={"inputmode": "decimal"})
     currency = SelectField(_l("Currency"), choices=options((c, c) for c in CURRENCIES))
-    route = SelectField(_l("How the money goes"), choices=options(ROUTE_LABELS.items()))
+    route = SelectField(_l("How the money goes"),
+                        choices=options((r.value, r.rapid_label) for r in RAPID))
     route_detail = NameField(
         _l("Mobile-money provider, or the trusted partner who hands it over"),
         validators=[Optional(), Length(max=300)], render_kw={"dir": "auto"},

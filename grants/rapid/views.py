@@ -16,7 +16,7 @@ from grants.errors import ServiceError
 from grants.extensions import db
 from grants.ids import id_or_none
 from grants.models import Application, Award, AwardStatus, Call, PaymentRoute
-from grants.payments.routes import RouteDetails
+from grants.payments.routes import ROUTES, RouteDetails
 from grants.policy import Permission, can, require
 from grants.rapid import decision as rapid
 from grants.rapid import followup
@@ -54,10 +54,7 @@ def _approve_form(application: Application, posted) -> rapid_forms.RapidApproveF
 
 
 def _details(form: rapid_forms.RapidApproveForm) -> RouteDetails:
-    detail = (form.route_detail.data or "").strip()
-    if form.route.data == "mobile_money":
-        return RouteDetails(provider=detail)
-    return RouteDetails(partner=detail, handed_over="cash" if detail else "")
+    return ROUTES[PaymentRoute(form.route.data)].quick((form.route_detail.data or "").strip())
 
 
 def _approve(application: Application, form: rapid_forms.RapidApproveForm) -> None:
@@ -67,7 +64,7 @@ def _approve(application: Application, form: rapid_forms.RapidApproveForm) -> No
                                     currency=form.currency.data,
                                     route=PaymentRoute(form.route.data), details=_details(form))
     except ServiceError as exc:
-        if exc.field in ("provider", "partner"):
+        if exc.field in ROUTES[PaymentRoute(form.route.data)].field_names:
             exc.field = "route_detail"
         raise
     if award.status == AwardStatus.PENDING_APPROVAL:
@@ -126,7 +123,7 @@ def _terms(application: Application, form: rapid_forms.RapidApproveForm) -> term
 
 
 def _route_facts(form: rapid_forms.RapidApproveForm) -> list[tuple[str, str]]:
-    facts = [(_("How the money goes"), rapid_forms.ROUTE_LABELS.get(form.route.data, ""))]
+    facts = [(_("How the money goes"), PaymentRoute(form.route.data).rapid_label)]
     detail = (form.route_detail.data or "").strip()
     return facts + ([(form.route_detail.label.text, detail)] if detail else [])
 
@@ -162,7 +159,7 @@ def _page(application: Application, approve_form, decline_form, invite_form=None
         sensitive=can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application),
         invited=db.session.get(Call, application.invited_to_call_id)
         if application.invited_to_call_id else None,
-        status_labels=STATUS_LABELS, support_labels=forms.SUPPORT_LABELS)
+        status_labels=STATUS_LABELS)
 
 
 def _hidden(application: Application) -> bool:

@@ -17,12 +17,10 @@ from flask_babel import lazy_gettext as _l
 
 from grants.applications.calls.forms import TYPE_LABELS
 from grants.applications.forms import STATUS_LABELS as APPLICATION_STATUS_LABELS
-from grants.awards.forms import AWARD_STATUS_LABELS, SUPPORT_LABELS
 from grants.countries import country_name
+from grants.models import AwardStatus, DisbursementStatus, PaymentRoute, RegrantType, SupportType
+from grants.models.labels import Labelled
 from grants.organisations.forms import KIND_LABELS
-from grants.payments.forms import ROUTE_LABELS
-from grants.payments.forms import STATUS_LABELS as PAYMENT_STATUS_LABELS
-from grants.review.forms import REGRANT_LABELS
 
 PUBLICATION_LABELS = {
     "anonymous": _l("Anonymous: no name, the country only"),
@@ -40,6 +38,12 @@ def of(labels: Mapping) -> Callable[[str], str]:
     return lambda code: str(labels.get(code, code))
 
 
+def of_enum(labelled: type[Labelled]) -> Callable[[str], str]:
+    """The label of a labelled enum's code; a code it does not have is shown as itself."""
+    values = {m.value: m for m in labelled}
+    return lambda code: str(values[code].label) if code in values else code
+
+
 def yes_no(code: str) -> str:
     return _("Yes") if code == "yes" else _("No")
 
@@ -55,12 +59,12 @@ def country(code: str) -> str:
     return country_name(code, _reader())
 
 
-award_status = of(AWARD_STATUS_LABELS)
+award_status = of_enum(AwardStatus)
 application_status = of(APPLICATION_STATUS_LABELS)
-payment_status = of(PAYMENT_STATUS_LABELS)
+payment_status = of_enum(DisbursementStatus)
 org_kind = of(KIND_LABELS)
 call_type = of(TYPE_LABELS)
-support = of(SUPPORT_LABELS)
-regrant_type = of(REGRANT_LABELS)
-route = of(ROUTE_LABELS)
+support = of_enum(SupportType)
+regrant_type = of_enum(RegrantType)
+route = of_enum(PaymentRoute)
 publication = of(PUBLICATION_LABELS)

@@ -38,5 +38,4 @@ def confirm_or_act(application: Application, form, make_terms: Callable[[], Term
     carried = [(name, value) for name, value in request.form.items(multi=True)
                if name not in forms.NOT_CARRIED]
     return render_template("review/confirm.html", application=application, terms=terms,
-                           form=confirm, action=action, facts=list(facts), carried=carried,
-                           support_labels=forms.SUPPORT_LABELS)
+                           form=confirm, action=action, facts=list(facts), carried=carried)

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from grants.content import shipped
 from grants.fields import AmountField
+from grants.models import RegrantType, SupportType
 from grants.money import CURRENCIES
 
 RECOMMENDATION_LABELS = {
@@ -25,16 +26,9 @@ RECOMMENDATION_LABELS = {
     "fund_with_conditions": _l("Fund, with conditions"),
     "decline": _l("Do not fund"),
 }
-SUPPORT_LABELS = {
-    "core": _l("Core support (unrestricted: the group decides how to use it)"),
-    "project": _l("Project support"),
-}
-
-REGRANT_LABELS = {
-    "FRG020": _l("Transfer to an intermediary (FRG020)"),
-    "FRG010": _l("Common regrant (FRG010)"),
-    "FRG050": _l("Fiscal sponsor (FRG050)"),
-}
+# The regrant types in the order an officer approving through an intermediary meets them.
+REGRANT_CHOICES = (RegrantType.TRANSFER_TO_INTERMEDIARY, RegrantType.COMMON_REGRANT,
+                   RegrantType.FISCAL_SPONSOR)
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -109,7 +103,8 @@ class ApproveForm(FlaskForm):
                            description=_l("For example 2027-01-31."))
     years = IntegerField(_l("Duration in years"), validators=[Optional()],
                          render_kw={"inputmode": "numeric"})
-    support_type = RadioField(_l("Kind of support"), choices=options(SUPPORT_LABELS.items()),
+    support_type = RadioField(_l("Kind of support"), choices=options(
+                                  (s.value, s.choice_label) for s in SupportType),
                               validators=[DataRequired(_l("Choose the kind of support."))])
     conditions = TextAreaField(_l("Conditions (optional)"),
                                validators=[Optional(), Length(max=5000)], render_kw={"rows": 3},
@@ -119,7 +114,8 @@ class ApproveForm(FlaskForm):
                         description=_l("Through an intermediary, the award goes to it and "
                                        "passes on to the group as a sub-grant."))
     regrant_type = SelectField(_l("Regrant type (360Giving)"),
-                               choices=options(REGRANT_LABELS.items()), default="FRG020")
+                               choices=options((r.value, r.label) for r in REGRANT_CHOICES),
+                               default="FRG020")
 
 
 DIRECT = "direct"

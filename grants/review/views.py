@@ -52,8 +52,7 @@ PAGE_SIZE = 25
 @bp.context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "type_label": type_label,
-            "recommendation_labels": forms.RECOMMENDATION_LABELS,
-            "support_labels": forms.SUPPORT_LABELS}
+            "recommendation_labels": forms.RECOMMENDATION_LABELS}
 
 
 @bp.app_context_processor
