@@ -50,6 +50,21 @@ def is_met(requirement: ReportRequirement) -> bool:
     return any(r.status == ReportStatus.ACCEPTED for r in requirement.reports)
 
 
+def is_settled(requirement: ReportRequirement) -> bool:
+    """Nothing more to send for now: the last report sent waits for the officer or was
+    accepted (so the page offers neither sending nor recording a conversation)."""
+    current = latest(requirement)
+    return current is not None and current.status in (ReportStatus.SUBMITTED,
+                                                      ReportStatus.ACCEPTED)
+
+
+def is_overdue(requirement: ReportRequirement, today: date) -> bool:
+    """The report is late: its due date has passed while the award is active and nothing
+    settles it yet (a report asked to be changed is still late)."""
+    return (requirement.due_date < today and requirement.award.status == AwardStatus.ACTIVE
+            and not is_settled(requirement))
+
+
 def _check_can_send(requirement: ReportRequirement) -> None:
     if requirement.award.status != AwardStatus.ACTIVE:
         raise ServiceError("Reports are taken only while the award is active.")

@@ -25,9 +25,14 @@ from grants import money
 from grants.awards import forms, lifecycle, queries, reports, schedule
 from grants.errors import ServiceError
 from grants.extensions import db
+from grants.intermediaries import pool
+from grants.messages.services import thread as message_thread
 from grants.models import AwardStatus, BudgetCategory, SupportType, TrancheStatus
 from grants.models.types import utcnow
+from grants.payments import queries as ledger_queries
 from grants.policy import Permission, can, require
+from grants.reporting import opendata
+from grants.reporting.export_labels import PUBLICATION_LABELS
 from grants.rescue import rescuable, rescued_formdata
 from grants.web import attach_error
 
@@ -42,8 +47,7 @@ def _labels():
             "tranche_status_labels": forms.TRANCHE_STATUS_LABELS,
             "report_status_labels": forms.REPORT_STATUS_LABELS,
             "report_kind_labels": forms.REPORT_KIND_LABELS,
-            "amendment_labels": forms.AMENDMENT_LABELS, "budget_labels": forms.BUDGET_LABELS,
-            "latest_report": reports.latest, "report_met": reports.is_met}
+            "amendment_labels": forms.AMENDMENT_LABELS, "budget_labels": forms.BUDGET_LABELS}
 
 
 def load(award_id: int):
@@ -101,11 +105,38 @@ def show(award_id: int):
         "awards/show.html", award=award, application=award.application, officer=officer,
         budget=queries.budget_table(award),
         described=can(current_user, Permission.VIEW_BUDGET_DESCRIPTIONS, award),
-        today=utcnow().date(), history=queries.history(award),
+        history=queries.history(award),
         released=sum(t.amount_minor for t in award.tranches
                      if t.status in (TrancheStatus.RELEASED, TrancheStatus.PAID)),
         thread_ready=thread_ready, second_approval=second_approval,
-        action_form=forms.ActionForm())
+        action_form=forms.ActionForm(), **_page_parts(award, officer, thread_ready))
+
+
+def _page_parts(award, officer: bool, thread_ready: bool) -> dict:
+    """What the award page shows beyond the award itself, each read once here: the pool of
+    a regranting award, the open-data choice, its payments, each tranche's gate and whether
+    it can be released, each report's state, and the message thread."""
+    today = utcnow().date()
+    payments = ledger_queries.award_payments(award)
+    return {
+        "regranting_pool": pool.pool(award) if award.regrant_type and can(
+            current_user, Permission.VIEW_UPWARD_REPORT, award) else None,
+        "publication": _publication(award) if officer and award.approved_at else None,
+        "payments": payments,
+        "payments_committed": ledger_queries.committed_by_tranche(payments),
+        "gates_met": {t.id: reports.is_met(t.gating_requirement) for t in award.tranches
+                      if t.gating_requirement},
+        "releasable": {t.id for t in award.tranches if schedule.can_release(award, t)},
+        "report_states": {r.id: (reports.latest(r), reports.is_settled(r),
+                                 reports.is_overdue(r, today))
+                          for r in award.report_requirements},
+        "thread": message_thread(award.application) if thread_ready else None}
+
+
+def _publication(award) -> dict:
+    """The open-data block: the choice, its labels, and why naming is refused (or None)."""
+    return {"current": award.publication.value, "labels": PUBLICATION_LABELS,
+            "naming_refused": opendata.naming_refused(award)}
 
 
 # Officer changes ---------------------------------------------------------------------------

@@ -49,12 +49,6 @@ def _labels():
             "application_status_labels": APPLICATION_STATUS_LABELS}
 
 
-@bp.app_context_processor
-def _pool_globals():
-    # The award page (templates/awards/show.html) shows a regranting award's pool with it.
-    return {"regranting_pool_of": pool.pool}
-
-
 def rescued() -> dict:
     data = rescued_formdata() if request.method == "GET" else None
     return {"formdata": data} if data else {}

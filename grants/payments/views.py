@@ -35,9 +35,7 @@ def _ledger_globals():
     # The award page (templates/awards/show.html) lists the award's payments with these.
     return {"ledger_route_labels": forms.ROUTE_LABELS,
             "ledger_status_labels": forms.STATUS_LABELS,
-            "ledger_group_status_labels": forms.GROUP_STATUS_LABELS,
-            "ledger_payments_of": queries.award_payments,
-            "ledger_committed_by_tranche": queries.committed_by_tranche}
+            "ledger_group_status_labels": forms.GROUP_STATUS_LABELS}
 
 
 def rescued() -> dict:

@@ -41,7 +41,7 @@ from grants.models import (
 from grants.models.types import utcnow
 from grants.policy import Permission, assignment, can, require
 from grants.rescue import rescuable, rescued_formdata
-from grants.review import decisions, forms, services, terms
+from grants.review import decisions, forms, rapid, services, terms
 from grants.review import queue as queues
 from grants.review.confirming import confirm_or_act
 from grants.web import attach_error, group_label
@@ -55,12 +55,6 @@ def _labels():
     return {"status_labels": STATUS_LABELS, "type_label": type_label,
             "recommendation_labels": forms.RECOMMENDATION_LABELS,
             "support_labels": forms.SUPPORT_LABELS}
-
-
-@bp.app_context_processor
-def _review_panel():
-    """The officers' review panel on the application page (templates/applications/show)."""
-    return {"review_summary": lambda a: services.summaries([a.id])[a.id]}
 
 
 def _rescued() -> dict:
@@ -98,7 +92,7 @@ def queue():
     ids = [a.id for a in page.items]
     return render_template(
         "review/queue.html", officer=True, assignments=mine, page=page, f=f,
-        summaries=services.summaries(ids),
+        summaries=services.summaries(ids), clocks={a.id: rapid.clock(a) for a in page.items},
         calls=application_services.published_call_choices(g.get("lang", "en")),
         countries=queues.queue_countries(), call_types=list(CallType),
         statuses=queues.QUEUE_STATUSES,
