@@ -33,15 +33,22 @@ INVALID = 422  # a form sent back with messages
 CONFLICT = 409  # the call's state refuses the action
 
 
+# How the time to apply is estimated, as the call pages explain it (its figures, not the
+# services module: a template gets no way to run a query).
+FORMULA = {"START_MINUTES": services.START_MINUTES,
+           "WORDS_PER_MINUTE": services.WORDS_PER_MINUTE,
+           "BUDGET_MINUTES": services.BUDGET_MINUTES,
+           "MINUTES_PER_ATTACHMENT": services.MINUTES_PER_ATTACHMENT}
+
+
 @bp.context_processor
 def _helpers():
     return {"language_name": services.language_name,
             "native_language_name": services.native_language_name, "type_label": forms.type_label,
-            "status_label": forms.status_label, "burden": services.burden,
-            "accepting": services.accepting, "expired": services.expired,
+            "status_label": forms.status_label,
             "question_prompt": services.question_prompt, "CallStatus": CallStatus,
             "question_wording": services.question_wording, "rewordings": services.rewordings,
-            "limits": services.limits(), "formula": services, "share": _share}
+            "limits": services.limits(), "formula": FORMULA, "share": _share}
 
 
 def _share(bp: int) -> str:
@@ -88,6 +95,7 @@ def index():
     page = db.paginate(q, per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "calls/index.html", page=page, burdens=services.burdens(page.items),
+        opens_later={c.id for c in page.items if services.opens_later(c)},
         language=language, kind=call_type and call_type.value,
         language_choices=[(code, _with_native_name(code, name))
                           for code, name in _language_choices()],
@@ -117,7 +125,10 @@ def _show(call: Call, *, refused: list[str] | None = None, status: int = 200):
     return render_template("calls/show.html", call=call, text=call.text(wanted), wanted=wanted,
                            manager=manager, checklist=checklist, refused=refused or [],
                            may_apply=may_apply,
-                           missing=services.missing_texts(call) if manager else []), status
+                           missing=services.missing_texts(call) if manager else [],
+                           closed=services.closed(call), accepting=services.accepting(call),
+                           past_deadline=services.past_deadline(call),
+                           burden=services.burden(call)), status
 
 
 # --- officers: list, set-up, texts ---------------------------------------------------------
@@ -134,6 +145,8 @@ def manage():
         status = None
     page = db.paginate(q, per_page=PAGE_SIZE, error_out=False)
     return render_template("calls/manage.html", page=page, status=status,
+                           past_deadline={c.id for c in page.items if services.past_deadline(c)},
+                           burdens={c.id: services.burden(c) for c in page.items},
                            statuses=[(s.value, forms.status_label(s)) for s in CallStatus])
 
 
@@ -289,6 +302,7 @@ def _questions_page(call: Call, bank=None, custom=None, *, status: int = 200,
         bank, custom = _question_forms(call, None, None)
     return render_template("calls/questions.html", call=call, bank=bank, custom=custom,
                            locked=services.questions_locked(call), refused=refused,
+                           burden=services.burden(call),
                            questions=sorted(call.questions, key=lambda q: q.position)), status
 
 
