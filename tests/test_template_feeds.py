@@ -14,7 +14,10 @@ import jinja2.defaults
 
 from grants.applications.calls import services as call_services
 from grants.awards import reports, schedule
+from grants.intermediaries import subgrants
 from grants.models import (
+    Application,
+    ApplicationStatus,
     Award,
     AwardStatus,
     Call,
@@ -22,9 +25,11 @@ from grants.models import (
     Report,
     ReportRequirement,
     ReportStatus,
+    SubGrant,
     Tranche,
     TrancheStatus,
 )
+from grants.review import services as review_services
 
 # What every page needs: the user, the language and its direction, the language chooser,
 # CSRF, and the policy templates ask (STYLE 7).
@@ -130,6 +135,15 @@ def test_a_report_is_settled_by_its_last_sending_waiting_or_accepted():
         AwardStatus.ACTIVE, TODAY, ReportStatus.SUBMITTED, ReportStatus.CHANGES_REQUESTED))
 
 
+def test_a_report_can_be_sent_while_the_award_is_active_and_nothing_settles_it():
+    assert reports.can_send(_requirement(AwardStatus.ACTIVE, TODAY))
+    assert reports.can_send(
+        _requirement(AwardStatus.ACTIVE, TODAY, ReportStatus.CHANGES_REQUESTED))
+    assert not reports.can_send(_requirement(AwardStatus.ACTIVE, TODAY, ReportStatus.ACCEPTED))
+    assert not reports.can_send(_requirement(AwardStatus.CLOSED, TODAY))
+    assert not reports.settles(None)
+
+
 def test_a_planned_tranche_of_an_active_award_can_be_released():
     planned, released = Tranche(status=TrancheStatus.PLANNED), \
         Tranche(status=TrancheStatus.RELEASED)
@@ -161,3 +175,14 @@ def test_a_call_with_an_opening_date_still_ahead_opens_later():
     assert call_services.opens_later(Call(status=CallStatus.OPEN, opens_at=NOW + DAY), NOW)
     assert not call_services.opens_later(Call(status=CallStatus.OPEN, opens_at=NOW - DAY), NOW)
     assert not call_services.opens_later(Call(status=CallStatus.OPEN), NOW)
+
+
+def test_an_application_is_open_for_review_from_sending_to_its_decision():
+    open_ = {s for s in ApplicationStatus if review_services.open_for_review(Application(status=s))}
+    assert open_ == {ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW,
+                     ApplicationStatus.MORE_INFO_REQUESTED}
+
+
+def test_what_is_left_to_pay_of_a_sub_grant():
+    assert subgrants.left_to_pay(SubGrant(amount_minor=50_000, paid_minor=20_000)) == 30_000
+    assert subgrants.left_to_pay(SubGrant(amount_minor=50_000, paid_minor=50_000)) == 0

@@ -51,7 +51,7 @@ def send_report(award_id: int, requirement_id: int):
             flash(_("Your report was sent. Thank you."), "success")
             return to_award_page(award, "reports")
     return render_template("awards/send_report.html", award=award, requirement=requirement,
-                           form=form, previous=previous,
+                           form=form, previous=previous, settled=reports.settles(previous),
                            answers=forms.answer_fields(form, requirement))
 
 

@@ -50,12 +50,23 @@ def is_met(requirement: ReportRequirement) -> bool:
     return any(r.status == ReportStatus.ACCEPTED for r in requirement.reports)
 
 
+def settles(report: Report | None) -> bool:
+    """The report sent last leaves nothing to send for now: it waits for the officer or
+    was accepted."""
+    return report is not None and report.status in (ReportStatus.SUBMITTED,
+                                                    ReportStatus.ACCEPTED)
+
+
 def is_settled(requirement: ReportRequirement) -> bool:
-    """Nothing more to send for now: the last report sent waits for the officer or was
-    accepted (so the page offers neither sending nor recording a conversation)."""
-    current = latest(requirement)
-    return current is not None and current.status in (ReportStatus.SUBMITTED,
-                                                      ReportStatus.ACCEPTED)
+    """Nothing more to send for now (so the page offers neither sending nor recording a
+    conversation)."""
+    return settles(latest(requirement))
+
+
+def can_send(requirement: ReportRequirement) -> bool:
+    """A report (or a recorded conversation) is taken now: the award is active and nothing
+    settles the requirement yet; what `_check_can_send` refuses otherwise."""
+    return requirement.award.status == AwardStatus.ACTIVE and not is_settled(requirement)
 
 
 def is_overdue(requirement: ReportRequirement, today: date) -> bool:

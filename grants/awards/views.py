@@ -128,7 +128,7 @@ def _page_parts(award, officer: bool, thread_ready: bool) -> dict:
                       if t.gating_requirement},
         "releasable": {t.id for t in award.tranches if schedule.can_release(award, t)},
         "report_states": {r.id: (reports.latest(r), reports.is_settled(r),
-                                 reports.is_overdue(r, today))
+                                 reports.is_overdue(r, today), reports.can_send(r))
                           for r in award.report_requirements},
         "thread": message_thread(award.application) if thread_ready else None}
 

@@ -164,7 +164,8 @@ def new_sub_grant(award_id: int):
 def sub_grant(sub_grant_id: int):
     grant = _load_sub_grant(sub_grant_id)
     return render_template("intermediaries/sub_grant.html", grant=grant,
-                           may_pay=can(current_user, Permission.MANAGE_SUBGRANTS, grant.award))
+                           may_pay=can(current_user, Permission.MANAGE_SUBGRANTS, grant.award)
+                           and subgrants.left_to_pay(grant) > 0)
 
 
 @bp.route("/sub-grants/<int:sub_grant_id>/payments/new", methods=["GET", "POST"])

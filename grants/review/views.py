@@ -129,6 +129,7 @@ def _overview(application: Application):
         summary=services.summaries([application.id])[application.id],
         criteria=services.criteria(application.call), officer_form=officer_form,
         reviewer_form=reviewer_form, pending=decisions.pending_award(application),
+        open_for_review=services.open_for_review(application),
         assigned_officer=services.users_by_id({application.assigned_officer_id}).get(
             application.assigned_officer_id))
 
