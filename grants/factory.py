@@ -376,12 +376,11 @@ def register_templating(app: Flask) -> None:
     )
     from grants.countries import country_name
     from grants.menu import main_menu
-    from grants.messages.services import thread
     from grants.money import format_money
     from grants.policy import Permission, can
 
     app.jinja_env.globals.update(format_money=format_money, country_name=country_name,
-                                 role_label=role_label, message_thread=thread,
+                                 role_label=role_label,
                                  main_menu=main_menu, display_title=display_title,
                                  group_name=group_name, in_language=in_language,
                                  other_language=other_language,

@@ -14,11 +14,6 @@ from grants.models import Application
 from grants.web import act
 
 
-@bp.app_context_processor
-def _route_helpers():
-    return {"offers_route": routing.offers_route}
-
-
 def _choices(application: Application) -> list[tuple[str, str]]:
     names = {str(o.id): o.name for o in routing.intermediaries_for(application.country)}
     labels = {routing.DIRECT: _("Directly to the funder"),

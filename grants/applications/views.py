@@ -21,13 +21,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from grants.applications import budget, documents, forms, queries, questions, services
+from grants.applications import budget, documents, forms, queries, questions, routing, services
 from grants.applications.blueprint import bp, editable, load
 from grants.applications.services import ABOUT, BUDGET, FOCUS, QUESTIONS, REVIEW
 from grants.countries import countries
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.ids import parse_id
+from grants.messages.services import thread as message_thread
 from grants.models import (
     Application,
     ApplicationDocument,
@@ -42,6 +43,7 @@ from grants.models.types import utcnow
 from grants.organisations.services import create_organisation
 from grants.policy import Permission, can, is_member, require
 from grants.rescue import rescuable, rescued_formdata
+from grants.review import services as review_services
 from grants.security import audit
 from grants.web import act, attach_error, rescued
 
@@ -296,6 +298,7 @@ def _review(application: Application, problems: list[services.Problem]):
     return render_template("applications/review.html", step=REVIEW, problems=problems,
                            form=forms.SendForm(), editable=True,
                            call_open=services.accepts_sending(application),
+                           offers_route=routing.offers_route(application),
                            **_summary(application))
 
 
@@ -356,10 +359,22 @@ def show(application_id: int):
         if group_side and can(current_user, Permission.VIEW_APPLICATION_SENSITIVE,
                               application) else None
     kept = rescued_formdata()  # a message written as the session or form lapsed
+    summary = _summary(application)
     return render_template("applications/show.html", editable=False, thread_ready=thread_ready,
                            reveal_form=forms.RevealForm() if hidden else None,
                            thread_text=kept.get("body", "") if kept else "",
-                           group_side=group_side, question=question, **_summary(application))
+                           group_side=group_side, question=question,
+                           **_panels(application, thread_ready and summary["sensitive"]),
+                           **summary)
+
+
+def _panels(application: Application, with_thread: bool) -> dict:
+    """What the page shows beside the application: the officers' review panel (for those
+    who assign reviews) and the message thread (where the page shows it)."""
+    review = review_services.summaries([application.id])[application.id] \
+        if can(current_user, Permission.ASSIGN_REVIEW, application) else None
+    return {"review_summary": review,
+            "thread": message_thread(application) if with_thread else None}
 
 
 @bp.route("/<int:application_id>/reveal", methods=["POST"])

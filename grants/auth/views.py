@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from grants.auth import services, sessions
+from grants.auth import services, sessions, webauthn
 from grants.auth.forms import LoginForm, RecoverForm, RegisterForm, TwoFactorForm
 from grants.auth.redirects import is_safe, safe_next, way_back
 from grants.errors import ServiceError
@@ -96,12 +96,21 @@ def second_factor():
             ok = services.check_second_factor(user, form.code.data)
         except ratelimit.RateLimited as exc:
             db.session.commit()
-            return render_template("auth/two_factor.html", form=form, error=str(exc)), 429
+            return render_template("auth/two_factor.html", form=form, error=str(exc),
+                                   security_keys=_security_keys_offered()), 429
         if ok:
             return finish_login(user, session.get("pending", {}).get("next"))
         db.session.commit()
         error = _("That code is not right, or it was already used. Wait for the next code.")
-    return render_template("auth/two_factor.html", form=form, error=error)
+    return render_template("auth/two_factor.html", form=form, error=error,
+                           security_keys=_security_keys_offered())
+
+
+def _security_keys_offered() -> bool:
+    """Whether the code page offers a security key instead: the pending user has one."""
+    user = pending_user()
+    return bool(user is not None and webauthn.relying_party() is not None
+                and webauthn.has_keys(user))
 
 
 @bp.route("/logout", methods=["POST"])

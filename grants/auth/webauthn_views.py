@@ -163,13 +163,3 @@ def login():
     form.credential.data = ""
     return render_template("account/security_keys_login.html", form=form, options=options,
                            error=error), status
-
-
-@bp.app_context_processor
-def _template_helpers():
-    def pending_has_security_keys() -> bool:
-        user = pending_user()
-        return bool(user is not None and webauthn.relying_party() is not None
-                    and webauthn.has_keys(user))
-
-    return {"pending_has_security_keys": pending_has_security_keys}

@@ -43,7 +43,7 @@ def send_report(award_id: int, requirement_id: int):
                    lambda result: to_award_page(award, "reports")):
         return done
     return render_template("awards/send_report.html", award=award, requirement=requirement,
-                           form=form, previous=previous,
+                           form=form, previous=previous, settled=reports.settles(previous),
                            answers=forms.answer_fields(form, requirement))
 
 

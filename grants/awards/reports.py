@@ -50,6 +50,32 @@ def is_met(requirement: ReportRequirement) -> bool:
     return any(r.status == ReportStatus.ACCEPTED for r in requirement.reports)
 
 
+def settles(report: Report | None) -> bool:
+    """The report sent last leaves nothing to send for now: it waits for the officer or
+    was accepted."""
+    return report is not None and report.status in (ReportStatus.SUBMITTED,
+                                                    ReportStatus.ACCEPTED)
+
+
+def is_settled(requirement: ReportRequirement) -> bool:
+    """Nothing more to send for now (so the page offers neither sending nor recording a
+    conversation)."""
+    return settles(latest(requirement))
+
+
+def can_send(requirement: ReportRequirement) -> bool:
+    """A report (or a recorded conversation) is taken now: the award is active and nothing
+    settles the requirement yet; what `_check_can_send` refuses otherwise."""
+    return requirement.award.status == AwardStatus.ACTIVE and not is_settled(requirement)
+
+
+def is_overdue(requirement: ReportRequirement, today: date) -> bool:
+    """The report is late: its due date has passed while the award is active and nothing
+    settles it yet (a report asked to be changed is still late)."""
+    return (requirement.due_date < today and requirement.award.status == AwardStatus.ACTIVE
+            and not is_settled(requirement))
+
+
 def _check_can_send(requirement: ReportRequirement) -> None:
     if requirement.award.status != AwardStatus.ACTIVE:
         raise ServiceError("Reports are taken only while the award is active.")

@@ -212,6 +212,12 @@ def _add_line(award: Award, new: NewLine) -> BudgetLine:
     return line
 
 
+def can_release(award: Award, tranche: Tranche) -> bool:
+    """Whether the award page offers to release the tranche: a planned tranche of an active
+    award (a gate not yet met is explained by `release` when it refuses)."""
+    return award.status == AwardStatus.ACTIVE and tranche.status == TrancheStatus.PLANNED
+
+
 def release(actor: User, award: Award, tranche: Tranche, now: datetime | None = None) -> None:
     """Release a planned tranche for payment. A gated tranche waits for its report to be
     accepted. No money moves here: the payments work picks released tranches up."""

@@ -23,9 +23,14 @@ from grants.awards import forms, lifecycle, queries, reports, schedule
 from grants.awards.blueprint import bp, load, managed, to_award_page
 from grants.errors import ServiceError
 from grants.extensions import db
+from grants.intermediaries import pool
+from grants.messages.services import thread as message_thread
 from grants.models import AwardStatus, BudgetCategory, SupportType, TrancheStatus
 from grants.models.types import utcnow
+from grants.payments import queries as ledger_queries
 from grants.policy import Permission, can
+from grants.reporting import opendata
+from grants.reporting.export_labels import PUBLICATION_LABELS
 from grants.rescue import rescuable
 from grants.web import act, rescued
 
@@ -34,8 +39,7 @@ PAGE_SIZE = 25
 
 @bp.context_processor
 def _labels():
-    return {"budget_labels": forms.BUDGET_LABELS,
-            "latest_report": reports.latest, "report_met": reports.is_met}
+    return {"budget_labels": forms.BUDGET_LABELS}
 
 
 
@@ -70,11 +74,38 @@ def show(award_id: int):
         "awards/show.html", award=award, application=award.application, officer=officer,
         budget=queries.budget_table(award),
         described=can(current_user, Permission.VIEW_BUDGET_DESCRIPTIONS, award),
-        today=utcnow().date(), history=queries.history(award),
+        history=queries.history(award),
         released=sum(t.amount_minor for t in award.tranches
                      if t.status in (TrancheStatus.RELEASED, TrancheStatus.PAID)),
         thread_ready=thread_ready, second_approval=second_approval,
-        action_form=forms.ActionForm())
+        action_form=forms.ActionForm(), **_page_parts(award, officer, thread_ready))
+
+
+def _page_parts(award, officer: bool, thread_ready: bool) -> dict:
+    """What the award page shows beyond the award itself, each read once here: the pool of
+    a regranting award, the open-data choice, its payments, each tranche's gate and whether
+    it can be released, each report's state, and the message thread."""
+    today = utcnow().date()
+    payments = ledger_queries.award_payments(award)
+    return {
+        "regranting_pool": pool.pool(award) if award.regrant_type and can(
+            current_user, Permission.VIEW_UPWARD_REPORT, award) else None,
+        "publication": _publication(award) if officer and award.approved_at else None,
+        "payments": payments,
+        "payments_committed": ledger_queries.committed_by_tranche(payments),
+        "gates_met": {t.id: reports.is_met(t.gating_requirement) for t in award.tranches
+                      if t.gating_requirement},
+        "releasable": {t.id for t in award.tranches if schedule.can_release(award, t)},
+        "report_states": {r.id: (reports.latest(r), reports.is_settled(r),
+                                 reports.is_overdue(r, today), reports.can_send(r))
+                          for r in award.report_requirements},
+        "thread": message_thread(award.application) if thread_ready else None}
+
+
+def _publication(award) -> dict:
+    """The open-data block: the choice, its labels, and why naming is refused (or None)."""
+    return {"current": award.publication.value, "labels": PUBLICATION_LABELS,
+            "naming_refused": opendata.naming_refused(award)}
 
 
 # Officer changes ---------------------------------------------------------------------------

@@ -109,6 +109,11 @@ def _check_fields(*, country: str, category: str, purpose: str, details: str | N
                            max=DETAILS_MAX_CHARS)
 
 
+def left_to_pay(grant: SubGrant) -> int:
+    """What is still to be paid of the sub-grant (a payment is refused beyond it)."""
+    return grant.amount_minor - grant.paid_minor
+
+
 def record_payment(actor: User, grant: SubGrant, *, amount_minor: int, route: PaymentRoute,
                    paid_on: date, reference: str | None = None,
                    advance: bool = False) -> SubGrantPayment:
@@ -121,7 +126,7 @@ def record_payment(actor: User, grant: SubGrant, *, amount_minor: int, route: Pa
         raise ServiceError("Choose how it was paid from the list.", "route")
     if amount_minor <= 0:
         raise ServiceError("Enter an amount above zero.", "amount")
-    left = grant.amount_minor - grant.paid_minor
+    left = left_to_pay(grant)
     if amount_minor > left:
         raise ServiceError(
             "Only %(amount)s of %(recipient)s's sub-grant is left to pay.", "amount",

@@ -42,13 +42,6 @@ def _labels():
             "application_status_labels": APPLICATION_STATUS_LABELS}
 
 
-@bp.app_context_processor
-def _pool_globals():
-    # The award page (templates/awards/show.html) shows a regranting award's pool with it.
-    return {"regranting_pool_of": pool.pool}
-
-
-
 def my_org_ids() -> list[int]:
     return [m.organisation_id for m in current_user.memberships]
 
@@ -131,7 +124,8 @@ def new_sub_grant(award_id: int):
 def sub_grant(sub_grant_id: int):
     grant = _load_sub_grant(sub_grant_id)
     return render_template("intermediaries/sub_grant.html", grant=grant,
-                           may_pay=can(current_user, Permission.MANAGE_SUBGRANTS, grant.award))
+                           may_pay=can(current_user, Permission.MANAGE_SUBGRANTS, grant.award)
+                           and subgrants.left_to_pay(grant) > 0)
 
 
 @bp.route("/sub-grants/<int:sub_grant_id>/payments/new", methods=["GET", "POST"])

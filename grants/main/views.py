@@ -13,6 +13,7 @@ from grants.main import work
 from grants.models import Membership, Organisation
 from grants.models.organisations import by_name
 from grants.models.types import utcnow
+from grants.voice import survey
 from grants.web import public, remember_language
 
 bp = Blueprint("main", __name__)
@@ -27,8 +28,9 @@ WORK_LABEL_TABLES = {"status_labels": STATUS_LABELS}
 @bp.route("/")
 @public
 def home():
-    orgs, items = [], None  # None: no work list (visitors, the funder's staff)
+    orgs, items, offers = [], None, []  # None: no work list (visitors, the funder's staff)
     if current_user.is_authenticated:
+        offers = survey.open_invitations(current_user)
         orgs = by_name(db.session.scalars(
             sa.select(Organisation).join(Membership)
             .where(Membership.user_id == current_user.id)))
@@ -38,7 +40,7 @@ def home():
     return render_template("main/home.html", organisations=orgs,
                            items=None if items is None else items[:HOME_ITEMS],
                            more_items=items is not None and len(items) > HOME_ITEMS,
-                           several_groups=len(orgs) > 1,
+                           several_groups=len(orgs) > 1, survey_offers=offers,
                            **WORK_LABEL_TABLES)
 
 

@@ -30,14 +30,6 @@ PAGE_SIZE = 25
 WAITING_LABELS = forms.WAITING_LABELS
 
 
-@bp.app_context_processor
-def _ledger_globals():
-    # The award page (templates/awards/show.html) lists the award's payments with these.
-    return {"ledger_payments_of": queries.award_payments,
-            "ledger_committed_by_tranche": queries.committed_by_tranche}
-
-
-
 def load(disbursement_id: int):
     """The disbursement, or 404 if this user may not see (and so manage) it."""
     d = queries.for_page(disbursement_id)

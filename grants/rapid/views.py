@@ -15,6 +15,7 @@ from grants.awards.services import follow_up_of, rapid_single_officer_limit
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.ids import id_or_none
+from grants.messages.services import thread as message_thread
 from grants.models import Application, Award, AwardStatus, Call, PaymentRoute
 from grants.payments.routes import ROUTES, RouteDetails
 from grants.policy import Permission, can, require
@@ -33,7 +34,7 @@ from grants.web import attach_error
 
 @bp.app_context_processor
 def _rapid_helpers():
-    return {"rapid_clock": clock, "rapid_category_labels": rapid_forms.CATEGORY_LABELS,
+    return {"rapid_category_labels": rapid_forms.CATEGORY_LABELS,
             "rapid_line_labels": BUDGET_LABELS}
 
 
@@ -157,6 +158,8 @@ def _page(application: Application, approve_form, decline_form, invite_form=None
         payment=first_payment(application), decided_in=time_to_decision(application),
         paid_in=time_to_payment(application),
         sensitive=can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application),
+        thread=message_thread(application)
+        if can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application) else None,
         invited=db.session.get(Call, application.invited_to_call_id)
         if application.invited_to_call_id else None,
         status_labels=STATUS_LABELS)

@@ -181,11 +181,3 @@ def set_publication(award_id: int):
             flash(_("Saved: %(choice)s.", choice=PUBLICATION_LABELS[form.publication.data]),
                   "success")
     return redirect(url_for("awards.show", award_id=award_id) + "#open-data")
-
-
-@bp.app_template_global()
-def open_data_publication(award: Award) -> dict:
-    """What the award page's open-data block shows: the choice, its labels, and why
-    naming is refused (None if it is not)."""
-    return {"current": award.publication.value, "labels": PUBLICATION_LABELS,
-            "naming_refused": opendata.naming_refused(award)}

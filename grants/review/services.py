@@ -151,8 +151,13 @@ def users_by_id(ids: set[int]) -> dict[int, User]:
 
 # Assignments ----------------------------------------------------------------------------------
 
+def open_for_review(application: Application) -> bool:
+    """Officers and reviewers may still be assigned: sent, and not decided or withdrawn."""
+    return application.status in ApplicationStatus.REVIEWABLE
+
+
 def _open_for_review(application: Application) -> None:
-    if application.status not in ApplicationStatus.REVIEWABLE:
+    if not open_for_review(application):
         raise ServiceError("This application is no longer open for review.")
 
 

@@ -39,6 +39,7 @@ from grants.models import (
 )
 from grants.models.types import utcnow
 from grants.policy import Permission, assignment, can, require
+from grants.rapid.clock import clock as rapid_clock
 from grants.rescue import rescuable
 from grants.review import decisions, forms, services, terms
 from grants.review import queue as queues
@@ -53,12 +54,6 @@ PAGE_SIZE = 25
 def _labels():
     return {"status_labels": STATUS_LABELS, "type_label": type_label,
             "recommendation_labels": forms.RECOMMENDATION_LABELS}
-
-
-@bp.app_context_processor
-def _review_panel():
-    """The officers' review panel on the application page (templates/applications/show)."""
-    return {"review_summary": lambda a: services.summaries([a.id])[a.id]}
 
 
 
@@ -85,7 +80,7 @@ def queue():
     ids = [a.id for a in page.items]
     return render_template(
         "review/queue.html", officer=True, assignments=mine, page=page, f=f,
-        summaries=services.summaries(ids),
+        summaries=services.summaries(ids), clocks={a.id: rapid_clock(a) for a in page.items},
         calls=application_queries.published_call_choices(g.get("lang", "en")),
         countries=queues.queue_countries(), call_types=list(CallType),
         statuses=queues.QUEUE_STATUSES,
@@ -122,6 +117,7 @@ def _overview(application: Application):
         summary=services.summaries([application.id])[application.id],
         criteria=services.criteria(application.call), officer_form=officer_form,
         reviewer_form=reviewer_form, pending=decisions.pending_award(application),
+        open_for_review=services.open_for_review(application),
         assigned_officer=services.users_by_id({application.assigned_officer_id}).get(
             application.assigned_officer_id))
 

@@ -30,12 +30,6 @@ from grants.web import attach_error
 bp = Blueprint("voice", __name__)
 
 
-@bp.app_context_processor
-def _survey_offers():
-    """`open_surveys()` for the grantee's home page: queried only where a template asks."""
-    return {"open_surveys": lambda: survey.open_invitations(current_user)}
-
-
 @bp.context_processor
 def _labels():
     return {"status_labels": voice_forms.STATUS_LABELS, "scale_ends": voice_forms.SCALE_ENDS,

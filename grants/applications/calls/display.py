@@ -69,3 +69,18 @@ def accepting(call: Call, now: datetime | None = None) -> bool:
 
 def expired(call: Call, now: datetime | None = None) -> bool:
     return call.closes_at is not None and call.closes_at <= (now or utcnow())
+
+
+def closed(call: Call, now: datetime | None = None) -> bool:
+    """The call takes no more applications for good: closed, or past its deadline."""
+    return call.status == CallStatus.CLOSED or expired(call, now)
+
+
+def past_deadline(call: Call, now: datetime | None = None) -> bool:
+    """Still marked open, but its deadline has passed (the officers' lists say so)."""
+    return call.status == CallStatus.OPEN and expired(call, now)
+
+
+def opens_later(call: Call, now: datetime | None = None) -> bool:
+    """It has an opening date and does not take applications yet (lists say from when)."""
+    return call.opens_at is not None and not accepting(call, now)

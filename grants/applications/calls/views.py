@@ -42,15 +42,22 @@ INVALID = 422  # a form sent back with messages
 CONFLICT = 409  # the call's state refuses the action
 
 
+# How the time to apply is estimated, as the call pages explain it (its figures, not the
+# services module: a template gets no way to run a query).
+FORMULA = {"START_MINUTES": burden.START_MINUTES,
+           "WORDS_PER_MINUTE": burden.WORDS_PER_MINUTE,
+           "BUDGET_MINUTES": burden.BUDGET_MINUTES,
+           "MINUTES_PER_ATTACHMENT": burden.MINUTES_PER_ATTACHMENT}
+
+
 @bp.context_processor
 def _helpers():
     return {"language_name": display.language_name,
             "native_language_name": display.native_language_name, "type_label": forms.type_label,
-            "status_label": forms.status_label, "burden": burden.burden,
-            "accepting": display.accepting, "expired": display.expired,
+            "status_label": forms.status_label,
             "question_prompt": texts.question_prompt, "CallStatus": CallStatus,
             "question_wording": texts.question_wording, "rewordings": texts.rewordings,
-            "limits": burden.limits(), "formula": burden, "share": _share}
+            "limits": burden.limits(), "formula": FORMULA, "share": _share}
 
 
 def _share(bp: int) -> str:
@@ -92,6 +99,7 @@ def index():
     page = db.paginate(q, per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "calls/index.html", page=page, burdens=burden.burdens(page.items),
+        opens_later={c.id for c in page.items if display.opens_later(c)},
         language=language, kind=call_type and call_type.value,
         language_choices=[(code, _with_native_name(code, name))
                           for code, name in _language_choices()],
@@ -121,7 +129,10 @@ def _show(call: Call, *, refused: list[str] | None = None, status: int = 200):
     return render_template("calls/show.html", call=call, text=call.text(wanted), wanted=wanted,
                            manager=manager, checklist=checklist, refused=refused or [],
                            may_apply=may_apply,
-                           missing=texts.missing_texts(call) if manager else []), status
+                           missing=texts.missing_texts(call) if manager else [],
+                           closed=display.closed(call), accepting=display.accepting(call),
+                           past_deadline=display.past_deadline(call),
+                           burden=burden.burden(call)), status
 
 
 # --- officers: list, set-up, texts ---------------------------------------------------------
@@ -138,6 +149,8 @@ def manage():
         status = None
     page = db.paginate(q, per_page=PAGE_SIZE, error_out=False)
     return render_template("calls/manage.html", page=page, status=status,
+                           past_deadline={c.id for c in page.items if display.past_deadline(c)},
+                           burdens={c.id: burden.burden(c) for c in page.items},
                            statuses=[(s.value, forms.status_label(s)) for s in CallStatus])
 
 
@@ -284,6 +297,7 @@ def _questions_page(call: Call, bank=None, custom=None, *, status: int = 200,
         bank, custom = _question_forms(call, None, None)
     return render_template("calls/questions.html", call=call, bank=bank, custom=custom,
                            locked=question_edits.questions_locked(call), refused=refused,
+                           burden=burden.burden(call),
                            questions=sorted(call.questions, key=lambda q: q.position)), status
 
 
