@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from grants.applications import queries
 from grants.applications import rapid as filing
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -199,7 +200,7 @@ def test_relocation_without_justification_is_refused_and_nothing_typed_is_lost(
 def test_open_rapid_calls_for_the_menu(app, world):
     with app.app_context():
         assert [c.id for c in filing.open_calls()] == [world.rapid_call.id]
-        assert filing.menu_call_id() == world.rapid_call.id
+        assert queries.menu_call_id() == world.rapid_call.id
 
 
 def test_the_menu_link_follows_the_emergency_call_at_once(app, client, auth, world):
