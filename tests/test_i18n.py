@@ -165,3 +165,14 @@ def test_the_templates_kept_translations_say_what_flask_babel_says(app, lang):
         plain = get_translations()
         assert page.render() == "|".join(plain.ugettext(s) for s in ("Home", "Calls", "Log out"))
         assert page.render() == page.render()
+
+
+@pytest.mark.parametrize("lang", ["en", *LANGUAGES])
+def test_the_kept_countries_are_babels(lang):
+    from babel import Locale
+
+    from grants.countries import countries, country_name
+
+    assert countries(lang) == countries.__wrapped__(lang)  # kept: what a new reading gives
+    names = Locale.parse(lang).territories
+    assert all(country_name(code, lang) == names[code] for code, _name in countries(lang))
