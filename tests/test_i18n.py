@@ -176,3 +176,15 @@ def test_the_kept_countries_are_babels(lang):
     assert countries(lang) == countries.__wrapped__(lang)  # kept: what a new reading gives
     names = Locale.parse(lang).territories
     assert all(country_name(code, lang) == names[code] for code, _name in countries(lang))
+
+
+def test_the_kept_language_names_are_babels(app):
+    # grants.web keeps each language's name in itself for the chooser on every page.
+    from babel import Locale
+
+    from grants.web import language_choices
+
+    with app.test_request_context("/"):
+        assert language_choices() == [
+            (code, Locale.parse(code).get_display_name(code).capitalize())
+            for code in app.config["LANGUAGES"]]
