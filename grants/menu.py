@@ -52,9 +52,8 @@ _LINKS = (
 
 def main_menu(lang: str) -> Markup:
     """The menu's `<li>` links for the current user (the log-out form is not included)."""
-    from grants.applications import questions
+    from grants.applications import queries
     from grants.main.work import keeps_work
-    from grants.rapid import request as rapid
 
     user = current_user._get_current_object()  # not the proxy: asked a dozen times below
     if user.is_authenticated:
@@ -69,12 +68,12 @@ def main_menu(lang: str) -> Markup:
                 shown.append(can(user, Permission.LIST_ALL_AWARDS) or bool(user.memberships))
             else:
                 shown.append(can(user, rule))
-        rapid_id = rapid.menu_call_id() if shown[3] else None
+        rapid_id = queries.menu_call_id() if shown[3] else None
         # A question an officer asked the group waits for its answer: said on every page.
-        waiting = questions.waiting_count(user) if keeps_work(user) else 0
+        waiting = queries.waiting_count(user) if keeps_work(user) else 0
         key = ("in", lang, tuple(shown), rapid_id, min(waiting, _WAITING_MAX))
     else:
-        rapid_id = rapid.menu_call_id()
+        rapid_id = queries.menu_call_id()
         key = ("out", lang, rapid_id, bool(current_app.config.get("STRIPE_SECRET_KEY")))
     cache = current_app.extensions.setdefault("grants.menu", {})
     key = (request.script_root, *key)

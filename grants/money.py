@@ -189,7 +189,6 @@ class Unread(str):
         return self.refusal
 
 
-@lru_cache(maxsize=16)
 def _marks(locale: str | None) -> tuple[str, str]:
     """(decimal mark, the other of "." and ",") of a language, latin digits."""
     decimal = get_decimal_symbol(locale or "en", numbering_system="latn")

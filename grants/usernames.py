@@ -16,7 +16,6 @@ it (see `User`):
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 
@@ -48,24 +47,15 @@ def normalise(name: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", name or "")).strip()
 
 
-@functools.cache
-def _casefold() -> icu.Normalizer2:
-    return icu.Normalizer2.getInstance(None, "nfkc_cf", icu.UNormalizationMode2.COMPOSE)
-
-
-@functools.cache
-def _spoof_checker() -> icu.SpoofChecker:
-    return icu.SpoofChecker()
-
-
 def key(name: str) -> str:
     """What log-in compares: NFKC_Casefold, which also drops invisible joiners."""
-    return _casefold().normalize(normalise(name))
+    casefold = icu.Normalizer2.getInstance(None, "nfkc_cf", icu.UNormalizationMode2.COMPOSE)
+    return casefold.normalize(normalise(name))
 
 
 def skeleton(name: str) -> str:
     """What look-alikes share (TS #39 skeleton of the key): unique among accounts."""
-    return _spoof_checker().getSkeleton(0, key(name))
+    return icu.SpoofChecker().getSkeleton(0, key(name))
 
 
 def _allowed(ch: str) -> bool:

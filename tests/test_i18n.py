@@ -135,3 +135,40 @@ def test_templates_follow_a_forced_locale_within_one_request(app):
         assert home.render() == spanish
     assert spanish.startswith("Inicio|") and french.startswith("Accueil|")
     assert spanish != french
+
+
+@pytest.mark.parametrize("lang", ["en", *LANGUAGES])
+def test_the_templates_kept_translations_say_what_flask_babel_says(app, lang):
+    # grants.factory._translations keeps the request's catalogue for the templates' _():
+    # the same words as Flask-Babel's own lookup, in every language.
+    from flask_babel import get_translations
+
+    page = app.jinja_env.from_string("{{ _('Home') }}|{{ _('Calls') }}|{{ _('Log out') }}")
+    with app.test_request_context("/", headers={"Accept-Language": lang}):
+        app.preprocess_request()
+        plain = get_translations()
+        assert page.render() == "|".join(plain.ugettext(s) for s in ("Home", "Calls", "Log out"))
+        assert page.render() == page.render()
+
+
+@pytest.mark.parametrize("lang", ["en", *LANGUAGES])
+def test_the_kept_countries_are_babels(lang):
+    from babel import Locale
+
+    from grants.countries import countries, country_name
+
+    assert countries(lang) == countries.__wrapped__(lang)  # kept: what a new reading gives
+    names = Locale.parse(lang).territories
+    assert all(country_name(code, lang) == names[code] for code, _name in countries(lang))
+
+
+def test_the_kept_language_names_are_babels(app):
+    # grants.web keeps each language's name in itself for the chooser on every page.
+    from babel import Locale
+
+    from grants.web import language_choices
+
+    with app.test_request_context("/"):
+        assert language_choices() == [
+            (code, Locale.parse(code).get_display_name(code).capitalize())
+            for code in app.config["LANGUAGES"]]

@@ -391,3 +391,20 @@ def test_an_amount_a_rule_states_reads_as_the_page_does(app, client, auth, world
     assert nothing.replace("\xa0", "&nbsp;") in page or nothing in page
     assert "$0.00" not in page
     assert 'value="200,50"' in page  # what was typed is kept
+
+
+def test_the_kept_texts_are_what_babel_writes_now():
+    # money keeps what Babel wrote (amounts as the reader writes them, the ways a number may
+    # be typed, the symbols typed along): the same as writing them again, in every language.
+    money._formatted.cache_clear()
+    money._writings.cache_clear()
+    for lang in money.LANGUAGES:
+        for currency in money.CURRENCIES:
+            for minor in (0, 5, 150_050, 123_456_789):
+                assert money.format_money(minor, currency, lang) == format_currency(
+                    money.from_minor(minor, currency), currency, locale=lang)
+                assert money.format_money(minor, currency, lang) == money._formatted(
+                    minor, currency, lang)  # kept
+        for value in (Decimal("0"), Decimal("1500.5"), Decimal("1234567.89")):
+            assert money._writings(value, lang) == money._writings.__wrapped__(value, lang)
+    assert money._symbols() == money._symbols.__wrapped__()

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
+from grants.applications import queries
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -199,7 +200,7 @@ def test_the_pages_keep_their_addresses_on_their_own_blueprint(app):
 def test_open_rapid_calls_for_the_menu(app, world):
     with app.app_context():
         assert [c.id for c in filing.open_calls()] == [world.rapid_call.id]
-        assert filing.menu_call_id() == world.rapid_call.id
+        assert queries.menu_call_id() == world.rapid_call.id
 
 
 def test_the_menu_link_follows_the_emergency_call_at_once(app, client, auth, world):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from babel import Locale
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -169,7 +167,6 @@ class RouteForm(FlaskForm):
 
 # Presentation helpers: what the views show, built from what they pass in. -----------------
 
-@cache
 def display_title(application) -> str | None:
     """The title to show: an emergency request's is the stored default, said in the
     reader's language (the group gives no title of its own there)."""

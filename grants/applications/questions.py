@@ -8,7 +8,6 @@ question is the officer's last message on the application's thread.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +17,6 @@ from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationStatus,
-    Membership,
     Message,
     RiskLevel,
     Role,
@@ -106,22 +104,3 @@ def _question(application: Application, body: str | None, sent_at: datetime | No
     shown = application.risk_level != RiskLevel.HIGH
     return Question(text=body if shown else None, asked_at=asked, due_at=due,
                     overdue=due < now, resend=resend)
-
-
-def waiting_count(user: User) -> int:
-    """How many applications of the user's groups wait for their answer to an officer's
-    question (the menu says so on every page: one small query)."""
-    if not user.memberships:
-        return 0
-    return db.session.scalar(_waiting_statement(), {"user_id": user.id}) or 0
-
-
-@functools.cache
-def _waiting_statement() -> sa.Select:
-    # Asked on every page of a group's member: built once.
-    return (sa.select(sa.func.count(Application.id))
-            .join(Membership, Membership.organisation_id == Application.organisation_id)
-            .where(Membership.user_id == sa.bindparam("user_id"),
-                   sa.or_(Application.status == ApplicationStatus.MORE_INFO_REQUESTED,
-                          sa.and_(Application.awaiting_answer_since.is_not(None),
-                                  Application.decided_at.is_(None)))))

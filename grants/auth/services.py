@@ -5,16 +5,14 @@ Plain functions with an explicit actor; they flush and never commit.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
 
 from grants import usernames
-from grants.auth import passwords, totp
+from grants.auth import passwords, queries, totp
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Role, User, UserSession, WebAuthnCredential
@@ -193,16 +191,9 @@ def open_session(user: User, token: str) -> UserSession:
     return s
 
 
-@functools.cache
-def _live_session_statement():
-    # Every logged-in request runs it: built once. The user comes in the same statement.
-    return sa.select(UserSession).options(joinedload(UserSession.user)).where(
-        UserSession.token_hash == sa.bindparam("token_hash"))
-
-
 def live_session(token: str) -> UserSession | None:
     """The session for `token` if it has not ended, expired or gone idle."""
-    s = db.session.scalar(_live_session_statement(), {"token_hash": token_hash(token)})
+    s = queries.session_by_hash(token_hash(token))
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if s is None or s.ended_at is not None or s.expires_at <= now or s.last_seen_at + idle <= now:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
@@ -20,14 +18,9 @@ MAX_CHARS = 10_000
 def thread(application: Application) -> list[Message]:
     """The application's messages, oldest first, with their senders loaded (one query: a
     message has one sender, joined rather than fetched by a second select)."""
-    return list(db.session.scalars(_thread_query(), {"application_id": application.id}))
-
-
-@cache
-def _thread_query() -> sa.Select:
-    # Built once, so SQLAlchemy works out its cache key once (two pages run it each time).
-    return (sa.select(Message).where(Message.application_id == sa.bindparam("application_id"))
-            .options(joinedload(Message.sender)).order_by(Message.created_at, Message.id))
+    return list(db.session.scalars(
+        sa.select(Message).where(Message.application_id == application.id)
+        .options(joinedload(Message.sender)).order_by(Message.created_at, Message.id)))
 
 
 def post_message(actor: User, application: Application, body: str) -> Message:

@@ -3,8 +3,6 @@ page), one disbursement with its history, an award's payments, and who a payment
 
 from __future__ import annotations
 
-from functools import cache
-
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -71,15 +69,9 @@ def history(d: Disbursement) -> tuple[list[AuditEvent], dict[int, str]]:
 
 def award_payments(award: Award) -> list[Disbursement]:
     """The award's disbursements, oldest first (one query)."""
-    return list(db.session.scalars(_award_payments_query(), {"award_id": award.id}))
-
-
-@cache
-def _award_payments_query() -> sa.Select:
-    # Built once, so SQLAlchemy works out its cache key once (the award page runs it).
-    return (sa.select(Disbursement).join(Disbursement.tranche)
-            .where(Tranche.award_id == sa.bindparam("award_id"))
-            .order_by(Disbursement.created_at, Disbursement.id))
+    return list(db.session.scalars(
+        sa.select(Disbursement).join(Disbursement.tranche).where(Tranche.award_id == award.id)
+        .order_by(Disbursement.created_at, Disbursement.id)))
 
 
 def committed_by_tranche(payments: list[Disbursement]) -> dict[int, int]:

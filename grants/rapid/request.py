@@ -13,12 +13,10 @@ is fixed from the fund's target when the request is sent.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
 from grants import money
+from grants.applications import queries
 from grants.applications.services import (
     applying_kinds,
     call_is_open,
@@ -35,7 +33,6 @@ from grants.models import (
     BudgetCategory,
     BudgetLine,
     Call,
-    CallStatus,
     CallType,
     Organisation,
     OrgKind,
@@ -91,30 +88,9 @@ class Request:
 RAPID_TITLE = "Rapid response"
 
 
-def _open_rapid(columns, now: datetime):
-    # call_is_open, said in SQL: published as open, started, its deadline not passed.
-    return sa.select(*columns).where(
-        Call.call_type == CallType.RAPID_RESPONSE, Call.status == CallStatus.OPEN,
-        Call.intermediary_id.is_(None),
-        sa.or_(Call.opens_at.is_(None), Call.opens_at <= now),
-        sa.or_(Call.closes_at.is_(None), Call.closes_at > now)).order_by(Call.id)
-
-
 def open_calls() -> list[Call]:
     """Open rapid-response calls of the funder."""
-    return list(db.session.scalars(_open_rapid([Call], utcnow())))
-
-
-@functools.cache
-def _menu_statement():
-    return _open_rapid([Call.id], sa.bindparam("now", type_=Call.opens_at.type)).limit(1)
-
-
-def menu_call_id() -> int | None:
-    """The open rapid-response call the menu's "Emergency request" link leads to, if any.
-
-    Asked on every page: one row, one column, no objects built, the statement built once."""
-    return db.session.scalar(_menu_statement(), {"now": utcnow()})
+    return list(db.session.scalars(queries.open_rapid([Call], utcnow())))
 
 
 def is_rapid(application: Application) -> bool:
