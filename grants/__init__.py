@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from grants.config import ROOT
+
+__all__ = ["ROOT", "create_app"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:

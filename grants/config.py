@@ -17,6 +17,9 @@ from pathlib import Path
 DEV_SECRET_FILE = "secret_key"  # noqa: S105 (a file name)  # nosec B105
 DEV_DATA_KEYS_FILE = "data_keys"
 
+# The project's folder: templates, static files and migrations live beside the package.
+ROOT = Path(__file__).resolve().parent.parent
+
 
 class ConfigError(RuntimeError):
     """The configuration cannot give a safe portal."""
@@ -141,7 +144,7 @@ def defaults(instance_path: str) -> dict:
         # Approvals above this amount (major units; per currency, "*" for the rest) need a
         # second program officer: "20000" or "USD=20000,EUR=20000,KES=2500000,*=20000".
         "TWO_PERSON_ABOVE": _amounts(os.environ.get("TWO_PERSON_ABOVE", "20000")),
-        # Rapid response (issue 7): one officer may approve an emergency request up to this
+        # Rapid response: one officer may approve an emergency request up to this
         # amount (same format); above it the two-person rule applies. The follow-up
         # check-in of an emergency award falls due this many days after the decision.
         "RAPID_SINGLE_OFFICER_ABOVE": _amounts(

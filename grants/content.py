@@ -130,10 +130,19 @@ def typed(text, code: str | None) -> Markup | str:
     return Markup('<bdi lang="%s" dir="auto">%s</bdi>') % (code, text)
 
 
+def display_title(application) -> str | None:
+    """The title to show: an emergency request's is the stored default, said in the
+    reader's language (the group gives no title of its own there)."""
+    from grants.rapid.request import RAPID_TITLE
+
+    if application.rapid_category is not None and application.title == RAPID_TITLE:
+        return gettext("Rapid response")
+    return application.title
+
+
 def application_title(application) -> Markup | str:
     """An application's title: the group's own, marked with the application's language; an
     emergency request's default title is said in the reader's language, unmarked."""
-    from grants.applications.forms import display_title
     from grants.rapid.request import RAPID_TITLE
 
     default = application.rapid_category is not None and application.title == RAPID_TITLE

@@ -54,7 +54,7 @@ def _select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from grants import ROOT
+    from grants.config import ROOT
     from grants.security.crypto import Keyring
 
     app.extensions["grants.keyring"] = Keyring.parse(app.config["DATA_KEYS"])
@@ -366,10 +366,10 @@ def group_name(org) -> Markup | str:
 
 def register_templating(app: Flask) -> None:
     from grants.admin.forms import role_label
-    from grants.applications.forms import display_title
     from grants.content import (
         application_title,
         call_title,
+        display_title,
         in_language,
         other_language,
         shipped,

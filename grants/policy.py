@@ -111,10 +111,10 @@ class Permission(enum.Enum):
     VIEW_UPWARD_REPORT = "view_upward_report"
     MANAGE_INTERMEDIARY_CALLS = "manage_intermediary_calls"
     DECIDE_SUBGRANT_APPLICATION = "decide_subgrant_application"
-    # rapid response (issue 7)
+    # rapid response
     FILE_RAPID_REQUEST = "file_rapid_request"
     INVITE_TO_CALL = "invite_to_call"
-    # portfolio reporting, exports and the defenders' voice (issue 8)
+    # portfolio reporting, exports and the defenders' voice
     VIEW_PORTFOLIO = "view_portfolio"
     EXPORT_DATA = "export_data"
     EXPORT_OPEN_DATA = "export_open_data"

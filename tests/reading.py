@@ -1,9 +1,9 @@
-"""What a reader of a page sees, and the small things they notice in it (issue 19, item 7):
+"""What a reader of a page sees, and the small things they notice in it:
 a sentence glued to the next, a percentage not written as the language writes it, a
 reference code that may break at its hyphens.
 
 Shared by tests/test_reading.py (every page, every language) and
-tests/test_reading_spanish.py (the issue's Spanish pages).
+tests/test_reading_spanish.py (Spanish pages).
 """
 
 from __future__ import annotations

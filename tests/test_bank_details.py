@@ -1,4 +1,4 @@
-"""A bank transfer asks what a bank needs (issue 18, item 10): the account holder, the bank,
+"""A bank transfer asks what a bank needs: the account holder, the bank,
 its country, an IBAN whose checksum is checked or a local account number, and a checked BIC;
 kept encrypted and shown masked, like account numbers before. Payments recorded with only an
 account number keep showing it masked."""

@@ -121,7 +121,7 @@ def test_encrypted_fields_are_encrypted_and_decrypt(app, runner):
         assert isinstance(route.route_details, dict)
         officer = db.session.scalar(sa.select(User).where(User.username == "bench-officer-1"))
         assert officer.totp_enabled and len(officer.totp_secret) == 32
-        # What groups type: names, titles, budget lines, sub-grants' purposes (issue 18).
+        # What groups type: names, titles, budget lines, sub-grants' purposes.
         for table, column in (("organisations", "name"), ("applications", "title"),
                               ("budget_lines", "description"), ("sub_grants", "purpose")):
             model = next(m for m in db.Model.registry.mappers

@@ -1,4 +1,4 @@
-"""The content is in the reader's language too (issue 19, item 2).
+"""The content is in the reader's language too.
 
 What the portal ships as data (the question bank, the default rubric and report questions,
 the labels of every status and category, the notice e-mail, the demo calls) comes in all

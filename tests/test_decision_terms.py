@@ -1,4 +1,4 @@
-"""Decisions show what is decided (issue 18, item 10): every approval shows its terms as
+"""Decisions show what is decided: every approval shows its terms as
 understood before it is made, an amount far from the request needs a tick, the second officer
 sees every term they confirm, and a call's years read naturally in every language."""
 

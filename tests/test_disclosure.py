@@ -1,5 +1,5 @@
-"""Small-cell suppression elsewhere in the portal has the upward report's hole (issue 18,
-item 4): a figure shown for a whole minus the figures shown for its other parts gives away
+"""Small-cell suppression elsewhere in the portal has the upward report's
+hole: a figure shown for a whole minus the figures shown for its other parts gives away
 a part kept hidden. The portfolio's focus populations are counted per fund and year and
 shown for one fund or all, for any years; the survey is counted per quarter and shown for
 any run of quarters. Each test reads two pages a reader may open and checks that the

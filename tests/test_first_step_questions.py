@@ -1,4 +1,4 @@
-"""The threats a group faces and how to reach it safely are asked once (issue 19, item 7):
+"""The threats a group faces and how to reach it safely are asked once:
 on the application form's first step, for every call. A call cannot add the bank questions
 that repeat them, and a call that has them from before never shows them to applicants: the
 first step's fields answer them."""

@@ -1,4 +1,4 @@
-"""What an intermediary received and paid out (issue 18, item 5): "Received $0.00" stood
+"""What an intermediary received and paid out: "Received $0.00" stood
 beside "Paid out $9,000". What it received is what the funder's disbursement ledger says
 it paid for the regranting award; paying sub-grantees beyond it is refused, or recorded as
 an advance from the intermediary's own funds when it says so on the payment form, shown

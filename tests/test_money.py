@@ -1,4 +1,4 @@
-"""Money typed as people write it (issue 18, item 1): amounts and percentages are read in
+"""Money typed as people write it: amounts and percentages are read in
 the page's language, text that reads two ways is asked about, and every amount the portal
 writes reads back to itself."""
 
@@ -40,7 +40,7 @@ TABLE = [
     ("en", "-5", "USD", REFUSED), ("en", "fifty", "USD", REFUSED), ("en", "1e3", "USD", REFUSED),
     ("en", "", "USD", REFUSED), ("en", "1,500", "JPY", 1500), ("en", "¥1,500", "JPY", 1500),
     ("en", "£2.5", "GBP", 250),
-    # Spanish: "," decimal, "." groups (the issue's cases)
+    # Spanish: "," decimal, "." groups ("1.500" is one thousand five hundred)
     ("es", "3.000", "USD", 300_000), ("es", "400,50", "USD", 40_050),
     ("es", "1.500", "USD", 150_000), ("es", "2.000", "USD", 200_000),
     ("es", "1,500", "USD", AMBIGUOUS), ("es", "4.900,50 US$", "USD", 490_050),

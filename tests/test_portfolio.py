@@ -1,4 +1,4 @@
-"""The portfolio dashboard (issue 8): its figures against values worked out by hand on small
+"""The portfolio dashboard: its figures against values worked out by hand on small
 fixed data sets, small-cell suppression, and the page itself.
 
 Query counts (10 vs 1,000 awards) and the focus tallies kept on sending are in

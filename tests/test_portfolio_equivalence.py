@@ -35,7 +35,7 @@ from grants.models import (
     Tranche,
 )
 from grants.models.applications import PROTECTION_CATEGORIES, PSYCHOSOCIAL_CATEGORIES
-from grants.reporting import portfolio, portfolio_money, portfolio_rapid
+from grants.reporting import dashboard, portfolio_money, portfolio_rapid
 from grants.reporting.portfolio import CURRENT, PREVIOUS, Period
 from tests import factories
 
@@ -236,7 +236,7 @@ def expected_protection(year: int, fund_id) -> dict:
 def test_the_money_figures_are_those_worked_out_award_by_award(app, generated, period):
     with app.app_context():
         for fund_id in generated:
-            f = portfolio.dashboard(period, fund_id)
+            f = dashboard.dashboard(period, fund_id)
             assert actual_breakdowns(f["money"]) == expected_breakdowns(period, fund_id)
             want = expected_money(period, fund_id)
             got_shares = {c: {w: {k: v for k, v in d.items() if not k.endswith("_share")

@@ -1,4 +1,4 @@
-"""Rapid response (issue 7): a one-page request filed by a defender or a partner for them,
+"""Rapid response: a one-page request filed by a defender or a partner for them,
 the decision clock, one officer's approval making an award with its money ready to send,
 the two-person rule above the rapid limit, the follow-up and the invitation afterwards."""
 

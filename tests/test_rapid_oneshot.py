@@ -1,4 +1,4 @@
-"""An emergency request in one visit (issue 19): a defender without an account files on the
+"""An emergency request in one visit: a defender without an account files on the
 request's own page, which makes the pseudonymous account and the individual profile with
 the request, in one transaction; a defender logged in without a profile is asked only the
 country. Bad input keeps what was typed (never a password); nothing is made by halves."""

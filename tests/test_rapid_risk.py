@@ -1,4 +1,4 @@
-"""Emergency requests are protected by default (issue 18, item 2): the one-page form asks
+"""Emergency requests are protected by default: the one-page form asks
 how much danger the defender is in with the safest answer chosen, an officer reveals a
 high-risk request before reading it (and that is logged), a group's risk is the highest of
 its applications', and the officer can ask the defender a question while the clock runs."""

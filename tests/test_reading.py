@@ -1,4 +1,4 @@
-"""Small things a reader notices (issue 19, item 7), checked on every page a role can open
+"""Small things a reader notices, checked on every page a role can open
 (the GET routes of the authorization matrix, one role each) in every language:
 
 - no sentence glued to the next ("intermediaria.Elija": the template's line break after a

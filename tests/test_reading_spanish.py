@@ -1,4 +1,4 @@
-"""The issue's Spanish pages (issue 19, item 7): a draft's last step reads "intermediaria.
+"""Spanish pages as a Spanish reader reads them: a draft's last step reads "intermediaria.
 Elija cómo" with its space, and its budget shares are written "61,21 %" as Spanish writes
 them. (A module of its own: tests/test_reading.py shares one world that this one would
 write beside.)"""

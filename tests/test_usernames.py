@@ -1,4 +1,4 @@
-"""User names in any script (issue 19, item 3): letters of any alphabet, digits, spaces and
+"""User names in any script: letters of any alphabet, digits, spaces and
 . - _ '; kept as typed after NFKC, compared without case; a name that looks like one in use
 (Unicode TS #39 skeleton, ICU's spoof checker) is refused, even when both are sent at once;
 the rule is said before the field, in every language."""

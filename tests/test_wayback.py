@@ -1,4 +1,4 @@
-"""Always a way back (issue 19, item 5): every detour (log in, register, add your group,
+"""Always a way back: every detour (log in, register, add your group,
 two-step set-up, a session that expired) returns the person to where they were going, on
 this site only; an expired form or a language changed mid-form keeps what was typed."""
 

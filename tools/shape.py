@@ -123,9 +123,10 @@ def main() -> int:
                          if layer(b) == VIEWS and layer(a) == VIEWS and feature(a) != feature(b))
     module_lines, function_lines = sizes(known.values())
     print(f"modules: {len(known)}, lines: {sum(module_lines)}")
-    print(f"largest import circle: {len(circles[0])} files")
+    size = len(circles[0]) if len(circles[0]) > 1 else 0  # a lone module is no circle
+    print(f"largest import circle: {size} files")
     verbose = "-v" in sys.argv
-    if verbose:
+    if verbose and size:
         for name in circles[0]:
             print("   ", name)
     print(f"arrows back up the layers: {len(up)}")

@@ -167,16 +167,6 @@ class RouteForm(FlaskForm):
 
 # Presentation helpers: what the views show, built from what they pass in. -----------------
 
-def display_title(application) -> str | None:
-    """The title to show: an emergency request's is the stored default, said in the
-    reader's language (the group gives no title of its own there)."""
-    from grants.rapid.request import RAPID_TITLE
-
-    if application.rapid_category is not None and application.title == RAPID_TITLE:
-        return gettext("Rapid response")
-    return application.title
-
-
 def language_name(code: str) -> str:
     """A language's name in itself (its autonym), e.g. es -> español."""
     try:

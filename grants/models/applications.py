@@ -150,7 +150,7 @@ class Application(db.Model):
     assigned_officer_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    # A rapid-response request (issue 7). `on_behalf`: a partner organisation (this
+    # A rapid-response request. `on_behalf`: a partner organisation (this
     # application's organisation) filed it for a defender it names only by an alias.
     rapid_category: Mapped[RapidCategory | None] = mapped_column(enum_column(RapidCategory))
     on_behalf: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -1,4 +1,4 @@
-"""The decision clock of a rapid-response request (issue 7), and how fast the answer and
+"""The decision clock of a rapid-response request, and how fast the answer and
 the money came.
 
 The clock runs from sending to `rapid_due_at` (the fund's target, 72 hours by default,

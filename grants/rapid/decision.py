@@ -1,4 +1,4 @@
-"""Deciding rapid-response requests (issue 7): one officer's approval up to a limit, money
+"""Deciding rapid-response requests: one officer's approval up to a limit, money
 ready to send at once, and questions asked while the clock runs (grants.rapid.clock)."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from grants.awards import schedule
 from grants.awards import services as awards
 from grants.errors import N_, ServiceError
 from grants.extensions import db
@@ -17,12 +16,11 @@ from grants.models import (
     ApplicationStatus,
     Award,
     AwardStatus,
-    Disbursement,
     PaymentRoute,
     User,
 )
 from grants.models.types import utcnow
-from grants.payments import ledger, routes
+from grants.payments import routes
 from grants.review import decisions
 from grants.security import audit
 
@@ -44,21 +42,12 @@ def approve_rapid(actor: User, application: Application, *, amount_minor: int, c
     award = awards.create_emergency_award(actor, application, amount_minor=amount_minor,
                                           currency=currency, now=now)
     if award.status == AwardStatus.ACTIVE:
-        ready_to_pay(actor, award, route, details, now)
+        decisions.ready_to_pay(actor, award, route, details, now)
         decisions.approved(actor, application, award, now)
     elif application.status == ApplicationStatus.SUBMITTED:
         decisions.change_status(actor, application, ApplicationStatus.UNDER_REVIEW)
     db.session.flush()
     return award
-
-
-def ready_to_pay(actor: User, award: Award, route: PaymentRoute = PaymentRoute.BANK_TRANSFER,
-                 details: routes.RouteDetails | None = None,
-                 now: datetime | None = None) -> Disbursement:
-    """Release the emergency award's one tranche and schedule all of it, ready to send."""
-    tranche = award.tranches[0]
-    schedule.release(actor, award, tranche, now)
-    return ledger.schedule(actor, tranche, route, tranche.amount_minor, details)
 
 
 def ask(actor: User, application: Application, question: str,

@@ -1,4 +1,4 @@
-"""After the crisis (issue 7): an approved emergency request's group is invited to a
+"""After the crisis: an approved emergency request's group is invited to a
 longer-term call."""
 
 from __future__ import annotations

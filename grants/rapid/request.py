@@ -1,4 +1,4 @@
-"""Rapid-response requests (issue 7, Section IV.5): one short page, sent at once.
+"""Rapid-response requests (Section IV.5): one short page, sent at once.
 
 A defender files for themselves, or a trusted partner organisation files for them (the
 request is then the partner's, `on_behalf`, and names the defender only by an alias the
@@ -84,7 +84,7 @@ class Request:
 
 
 # Stored as the title of every emergency request (not shown as such: see
-# forms.display_title, which says it in the reader's language).
+# content.display_title, which says it in the reader's language).
 RAPID_TITLE = "Rapid response"
 
 

@@ -1,7 +1,7 @@
-"""The rapid-response request: one page, sent at once (issue 7). A defender files for
+"""The rapid-response request: one page, sent at once. A defender files for
 themselves; a partner organisation's member may file for a defender, on their behalf.
 
-A defender without an account files in one visit (issue 19): the same page asks a user
+A defender without an account files in one visit: the same page asks a user
 name and a password, makes the account and their individual profile with the request, logs
 them in and shows the recovery code once, then the request. A defender logged in without
 a profile is asked only their country; their profile is made with the request."""

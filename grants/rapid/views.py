@@ -1,4 +1,4 @@
-"""The routes of rapid response (issue 7), on one blueprint. Here, the officer's page of a
+"""The routes of rapid response, on one blueprint. Here, the officer's page of a
 request: read it, watch its clock, approve (money ready to send) or decline on the same
 page; afterwards see the award, the payment and the follow-up, and invite the group to a
 longer-term call. The defender's one-page request is in request_views."""

@@ -1,4 +1,4 @@
-"""Portfolio reporting, exports and open data (issue 8).
+"""Portfolio reporting, exports and open data.
 
 - `views`: the portfolio dashboard (`/portfolio`): SQL aggregates, SVG charts on the server.
 - `export_views`: CSV/XLSX exports for officers and 360Giving open data (`/exports`).

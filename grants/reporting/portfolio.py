@@ -121,19 +121,3 @@ def total(expr):
 def share(part, whole) -> float | None:
     """part / whole as a fraction, None when there is nothing to share."""
     return None if not whole else float(part or 0) / float(whole)
-
-
-def dashboard(period: Period, fund_id: int | None = None) -> dict:
-    """Every figure of the portfolio page for `period` (and the one before it)."""
-    from grants.reporting import focus, portfolio_burden, portfolio_money, portfolio_rapid
-
-    previous = period.previous()
-    return {
-        "period": period, "previous": previous, "fund_id": fund_id,
-        "money": portfolio_money.breakdowns(period, fund_id),
-        **portfolio_money.awards_and_lines(period, fund_id),
-        "rapid": portfolio_rapid.summary(period, fund_id),
-        "burden": portfolio_burden.calls(period, fund_id),
-        "reports": portfolio_burden.reports(period, fund_id),
-        "focus": focus.tallies(period.years, previous.years, fund_id),
-    }

@@ -15,7 +15,7 @@ from grants.extensions import db
 from grants.models import Fund
 from grants.models.types import utcnow
 from grants.policy import Permission, require
-from grants.reporting import portfolio, portfolio_display, portfolio_forms
+from grants.reporting import dashboard, portfolio, portfolio_display, portfolio_forms
 from grants.voice import figures as voice
 
 bp = Blueprint("reporting", __name__, url_prefix="/portfolio")
@@ -42,7 +42,7 @@ def index():
     valid = form.validate()
     period = form.period() if valid else portfolio.Period.calendar_year(utcnow().year)
     fund_id = form.fund_id() if valid else None
-    figures = portfolio.dashboard(period, fund_id)
+    figures = dashboard.dashboard(period, fund_id)
     return render_template("reporting/portfolio.html", form=form, f=figures,
                            fund=next((x for x in funds if x.id == fund_id), None),
                            voice=_voice(period, fund_id))

@@ -1,4 +1,4 @@
-"""The confirmation step every approval goes through (issue 18, item 10): the terms as the
+"""The confirmation step every approval goes through: the terms as the
 portal understood them are shown back before anything is decided, with a warning the officer
 must tick when the amount is far from the request. The typed values travel on as hidden
 fields, so "Change the terms" gives the form back exactly as it was typed."""

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from grants import notifications
 from grants.applications.routing import may_fund_directly
 from grants.applications.services import change_status
+from grants.awards import schedule
 from grants.awards import services as awards
 from grants.errors import N_, ServiceError
 from grants.extensions import db
@@ -27,14 +28,17 @@ from grants.models import (
     ApplicationStatus,
     Award,
     AwardStatus,
+    Disbursement,
     Membership,
     Organisation,
     OrgKind,
+    PaymentRoute,
     RegrantType,
     SupportType,
     User,
 )
 from grants.models.types import utcnow
+from grants.payments import ledger, routes
 from grants.policy import Permission, require_to
 from grants.security import audit
 
@@ -124,10 +128,17 @@ def confirm_approval(actor: User, award: Award, now: datetime | None = None) -> 
     check_decider(actor, application)
     awards.activate(actor, award, now)  # refuses the officer who made the first approval
     if application.rapid_category is not None:
-        from grants.rapid.decision import ready_to_pay  # rapid builds on this module
-
         ready_to_pay(actor, award, now=now)
     approved(actor, application, award, now)
+
+
+def ready_to_pay(actor: User, award: Award, route: PaymentRoute = PaymentRoute.BANK_TRANSFER,
+                 details: routes.RouteDetails | None = None,
+                 now: datetime | None = None) -> Disbursement:
+    """Release the emergency award's one tranche and schedule all of it, ready to send."""
+    tranche = award.tranches[0]
+    schedule.release(actor, award, tranche, now)
+    return ledger.schedule(actor, tranche, route, tranche.amount_minor, details)
 
 
 def check_no_award(application: Application) -> None:

@@ -1,6 +1,6 @@
 """The terms of an approval as the portal understood them, shown back to the officer before
-the approval is final (issue 18: wherever money is decided, the amount is shown back as it
-was understood), and the warning when the amount is far from what the group asked for.
+the approval is final (wherever money is decided, the amount is shown back as it was
+understood), and the warning when the amount is far from what the group asked for.
 
 `Terms` has the attribute names of an `Award` (amount_minor, currency, years, support_type,
 start_date, end_date, conditions, tranches, organisation), so one template shows either the

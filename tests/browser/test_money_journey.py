@@ -1,6 +1,6 @@
 """A group in Spanish on a small phone with JavaScript off types its budget the way Spanish
-is written ("1.500", "2.000") and sees it understood as 1.500,00 and 2.000,00 (issue 18,
-item 1) on the budget step and on the check before sending. Fields are found by name."""
+is written ("1.500", "2.000") and sees it understood as 1.500,00 and 2.000,00
+on the budget step and on the check before sending. Fields are found by name."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An emergency request in one visit (issue 19): a defender with no account, on a 320 px
+"""An emergency request in one visit: a defender with no account, on a 320 px
 phone set to Arabic, follows the public emergency link and files on that one page, which
 says why it asks for a name and a password and makes the account with the request. A
 mistake keeps what was typed; the recovery code is shown once; the request's page follows,

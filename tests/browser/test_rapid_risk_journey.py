@@ -1,4 +1,4 @@
-"""An emergency request is protected by default (issue 18, item 2): a defender files it in
+"""An emergency request is protected by default: a defender files it in
 Arabic on a small phone with JavaScript off, leaving the danger question at its safe
 answer; the officer must say why before the threats show, and the page says so."""
 

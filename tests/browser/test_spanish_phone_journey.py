@@ -1,5 +1,5 @@
 """A group on a 320 px phone, in Spanish, with JavaScript off, from the call list to a sent
-application (issue 19): Apply sends it to log in, it registers there and, past its recovery
+application: Apply sends it to log in, it registers there and, past its recovery
 code, comes back to the call's form; it adds its group with all its details and comes back
 again (item 5); it changes the language mid-form and keeps what it typed; it writes its
 amounts the Spanish way ("1.500"). An officer then asks a question on the application and
