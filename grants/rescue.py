@@ -27,6 +27,10 @@ PARAM = "rescued"
 # Why the fields were kept: a lapsed session or token, or a language changed mid-form. Kept
 # as a first pair under the empty name, which no form control posts (browsers skip it).
 EXPIRED, LANGUAGE = "expired", "language"
+# Pages whose endpoint was renamed (rapid response became a feature of its own): text kept
+# under the old name before an upgrade still comes back on the same page after it.
+RENAMED = {"applications.rapid_request": "rapid.new_request",
+           "review.rapid_decide": "rapid.decide", "review.rapid_invite": "rapid.invite"}
 
 
 def rescuable(view=None, *, page: str | None = None):
@@ -80,7 +84,8 @@ def rescued_formdata() -> MultiDict | None:
         return None
     rescue = db.session.scalar(sa.select(FormRescue).where(FormRescue.token_hash == _hash(token)))
     if (rescue is None or rescue.user_id != current_user.id
-            or rescue.endpoint != request.endpoint or rescue.expires_at < utcnow()):
+            or RENAMED.get(rescue.endpoint, rescue.endpoint) != request.endpoint
+            or rescue.expires_at < utcnow()):
         return None
     reason = next((v for k, v in rescue.payload if k == ""), EXPIRED)
     data = MultiDict([tuple(p) for p in rescue.payload if p[0]])

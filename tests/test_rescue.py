@@ -6,7 +6,9 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
+from grants import rescue
 from grants.extensions import db
 from grants.models import FormRescue, Organisation, UserSession
 from grants.models.types import utcnow
@@ -84,3 +86,15 @@ def test_a_form_that_is_not_rescuable_keeps_nothing(app, client, auth, world):
                                            "confirm": "y"})
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(FormRescue)) == 0
+
+
+def test_text_kept_on_a_page_before_its_endpoint_was_renamed_still_comes_back(
+        app, client, auth, world):
+    """Kept before an upgrade under the emergency request's old endpoint name (at most two
+    days old), claimed after it on the same page, now rapid.new_request."""
+    with app.test_request_context():
+        token = rescue.stash(world.applicant.id, "applications.rapid_request",
+                             MultiDict([("safe_contact", "Signal after 8pm only")]))
+    auth.login(world.applicant)
+    page = client.get(f"/applications/rapid/{world.rapid_call.id}?rescued={token}")
+    assert "Signal after 8pm only" in page.data.decode()
