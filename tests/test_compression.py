@@ -67,7 +67,9 @@ def test_each_page_carries_a_differently_masked_token(client, csrf_on):
     first = TOKEN.search(client.get("/auth/login").get_data(as_text=True)).group(1)
     second = TOKEN.search(client.get("/auth/login").get_data(as_text=True)).group(1)
     assert first.startswith("m1.") and second.startswith("m1.") and first != second
-    assert breach.unmask(first) == breach.unmask(second)
+    # The same session's token underneath: its signed value is the same; the timestamp
+    # signed with it may differ when the two pages straddle a second.
+    assert breach.unmask(first).split(".")[0] == breach.unmask(second).split(".")[0]
 
 
 def test_a_masked_token_is_accepted_and_a_forged_one_refused(client, world, csrf_on):
