@@ -11,27 +11,21 @@ Nothing here runs at import time: `init_app` (called by the factory) hooks the p
 answer kept by `assignment` to the session's events.
 """
 
-# _RULES, the table of rules by permission: a test replaces one rule in it to see a page obey.
-from grants.policy.core import (
-    _RULES as _RULES,
-)
-from grants.policy.core import (
+from grants.models import Membership, User
+from grants.policy.assignment import assignment, init_app
+
+# The table of rules by permission: a test replaces one rule in it to see a page obey it.
+from grants.policy.core import _RULES as _RULES
+from grants.policy.core import can, refusal, require, require_to
+from grants.policy.permissions import Permission
+from grants.policy.rapid import may_file_for_others
+from grants.policy.reporting import directory_organisations
+from grants.policy.roles import (
     OFFICER_ROLES,
     STAFF_REVIEWERS,
-    Membership,
-    Permission,
-    User,
     acts_for_a_group,
-    assignment,
-    can,
-    directory_organisations,
-    init_app,
     is_member,
-    may_file_for_others,
     owns_what_it_creates,
-    refusal,
-    require,
-    require_to,
 )
 
 __all__ = ["Permission", "can", "require", "require_to", "refusal", "is_member", "Membership",
