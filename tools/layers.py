@@ -34,7 +34,7 @@ def layer(name: str) -> int:
 
 
 def feature(name: str) -> str:
-    """grants.review.queue -> review; grants.policy -> grants.policy (no feature)."""
+    """grants.review.queue -> review; grants.web -> grants.web (no feature)."""
     parts = name.split(".")
     return parts[1] if len(parts) > 2 or name in ROUTE_PACKAGES else name
 
