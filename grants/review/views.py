@@ -50,7 +50,7 @@ PAGE_SIZE = 25
 
 
 @bp.context_processor
-def _labels():
+def _helpers():
     return {"type_label": type_label}
 
 

@@ -30,7 +30,7 @@ bp = Blueprint("voice", __name__)
 
 
 @bp.context_processor
-def _labels():
+def _helpers():
     return {"scale_ends": voice_forms.SCALE_ENDS, "country_name": country_name}
 
 
