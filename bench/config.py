@@ -48,9 +48,9 @@ def ensure_postgres_database(url: str) -> None:
     """Create the bench database if it is missing."""
     import sqlalchemy as sa
 
-    from grants.config import _database_url
+    from grants.config import database_url
 
-    target = sa.engine.make_url(_database_url(url))
+    target = sa.engine.make_url(database_url(url))
     engine = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),

@@ -15,9 +15,9 @@ from bench.pages import COUNTING_OFFICER, Page
 
 def make_app(url: str):
     from grants import create_app
-    from grants.config import _database_url
+    from grants.config import database_url
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": _database_url(url), "BENCH": True,
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url(url), "BENCH": True,
                        "SECRET_KEY": SECRET_KEY, "DATA_KEYS": DATA_KEYS,
                        "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
 

@@ -85,7 +85,7 @@ def defaults(instance_path: str) -> dict:
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "DATA_KEYS": os.environ.get("DATA_KEYS"),
-        "SQLALCHEMY_DATABASE_URI": _database_url(os.environ.get("DATABASE_URL") or db_default),
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL") or db_default),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         # Largest request body; above UPLOAD_MAX_BYTES so an oversized file gets a kind
@@ -194,7 +194,7 @@ def defaults(instance_path: str) -> dict:
     }
 
 
-def _database_url(url: str) -> str:
+def database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs given in the short form."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

@@ -66,9 +66,9 @@ def _worker_database(url: str) -> str:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:
-        from grants.config import _database_url
+        from grants import config
 
-        url = _worker_database(_database_url(TEST_DATABASE_URL))
+        url = _worker_database(config.database_url(TEST_DATABASE_URL))
         _reset_postgres(url)
         return url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")

@@ -48,9 +48,9 @@ def fresh_url(tmp_path):
     if not TEST_DATABASE_URL:
         yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
         return
-    from grants.config import _database_url
+    from grants.config import database_url
 
-    base = _database_url(TEST_DATABASE_URL)
+    base = database_url(TEST_DATABASE_URL)
     schema = f"at_rest_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(base)
     with engine.begin() as conn:

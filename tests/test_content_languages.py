@@ -177,8 +177,9 @@ def test_the_label_check_finds_the_budget_categories():
 
     assert {BudgetCategory, ApplicationStatus} <= set(_labelled_enums())
     names = [name for name, _t in _label_tables()]
-    assert "grants.applications.forms.BUDGET_LABELS" in names
-    assert "grants.applications.forms.STATUS_LABELS" in names
+    assert {"BudgetCategory._labels", "BudgetCategory._rapid_labels",
+            "ApplicationStatus._labels", "RapidCategory._short_labels",
+            "grants.applications.forms.POPULATION_LABELS"} <= set(names)
     assert {"PaymentRoute._labels", "PaymentRoute._rapid_labels",
             "DisbursementStatus._group_labels", "SupportType._choice_labels"} <= set(names)
 

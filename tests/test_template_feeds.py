@@ -81,11 +81,9 @@ def _offered(app) -> dict:
 
 
 def test_every_page_gets_only_what_every_page_needs(app):
-    """An app-wide processor feeds every template: only the page's frame goes there (label
-    tables are tolerated while they move onto their enums)."""
-    extra = {name for name, value in _offered(app)[None].items()
-             if name not in EVERY_PAGE and not (name.endswith("_labels")
-                                                 and _label_like(name, value))}
+    """An app-wide processor feeds every template: only the page's frame goes there (labels
+    live on their enums)."""
+    extra = set(_offered(app)[None]) - EVERY_PAGE
     assert extra == set(), f"app-wide template names not every page needs: {extra}"
 
 

@@ -6,21 +6,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 
+from grants.models import Role
 from grants.validators import UsernameField
-
-ROLE_LABELS = {
-    "applicant": _l("Applicant"),
-    "officer": _l("Programme officer"),
-    "reviewer": _l("Reviewer"),
-    "intermediary": _l("Intermediary"),
-    "admin": _l("Administrator"),
-}
 
 
 def role_label(role) -> str:
     """The translated name of a role (a Role or its value)."""
-    value = getattr(role, "value", role)
-    return str(ROLE_LABELS.get(value, value))
+    return Role.label_of(role)
 
 
 class UserEditForm(FlaskForm):

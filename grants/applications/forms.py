@@ -20,28 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.money import format_money
-from grants.organisations.forms import KIND_LABELS
 from grants.validators import NameField
-
-RISK_LABELS = {
-    "low": _l("Low: we can work openly and threats are rare."),
-    "medium": _l("Medium: we have been threatened or harassed, and we take care."),
-    "high": _l("High: we are in serious danger now, for example attacks, arrest or "
-               "surveillance."),
-}
-
-BUDGET_LABELS = {
-    "core_operating": _l("Running costs of the group (rent, phones, salaries)"),
-    "programme": _l("Activities"),
-    "protection_security": _l("Protection and security"),
-    "digital_security": _l("Digital security"),
-    "psychosocial": _l("Psychosocial support and well-being"),
-    "relocation": _l("Temporary relocation"),
-    "in_country_protection": _l("Protection in your own country"),
-    "dependants_support": _l("Support for family and dependants"),
-    "convening": _l("Meetings and gatherings"),
-    "other": _l("Other"),
-}
 
 POPULATION_LABELS = {
     "women": _l("Women"),
@@ -54,17 +33,6 @@ POPULATION_LABELS = {
     "land_environment": _l("Land and environmental defenders"),
     "journalists": _l("Journalists"),
     "lawyers": _l("Human rights lawyers"),
-}
-
-STATUS_LABELS = {
-    "draft": _l("Draft, not sent"),
-    "awaiting_endorsement": _l("Waiting for the intermediary"),
-    "submitted": _l("Sent"),
-    "under_review": _l("Being reviewed"),
-    "more_info_requested": _l("More information asked for"),
-    "approved": _l("Approved"),
-    "declined": _l("Not funded"),
-    "withdrawn": _l("Withdrawn"),
 }
 
 
@@ -233,7 +201,7 @@ def start_choices(form: StartForm, *, groups, kinds, languages, countries) -> St
     form.organisation.choices = [(str(o.id), o.name) for o in groups] + [
         ("new", gettext("A group or organisation not listed here (add it now)"))]
     form.language.choices = language_choices(languages)
-    form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
+    form.kind.choices = [(k.value, k.label) for k in kinds]
     form.country.choices = [("", gettext("Choose a country")), *countries]
     return form
 

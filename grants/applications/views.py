@@ -33,11 +33,13 @@ from grants.models import (
     Application,
     ApplicationDocument,
     ApplicationStatus,
+    BudgetCategory,
     Call,
     CallStatus,
     CallType,
     Organisation,
     OrgKind,
+    RiskLevel,
 )
 from grants.models.types import utcnow
 from grants.organisations.services import create_organisation
@@ -55,9 +57,8 @@ MIN_ROWS, BLANK_ROWS, MAX_MORE = 5, 3, 60
 
 @bp.context_processor
 def _labels():
-    return {"step_titles": STEP_TITLES, "status_labels": forms.STATUS_LABELS,
-            "risk_labels": forms.RISK_LABELS, "budget_labels": forms.BUDGET_LABELS,
-            "population_labels": forms.POPULATION_LABELS, "problem_text": _problem_text,
+    return {"step_titles": STEP_TITLES, "population_labels": forms.POPULATION_LABELS,
+            "problem_text": _problem_text,
             "language_name": forms.language_name, "percent": budget.percent,
             "share_bp": budget.share_bp}
 
@@ -140,7 +141,7 @@ def step(application_id: int, number: int):
 def _about(application: Application):
     form = forms.AboutForm(obj=application, **rescued())
     form.language.choices = _language_choices()
-    form.risk_level.choices = list(forms.RISK_LABELS.items())
+    form.risk_level.choices = RiskLevel.choices()
     if request.method == "POST":
         form.validate()
         names = ("title", "language", "risk_level", "threat_description", "safe_contact")
@@ -279,7 +280,7 @@ def _budget_page(application: Application, rows: list[budget.Row], more: int,
         rows=shown, issues=issues or [], more=more,
         totals=budget.totals([r.line for r in rows if r.line is not None]),
         uncounted=any(r.errors for r in rows), call_open=services.accepts_sending(application),
-        years=range(1, call.max_years + 1), **context)
+        years=range(1, call.max_years + 1), categories=BudgetCategory.choices(), **context)
 
 
 _STEPS = {ABOUT: _about, QUESTIONS: _questions, BUDGET: _budget, FOCUS: _focus}

@@ -10,17 +10,14 @@ from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from grants.applications.forms import BUDGET_LABELS
 from grants.content import shipped
 from grants.fields import AmountField
-from grants.models import Award, ReportRequirement
+from grants.models import Award, BudgetCategory, ReportRequirement
 from grants.money import plain_amount
 from grants.validators import NameField
 
 REASON_HINT = _l("Kept with the change for officers; the group does not see it.")
 DATE_ERROR = _l("Enter a date like 2027-03-31.")
-
-__all__ = ["BUDGET_LABELS"]
 
 
 def _reason() -> TextAreaField:
@@ -104,7 +101,7 @@ def budget_form(award: Award, described: bool = True, **kwargs) -> FlaskForm:
     class BudgetForm(FlaskForm):
         new_category = SelectField(_l("Add a line: what for"), choices=[
             SelectChoice("", _l("No new line"))] + [
-            SelectChoice(key, label) for key, label in BUDGET_LABELS.items()],
+            SelectChoice(key, label) for key, label in BudgetCategory.choices()],
             validate_choice=False)
         new_year = SelectField(_l("Add a line: year"), choices=[
             SelectChoice(str(y), str(y)) for y in range(1, award.years + 1)],
@@ -118,7 +115,7 @@ def budget_form(award: Award, described: bool = True, **kwargs) -> FlaskForm:
     data = {}
     for line in award.budget_lines:
         label = _l("Year %(year)d: %(category)s (%(cur)s)", year=line.year,
-                   category=BUDGET_LABELS[line.category.value], cur=award.currency)
+                   category=line.category.label, cur=award.currency)
         setattr(BudgetForm, f"line_{line.id}", AmountField(
             label, description=line.description if described else ""))
         data[f"line_{line.id}"] = plain_amount(line.amount_minor, award.currency)

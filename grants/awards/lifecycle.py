@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from grants import notifications
-from grants.awards.schedule import _amend, clean_reason, lock
+from grants.awards.schedule import amend, clean_reason, lock
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -69,7 +69,7 @@ def change_status(actor: User, award: Award, action: str, reason: str | None,
             tranche.status = TrancheStatus.CANCELLED
         award.closed_at = now or utcnow()
     award.status = to
-    amendment = _amend(actor, award, AmendmentKind.STATUS_CHANGE, before, after, reason)
+    amendment = amend(actor, award, AmendmentKind.STATUS_CHANGE, before, after, reason)
     for member in db.session.scalars(sa.select(User).join(Membership).where(
             Membership.organisation_id == award.organisation_id)):
         notifications.notify(member, "application_update")

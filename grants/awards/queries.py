@@ -13,9 +13,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from grants.awards.forms import (
-    BUDGET_LABELS,
-)
 from grants.content import shipped
 from grants.extensions import db
 from grants.models import (
@@ -24,6 +21,7 @@ from grants.models import (
     Award,
     AwardAmendment,
     AwardStatus,
+    BudgetCategory,
     BudgetLine,
     Membership,
     Report,
@@ -130,9 +128,9 @@ class BudgetTable:
 
 def budget_table(award: Award) -> BudgetTable:
     years = sorted({line.year for line in award.budget_lines} | set(range(1, award.years + 1)))
-    cells: dict[tuple[str, str], list[int]] = {}
+    cells: dict[tuple[BudgetCategory, str], list[int]] = {}
     for line in award.budget_lines:
-        row = cells.setdefault((line.category.value, line.description), [0] * len(years))
+        row = cells.setdefault((line.category, line.description), [0] * len(years))
         row[years.index(line.year)] += line.amount_minor
     rows = [(category, description, amounts, sum(amounts))
             for (category, description), amounts in cells.items()]
@@ -217,4 +215,4 @@ def _line_name(line) -> str:
     if line is None:
         return _("a removed line")
     return _("year %(year)d, %(category)s", year=line.year,
-             category=BUDGET_LABELS[line.category.value])
+             category=line.category.label)

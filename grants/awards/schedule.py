@@ -72,7 +72,7 @@ def clean_reason(reason: str | None) -> str | None:
     return text or None
 
 
-def _amend(actor: User, award: Award, kind: AmendmentKind, before, after,
+def amend(actor: User, award: Award, kind: AmendmentKind, before, after,
            reason: str | None) -> AwardAmendment:
     amendment = AwardAmendment(kind=kind, actor_id=actor.id, reason=reason,
                                details={"before": before, "after": after})
@@ -107,7 +107,7 @@ def change_schedule(actor: User, award: Award, changes: list[TrancheChange],
     after = _schedule_figures(award)
     if after == before:
         return None
-    return _amend(actor, award, AmendmentKind.SCHEDULE_CHANGE, before, after, reason)
+    return amend(actor, award, AmendmentKind.SCHEDULE_CHANGE, before, after, reason)
 
 
 def _check_schedule(award: Award, planned: dict[int, Tranche],
@@ -145,7 +145,7 @@ def extend(actor: User, award: Award, new_end: date | None,
                            "end_date", date=award.end_date.isoformat())
     before = award.end_date.isoformat()
     award.end_date = new_end
-    return _amend(actor, award, AmendmentKind.NO_COST_EXTENSION, {"end_date": before},
+    return amend(actor, award, AmendmentKind.NO_COST_EXTENSION, {"end_date": before},
                   {"end_date": new_end.isoformat()}, reason)
 
 
@@ -186,7 +186,7 @@ def reallocate(actor: User, award: Award, amounts: dict[int, int],
         before[str(line.id)], after[str(line.id)] = 0, line.amount_minor
     if not after:
         return None
-    return _amend(actor, award, AmendmentKind.BUDGET_REALLOCATION, before, after, reason)
+    return amend(actor, award, AmendmentKind.BUDGET_REALLOCATION, before, after, reason)
 
 
 def _check_same_total(award: Award, total_before: int, total_after: int) -> None:

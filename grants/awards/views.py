@@ -25,22 +25,15 @@ from grants.errors import ServiceError
 from grants.extensions import db
 from grants.intermediaries import pool
 from grants.messages.services import thread as message_thread
-from grants.models import AwardStatus, BudgetCategory, SupportType, TrancheStatus
+from grants.models import AwardStatus, BudgetCategory, Publication, SupportType, TrancheStatus
 from grants.models.types import utcnow
 from grants.payments import queries as ledger_queries
 from grants.policy import Permission, can
 from grants.reporting import opendata
-from grants.reporting.export_labels import PUBLICATION_LABELS
 from grants.rescue import rescuable
 from grants.web import act, rescued
 
 PAGE_SIZE = 25
-
-
-@bp.context_processor
-def _labels():
-    return {"budget_labels": forms.BUDGET_LABELS}
-
 
 
 # Lists -------------------------------------------------------------------------------------
@@ -104,7 +97,7 @@ def _page_parts(award, officer: bool, thread_ready: bool) -> dict:
 
 def _publication(award) -> dict:
     """The open-data block: the choice, its labels, and why naming is refused (or None)."""
-    return {"current": award.publication.value, "labels": PUBLICATION_LABELS,
+    return {"current": award.publication.value, "choices": Publication.choices(),
             "naming_refused": opendata.naming_refused(award)}
 
 
@@ -207,7 +200,7 @@ def reallocate(award_id: int):
 def _new_line(form, award) -> schedule.NewLine | None:
     if not (form.new_amount.data or "").strip():
         return None
-    if form.new_category.data not in forms.BUDGET_LABELS:
+    if form.new_category.data not in {c.value for c in BudgetCategory}:
         raise ServiceError(_("Choose what the new line is for."), "new_category")
     amount = money.to_minor(form.new_amount.data, award.currency, field="new_amount")
     try:

@@ -9,9 +9,8 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from grants.applications.forms import BUDGET_LABELS
 from grants.fields import AmountField
-from grants.models import RegrantType
+from grants.models import BudgetCategory, RegrantType
 from grants.payments.routes import SUBGRANT
 from grants.validators import NameField
 
@@ -42,7 +41,7 @@ class SubGrantForm(FlaskForm):
     amount = AmountField(_l("Amount"), validators=[DataRequired(_l("Enter an amount.")),
                                                    Length(max=24)], render_kw=DECIMAL)
     country = SelectField(_l("Country"), validators=[DataRequired(_l("Choose a country."))])
-    category = SelectField(_l("What it is for"), choices=options(BUDGET_LABELS.items()),
+    category = SelectField(_l("What it is for"), choices=options(BudgetCategory.choices()),
                            default="programme")
     theme = SelectField(_l("Theme"), validators=[Optional()])
     purpose = StringField(_l("Purpose (optional)"), validators=[Optional(), Length(max=300)],
@@ -95,7 +94,7 @@ class SubGrantDecisionForm(FlaskForm):
         ("approve", _l("Make a sub-grant")), ("decline", _l("Decline"))]),
         validators=[DataRequired(_l("Choose a decision."))])
     amount = AmountField(_l("Amount"), validators=[Optional(), Length(max=24)], render_kw=DECIMAL)
-    category = SelectField(_l("What it is for"), choices=options(BUDGET_LABELS.items()),
+    category = SelectField(_l("What it is for"), choices=options(BudgetCategory.choices()),
                            default="programme")
     theme = SelectField(_l("Theme"), validators=[Optional()])
     message = TextAreaField(_l("Message to the group"), validators=[Optional(), Length(max=5000)],

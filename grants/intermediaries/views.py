@@ -25,21 +25,15 @@ from grants.countries import countries
 from grants.extensions import db
 from grants.intermediaries import forms, pool, report, subgrants
 from grants.intermediaries.blueprint import PAGE_SIZE, bp, load_award, org_themes
-from grants.models import Application, Call, PaymentRoute, SubGrant
+from grants.models import Application, BudgetCategory, Call, PaymentRoute, SubGrant
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
 from grants.web import act, rescued
 
 
 @bp.context_processor
-def _labels():
-    from grants.applications.calls.forms import STATUS_LABELS as CALL_STATUS_LABELS
-    from grants.applications.forms import STATUS_LABELS as APPLICATION_STATUS_LABELS
-
-    return {"category_labels": forms.BUDGET_LABELS,
-            "view_functions": current_app.view_functions,
-            "call_status_labels": CALL_STATUS_LABELS,
-            "application_status_labels": APPLICATION_STATUS_LABELS}
+def _routes():
+    return {"view_functions": current_app.view_functions}
 
 
 def my_org_ids() -> list[int]:
@@ -96,7 +90,8 @@ def award(award_id: int):
     page = db.paginate(subgrants.sub_grants_of(the_award), per_page=PAGE_SIZE,
                        error_out=False)
     return render_template("intermediaries/award.html", award=the_award,
-                           pool=pool.pool(the_award), page=page)
+                           pool=pool.pool(the_award), page=page,
+                           category_label=BudgetCategory.label_of)
 
 
 @bp.route("/awards/<int:award_id>/sub-grants/new", methods=["GET", "POST"])
@@ -124,6 +119,7 @@ def new_sub_grant(award_id: int):
 def sub_grant(sub_grant_id: int):
     grant = _load_sub_grant(sub_grant_id)
     return render_template("intermediaries/sub_grant.html", grant=grant,
+                           category_label=BudgetCategory.label_of,
                            may_pay=can(current_user, Permission.MANAGE_SUBGRANTS, grant.award)
                            and subgrants.left_to_pay(grant) > 0)
 
@@ -153,4 +149,5 @@ def upward_report(award_id: int):
     the_award = load_award(award_id, Permission.VIEW_UPWARD_REPORT)
     return render_template("intermediaries/report.html", award=the_award,
                            report=report.upward_report(the_award), min_cell=report.MIN_CELL,
-                           regranting_pool=pool.pool(the_award))
+                           regranting_pool=pool.pool(the_award),
+                           category_label=BudgetCategory.label_of)

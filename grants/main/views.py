@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from grants.applications.forms import STATUS_LABELS
 from grants.auth.redirects import can_get, safe_next
 from grants.extensions import db
 from grants.main import work
@@ -18,11 +17,6 @@ from grants.web import public, remember_language
 
 bp = Blueprint("main", __name__)
 HOME_ITEMS = 30  # the newest; the lists of applications and awards hold the rest
-
-
-# The work list's labels: statuses in plain words, as the group reads them elsewhere (a
-# payment's state and route are worded on their enums).
-WORK_LABEL_TABLES = {"status_labels": STATUS_LABELS}
 
 
 @bp.route("/")
@@ -40,8 +34,7 @@ def home():
     return render_template("main/home.html", organisations=orgs,
                            items=None if items is None else items[:HOME_ITEMS],
                            more_items=items is not None and len(items) > HOME_ITEMS,
-                           several_groups=len(orgs) > 1, survey_offers=offers,
-                           **WORK_LABEL_TABLES)
+                           several_groups=len(orgs) > 1, survey_offers=offers)
 
 
 @bp.route("/language", methods=["POST"])

@@ -6,14 +6,16 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from grants import usernames
 from grants.extensions import db
+from grants.models.labels import Labelled
 from grants.models.types import EncryptedText, UTCDateTime, enum_column, utcnow
 
 
-class Role(enum.StrEnum):
+class Role(Labelled):
     APPLICANT = "applicant"
     OFFICER = "officer"
     REVIEWER = "reviewer"
@@ -24,6 +26,14 @@ class Role(enum.StrEnum):
     def is_staff(self) -> bool:
         """Staff roles must use two-factor authentication."""
         return self is not Role.APPLICANT
+
+    _labels = enum.nonmember({
+        "applicant": _l("Applicant"),
+        "officer": _l("Programme officer"),
+        "reviewer": _l("Reviewer"),
+        "intermediary": _l("Intermediary"),
+        "admin": _l("Administrator"),
+    })
 
 
 class User(db.Model):

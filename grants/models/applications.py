@@ -6,9 +6,11 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
+from grants.models.labels import Labelled
 from grants.models.types import (
     EncryptedBytes,
     EncryptedJSON,
@@ -20,7 +22,7 @@ from grants.models.types import (
 )
 
 
-class ApplicationStatus(enum.StrEnum):
+class ApplicationStatus(Labelled):
     DRAFT = "draft"
     AWAITING_ENDORSEMENT = "awaiting_endorsement"  # routed through an intermediary
     SUBMITTED = "submitted"
@@ -42,14 +44,32 @@ class ApplicationStatus(enum.StrEnum):
     # Waiting for a decision (not while the group answers a question).
     DECIDABLE = members(SUBMITTED, UNDER_REVIEW)
 
+    _labels = enum.nonmember({
+        "draft": _l("Draft, not sent"),
+        "awaiting_endorsement": _l("Waiting for the intermediary"),
+        "submitted": _l("Sent"),
+        "under_review": _l("Being reviewed"),
+        "more_info_requested": _l("More information asked for"),
+        "approved": _l("Approved"),
+        "declined": _l("Not funded"),
+        "withdrawn": _l("Withdrawn"),
+    })
 
-class RiskLevel(enum.StrEnum):
+
+class RiskLevel(Labelled):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
 
+    _labels = enum.nonmember({
+        "low": _l("Low: we can work openly and threats are rare."),
+        "medium": _l("Medium: we have been threatened or harassed, and we take care."),
+        "high": _l("High: we are in serious danger now, for example attacks, arrest or "
+                   "surveillance."),
+    })
 
-class RapidCategory(enum.StrEnum):
+
+class RapidCategory(Labelled):
     """What a rapid-response request is for (Section IV.5); in-country first (IV.4)."""
 
     IN_COUNTRY = "in_country"  # security measures, digital, legal, medical, psychosocial
@@ -58,8 +78,29 @@ class RapidCategory(enum.StrEnum):
     RETURN = "return"  # return after relocation
     RECOVERY = "recovery"  # after-crisis recovery
 
+    _labels = enum.nonmember({
+        "in_country": _l("Protection where they are: security measures, digital security, "
+                         "legal support, medical care, psychosocial support"),
+        "relocation": _l("Temporary relocation"),
+        "dependants": _l("Support for dependants"),
+        "return": _l("Returning home after relocation"),
+        "recovery": _l("Recovery after the crisis"),
+    })
+    _short_labels = enum.nonmember({
+        "in_country": _l("In-country protection"),
+        "relocation": _l("Relocation"),
+        "dependants": _l("Dependants"),
+        "return": _l("Return"),
+        "recovery": _l("Recovery"),
+    })
 
-class BudgetCategory(enum.StrEnum):
+    @property
+    def short_label(self):
+        """The word a table row or a chart's bar gives it (the portfolio)."""
+        return self.worded("_short_labels")
+
+
+class BudgetCategory(Labelled):
     CORE_OPERATING = "core_operating"
     PROGRAMME = "programme"
     PROTECTION_SECURITY = "protection_security"
@@ -70,6 +111,34 @@ class BudgetCategory(enum.StrEnum):
     DEPENDANTS_SUPPORT = "dependants_support"
     CONVENING = "convening"
     OTHER = "other"
+
+    _labels = enum.nonmember({
+        "core_operating": _l("Running costs of the group (rent, phones, salaries)"),
+        "programme": _l("Activities"),
+        "protection_security": _l("Protection and security"),
+        "digital_security": _l("Digital security"),
+        "psychosocial": _l("Psychosocial support and well-being"),
+        "relocation": _l("Temporary relocation"),
+        "in_country_protection": _l("Protection in your own country"),
+        "dependants_support": _l("Support for family and dependants"),
+        "convening": _l("Meetings and gatherings"),
+        "other": _l("Other"),
+    })
+
+    _rapid_labels = enum.nonmember({
+        "protection_security": _l("Security measures"),
+        "digital_security": _l("Digital security"),
+        "in_country_protection": _l("Legal support or medical care"),
+        "psychosocial": _l("Psychosocial support"),
+        "relocation": _l("Travel and a safe place to stay"),
+        "dependants_support": _l("Care costs: childcare, dependants"),
+        "other": _l("Other"),
+    })
+
+    @property
+    def rapid_label(self):
+        """How the rapid-response request words the line (shorter, in a defender's terms)."""
+        return self.worded("_rapid_labels")
 
 
 # Budget categories that count as the protection/security line (IV.8) and the

@@ -65,6 +65,16 @@ class AwardStatus(Labelled):
         "closed": _l("Closed"),
         "cancelled": _l("Cancelled"),
     })
+    # Inside a refusal's sentence ("This award is %(status)s."): lower case; an active award
+    # is not refused.
+    _sentence_labels = enum.nonmember({
+        "pending_approval": _l("waiting for a second approval"),
+        "suspended": _l("suspended"), "closed": _l("closed"), "cancelled": _l("cancelled"),
+    })
+
+    @property
+    def in_sentence(self):
+        return self.worded("_sentence_labels")
 
 
 class Award(db.Model):

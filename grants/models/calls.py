@@ -6,24 +6,36 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
+from grants.models.labels import Labelled
 from grants.models.types import UTCDateTime, enum_column, utcnow
 
 
-class CallType(enum.StrEnum):
+class CallType(Labelled):
     OPEN = "open"
     ROLLING = "rolling"
     RAPID_RESPONSE = "rapid_response"
     CONVENING = "convening"
     CORE_SUPPORT = "core_support"
 
+    _labels = enum.nonmember({
+        "open": _l("Open call (one deadline)"),
+        "rolling": _l("Rolling (no deadline)"),
+        "rapid_response": _l("Rapid response"),
+        "convening": _l("Convening and networking"),
+        "core_support": _l("Core support (multi-year)"),
+    })
 
-class CallStatus(enum.StrEnum):
+
+class CallStatus(Labelled):
     DRAFT = "draft"
     OPEN = "open"
     CLOSED = "closed"
+
+    _labels = enum.nonmember({"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed")})
 
 
 # Bank questions that repeat a field the application form's first step asks for every call

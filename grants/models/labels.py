@@ -27,6 +27,17 @@ class Labelled(enum.StrEnum):
         return getattr(type(self), table).get(self.value) or self.label
 
     @classmethod
+    def label_of(cls, value) -> str:
+        """The label of a member or of its value; a value the enum lacks is shown as itself."""
+        member = cls._value2member_map_.get(getattr(value, "value", value))
+        return str(member.label) if member is not None else value
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, object]]:
+        """(value, label) of every member in order: the choices of a form's field."""
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
     def label_tables(cls) -> dict[str, dict]:
         """Every wording table of the enum, by name (for the translation tests)."""
         return {name: table for name, table in vars(cls).items()

@@ -6,17 +6,26 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
+from grants.models.labels import Labelled
 from grants.models.types import EncryptedText, UTCDateTime, enum_column, utcnow
 
 
-class OrgKind(enum.StrEnum):
+class OrgKind(Labelled):
     REGISTERED_NGO = "registered_ngo"
     UNREGISTERED_GROUP = "unregistered_group"
     INDIVIDUAL_DEFENDER = "individual_defender"
     INTERMEDIARY = "intermediary"
+
+    _labels = enum.nonmember({
+        "registered_ngo": _l("A registered organisation"),
+        "unregistered_group": _l("A group or movement that is not registered"),
+        "individual_defender": _l("Myself, as an individual defender"),
+        "intermediary": _l("An intermediary (fiscal host, regranting fund, network)"),
+    })
 
 
 class MemberRole(enum.StrEnum):

@@ -158,9 +158,20 @@ class DisbursementStatus(Labelled):
         "returned": _l("Came back"), "cancelled": _l("Cancelled"),
     })
 
+    # Inside a sentence ("This payment is %(status)s: ..."): lower case.
+    _sentence_labels = enum.nonmember({
+        "scheduled": _l("scheduled"), "approved": _l("approved"), "sent": _l("sent"),
+        "paid": _l("paid"), "failed": _l("failed"), "returned": _l("returned"),
+        "cancelled": _l("cancelled"),
+    })
+
     @property
     def group_label(self):
         return self.worded("_group_labels")
+
+    @property
+    def in_sentence(self):
+        return self.worded("_sentence_labels")
 
 
 class Disbursement(db.Model):

@@ -12,18 +12,26 @@ import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
+from grants.models.labels import Labelled
 from grants.models.types import EncryptedText, UTCDateTime, enum_column, utcnow
 
 
-class Publication(enum.StrEnum):
+class Publication(Labelled):
     """How an award appears in 360Giving open data; the default protects the recipient."""
 
     ANONYMOUS = "anonymous"  # no name, a 360G-<publisher>-<code> id, country only
     NAMED = "named"  # the organisation's name, still country only and a generic description
     WITHHELD = "withheld"  # left out of open data altogether
+
+    _labels = enum.nonmember({
+        "anonymous": _l("Anonymous: no name, the country only"),
+        "named": _l("Named: the group's name, the country only"),
+        "withheld": _l("Withheld: not published"),
+    })
 
 
 class SurveyInvitation(db.Model):
@@ -46,7 +54,7 @@ class SurveyInvitation(db.Model):
     closed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
-def _random_key() -> str:
+def random_key() -> str:
     return secrets.token_hex(16)
 
 
@@ -60,7 +68,7 @@ class SurveyResponse(db.Model):
         sa.CheckConstraint("useful BETWEEN 1 AND 5", name="useful_range"),
     )
 
-    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=_random_key)
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=random_key)
     period: Mapped[str] = mapped_column(sa.String(7), index=True)
     respectful: Mapped[int] = mapped_column(sa.SmallInteger)
     # 1 = very light, 5 = very heavy.
@@ -69,11 +77,18 @@ class SurveyResponse(db.Model):
     change: Mapped[str | None] = mapped_column(EncryptedText("survey_responses.change"))
 
 
-class CommitmentStatus(enum.StrEnum):
+class CommitmentStatus(Labelled):
     PLANNED = "planned"
     IN_PROGRESS = "in_progress"
     DONE = "done"
     DROPPED = "dropped"
+
+    _labels = enum.nonmember({
+        "planned": _l("Planned"),
+        "in_progress": _l("In progress"),
+        "done": _l("Done"),
+        "dropped": _l("Dropped"),
+    })
 
 
 class Consultation(db.Model):

@@ -6,16 +6,24 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.extensions import db
+from grants.models.labels import Labelled
 from grants.models.types import EncryptedText, UTCDateTime, enum_column, utcnow
 
 
-class Recommendation(enum.StrEnum):
+class Recommendation(Labelled):
     FUND = "fund"
     FUND_WITH_CONDITIONS = "fund_with_conditions"
     DECLINE = "decline"
+
+    _labels = enum.nonmember({
+        "fund": _l("Fund"),
+        "fund_with_conditions": _l("Fund, with conditions"),
+        "decline": _l("Do not fund"),
+    })
 
 
 class Review(db.Model):

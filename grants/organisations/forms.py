@@ -9,13 +9,6 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from grants.validators import NameField
 
-KIND_LABELS = {
-    "registered_ngo": _l("A registered organisation"),
-    "unregistered_group": _l("A group or movement that is not registered"),
-    "individual_defender": _l("Myself, as an individual defender"),
-    "intermediary": _l("An intermediary (fiscal host, regranting fund, network)"),
-}
-
 
 class OrganisationForm(FlaskForm):
     name = NameField(

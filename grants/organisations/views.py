@@ -7,14 +7,13 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from grants.applications.forms import RISK_LABELS
 from grants.auth.forms import ConfirmForm
 from grants.auth.redirects import next_arg
 from grants.countries import countries
 from grants.extensions import db
 from grants.models import Membership, Organisation, OrgKind
 from grants.organisations import services
-from grants.organisations.forms import KIND_LABELS, OrganisationForm
+from grants.organisations.forms import OrganisationForm
 from grants.organisations.queries import name_page
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
@@ -35,7 +34,7 @@ def _load(org_id: int) -> Organisation:
 def _form(obj=None, *, creating: bool) -> OrganisationForm:
     form = OrganisationForm(obj=obj, **rescued())
     kinds = [k for k in OrgKind if can(current_user, Permission.CREATE_ORGANISATION, k)]
-    form.kind.choices = [(k.value, KIND_LABELS[k.value]) for k in kinds]
+    form.kind.choices = [(k.value, k.label) for k in kinds]
     form.country.choices = [("", _("Choose a country")), *countries(g.get("lang", "en"))]
     if not creating:
         del form.kind
@@ -57,7 +56,7 @@ def index():
         q = q.where(Organisation.kind == OrgKind(kind))
     page = name_page(q, None, PAGE_SIZE)
     return render_template("organisations/index.html", page=page, kind=kind,
-                           kinds=[(k.value, KIND_LABELS[k.value]) for k in OrgKind])
+                           kinds=OrgKind.choices())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -80,8 +79,8 @@ def show(org_id: int):
     risk = reveal.group_risk(org) if can(current_user, Permission.LIST_ALL_ORGANISATIONS) \
         else None
     return render_template("organisations/show.html", org=org, verify_form=ConfirmForm(),
-                           kind_label=KIND_LABELS[org.kind.value],
-                           risk_label=RISK_LABELS[risk.value] if risk else None)
+                           kind_label=org.kind.label,
+                           risk_label=risk.label if risk else None)
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])

@@ -16,7 +16,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from grants import money, notifications
 from grants.errors import N_, ServiceError
@@ -39,13 +38,6 @@ from grants.security import audit
 S = DisbursementStatus
 NOTE_MAX = 2000
 REFERENCE_MAX = 128
-# A state inside a refusal's sentence: lazy, so it is read in the language the message is.
-_PAYMENT_STATE = {S.SCHEDULED: _l("scheduled"), S.APPROVED: _l("approved"), S.SENT: _l("sent"),
-                  S.PAID: _l("paid"), S.FAILED: _l("failed"), S.RETURNED: _l("returned"),
-                  S.CANCELLED: _l("cancelled")}
-_AWARD_STATE = {AwardStatus.PENDING_APPROVAL: _l("waiting for a second approval"),
-                AwardStatus.SUSPENDED: _l("suspended"), AwardStatus.CLOSED: _l("closed"),
-                AwardStatus.CANCELLED: _l("cancelled")}
 
 
 class SendFailed(ServiceError):
@@ -94,7 +86,7 @@ def left(tranche: Tranche) -> int:
 def _check_payable(tranche: Tranche) -> None:
     if tranche.award.status != AwardStatus.ACTIVE:
         raise ServiceError("Money goes out only on an active award. This award is %(status)s.",
-                           status=_AWARD_STATE[tranche.award.status])
+                           status=tranche.award.status.in_sentence)
     if tranche.status != TrancheStatus.RELEASED:
         raise ServiceError("Tranche %(number)s is not released for payment.",
                            number=tranche.sequence)
@@ -254,7 +246,7 @@ _END_ACTIONS = {
 def _expect(d: Disbursement, allowed: set, refusal: str) -> None:
     """`refusal` is an N_-marked message with a %(status)s placeholder."""
     if d.status not in allowed:
-        raise ServiceError(refusal, status=_PAYMENT_STATE[d.status])
+        raise ServiceError(refusal, status=d.status.in_sentence)
 
 
 def _audit(actor, action: str, d: Disbursement, **extra) -> None:

@@ -1,4 +1,4 @@
-"""Rapid-response forms and their labels: the defender's request and the officer's decision
+"""Rapid-response forms: the defender's request and the officer's decision
 (approve, ask, invite). Choices are passed in by the view."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from grants.applications.forms import RISK_LABELS
 from grants.auth.forms import RegisterForm
 from grants.fields import AmountField
+from grants.models import RapidCategory, RiskLevel
 from grants.money import CURRENCIES
 from grants.organisations.forms import OrganisationForm
 from grants.payments.routes import RAPID
@@ -19,23 +19,6 @@ from grants.rapid.request import LINE_CATEGORIES, MAX_LINES, SHORT_MAX, TEXT_MAX
 from grants.validators import NameField
 
 AUTO = {"dir": "auto"}  # any language, either direction
-CATEGORY_LABELS = {
-    "in_country": _l("Protection where they are: security measures, digital security, "
-                     "legal support, medical care, psychosocial support"),
-    "relocation": _l("Temporary relocation"),
-    "dependants": _l("Support for dependants"),
-    "return": _l("Returning home after relocation"),
-    "recovery": _l("Recovery after the crisis"),
-}
-LINE_LABELS = {
-    "protection_security": _l("Security measures"),
-    "digital_security": _l("Digital security"),
-    "in_country_protection": _l("Legal support or medical care"),
-    "psychosocial": _l("Psychosocial support"),
-    "relocation": _l("Travel and a safe place to stay"),
-    "dependants_support": _l("Care costs: childcare, dependants"),
-    "other": _l("Other"),
-}
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -55,7 +38,7 @@ class RapidForm(FlaskForm):
         description=_l("Only what we need to tell them apart. It is kept encrypted."),
         render_kw=AUTO)
     category = RadioField(_l("What is the support for?"), validate_choice=False,
-                          choices=options(CATEGORY_LABELS.items()))
+                          choices=options(RapidCategory.choices()))
     relocation_justification = _text(
         _l("For relocation: why is protection where they are not enough?"),
         description=_l("We fund protection in the defender's own country first."))
@@ -63,7 +46,7 @@ class RapidForm(FlaskForm):
     # Asked plainly, the safest answer first and chosen unless they change it.
     risk_level = RadioField(
         _l("How much danger does your work bring you now?"), validate_choice=False,
-        default="high", choices=options((r, RISK_LABELS[r]) for r in ("high", "medium", "low")),
+        default="high", choices=options((r.value, r.label) for r in reversed(RiskLevel)),
         description=_l("If you are not sure, keep the first answer. Then an officer must say "
                        "why before reading your request, and that is recorded."))
     needs_now = _text(_l("What is needed now?"))
@@ -81,7 +64,7 @@ class RapidForm(FlaskForm):
 
 
 LINE_CHOICES = options([("", _l("Choose"))]
-                        + [(c.value, LINE_LABELS[c.value]) for c in LINE_CATEGORIES])
+                        + [(c.value, c.rapid_label) for c in LINE_CATEGORIES])
 for _n in range(1, MAX_LINES + 1):
     setattr(RapidForm, f"line{_n}_category", SelectField(
         _l("Line %(n)d: for", n=_n), choices=LINE_CHOICES, validate_choice=False))

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants import money
-from grants.applications.forms import BUDGET_LABELS, STATUS_LABELS, RevealForm
+from grants.applications.forms import RevealForm
 from grants.awards.services import follow_up_of, rapid_single_officer_limit
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -30,12 +30,6 @@ from grants.web import attach_error
 
 # Its pages keep the addresses they had under applications and review (bookmarks, links in
 # e-mails), so the blueprint has no prefix of its own.
-
-
-@bp.app_context_processor
-def _rapid_helpers():
-    return {"rapid_category_labels": rapid_forms.CATEGORY_LABELS,
-            "rapid_line_labels": BUDGET_LABELS}
 
 
 def _rapid(application_id: int) -> Application:
@@ -161,8 +155,7 @@ def _page(application: Application, approve_form, decline_form, invite_form=None
         thread=message_thread(application)
         if can(current_user, Permission.VIEW_APPLICATION_SENSITIVE, application) else None,
         invited=db.session.get(Call, application.invited_to_call_id)
-        if application.invited_to_call_id else None,
-        status_labels=STATUS_LABELS)
+        if application.invited_to_call_id else None)
 
 
 def _hidden(application: Application) -> bool:

@@ -2,46 +2,40 @@
 
 An export keeps its codes ("registered_ngo", "bank_transfer", "KE"), which a spreadsheet
 can filter on and a script can read, and gives beside each one the label the portal shows
-for it on its pages. The labels are the features' own; this module only says which one a
+for it on its pages. The labels are the enums' own; this module only says which one a
 column uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from grants.applications.calls.forms import TYPE_LABELS
-from grants.applications.forms import STATUS_LABELS as APPLICATION_STATUS_LABELS
 from grants.countries import country_name
-from grants.models import AwardStatus, DisbursementStatus, PaymentRoute, RegrantType, SupportType
+from grants.models import (
+    ApplicationStatus,
+    AwardStatus,
+    CallType,
+    DisbursementStatus,
+    OrgKind,
+    PaymentRoute,
+    Publication,
+    RegrantType,
+    SupportType,
+)
 from grants.models.labels import Labelled
-from grants.organisations.forms import KIND_LABELS
-
-PUBLICATION_LABELS = {
-    "anonymous": _l("Anonymous: no name, the country only"),
-    "named": _l("Named: the group's name, the country only"),
-    "withheld": _l("Withheld: not published"),
-}
 
 
 def _reader() -> str:
     return str(get_locale() or "en")
 
 
-def of(labels: Mapping) -> Callable[[str], str]:
-    """The label a code has in `labels`; a code without one is shown as itself."""
-    return lambda code: str(labels.get(code, code))
-
-
 def of_enum(labelled: type[Labelled]) -> Callable[[str], str]:
     """The label of a labelled enum's code; a code it does not have is shown as itself."""
-    values = {m.value: m for m in labelled}
-    return lambda code: str(values[code].label) if code in values else code
+    return labelled.label_of
 
 
 def yes_no(code: str) -> str:
@@ -60,11 +54,11 @@ def country(code: str) -> str:
 
 
 award_status = of_enum(AwardStatus)
-application_status = of(APPLICATION_STATUS_LABELS)
+application_status = of_enum(ApplicationStatus)
 payment_status = of_enum(DisbursementStatus)
-org_kind = of(KIND_LABELS)
-call_type = of(TYPE_LABELS)
+org_kind = of_enum(OrgKind)
+call_type = of_enum(CallType)
 support = of_enum(SupportType)
 regrant_type = of_enum(RegrantType)
 route = of_enum(PaymentRoute)
-publication = of(PUBLICATION_LABELS)
+publication = of_enum(Publication)

@@ -37,7 +37,6 @@ from grants.models.reporting import Publication
 from grants.policy import Permission, can, require
 from grants.reporting import exports, opendata
 from grants.reporting.export_cli import export_group
-from grants.reporting.export_labels import PUBLICATION_LABELS
 
 # cli_group=None: `flask --app grants export 360giving` sits beside the other commands.
 bp = Blueprint("exports", __name__, url_prefix="/exports", cli_group=None)
@@ -73,7 +72,7 @@ class FilterForm(FlaskForm):
 class PublicationForm(FlaskForm):
     publication = RadioField(_l("In the published open data"), validators=[InputRequired()],
                              choices=[SelectChoice(value, label)
-                                      for value, label in PUBLICATION_LABELS.items()])
+                                      for value, label in Publication.choices()])
 
 
 def _filter_form() -> FilterForm:
@@ -178,6 +177,6 @@ def set_publication(award_id: int):
             flash(exc.message, "error")
         else:
             db.session.commit()
-            flash(_("Saved: %(choice)s.", choice=PUBLICATION_LABELS[form.publication.data]),
+            flash(_("Saved: %(choice)s.", choice=Publication(form.publication.data).label),
                   "success")
     return redirect(url_for("awards.show", award_id=award_id) + "#open-data")

@@ -11,17 +11,15 @@ from flask_babel import lazy_gettext as _l
 
 from grants import money
 from grants.countries import country_name
+from grants.models import BudgetCategory, CallType, CommitmentStatus, RapidCategory
 from grants.reporting import charts
 from grants.reporting.portfolio import Period
 from grants.reporting.portfolio_forms import (
-    BUDGET_LABELS,
-    CALL_TYPE_LABELS,
     COLUMN_LABELS,
     DIMENSION_LABELS,
+    NOT_CALL_TYPE_LABELS,
     POPULATION_LABELS,
-    RAPID_LABELS,
 )
-from grants.voice.forms import STATUS_LABELS as COMMITMENT_LABELS
 
 
 def percent(value) -> str:
@@ -45,9 +43,12 @@ def key_label(dim: str, key: str) -> str:
     if dim == "country":
         return country_name(key)
     if dim == "call_type":
-        return str(CALL_TYPE_LABELS.get(key, key))
+        return str(NOT_CALL_TYPE_LABELS[key] if key in NOT_CALL_TYPE_LABELS
+                   else CallType.label_of(key))
     if dim == "category":
-        return str(BUDGET_LABELS.get(key, key))
+        return str(BudgetCategory.label_of(key))
+    if dim == "commitment":
+        return str(CommitmentStatus.label_of(key))
     return key
 
 
@@ -100,7 +101,7 @@ def rapid_chart(current: dict, previous: dict):
         _("Rapid-response requests by what they were for"),
         _("Two bars a row: this period, then the previous one. The figures are in the table "
           "above."),
-        [(str(label), [current[key], previous[key]]) for key, label in RAPID_LABELS.items()],
+        [(str(c.short_label), [current[c.value], previous[c.value]]) for c in RapidCategory],
         [_("This period"), _("Previous period")])
 
 
@@ -110,5 +111,4 @@ def template_helpers() -> dict:
             "category_chart": category_chart, "share_rows": share_rows,
             "share_chart": share_chart, "rapid_chart": rapid_chart,
             "dimension_labels": DIMENSION_LABELS,
-            "column_labels": COLUMN_LABELS, "population_labels": POPULATION_LABELS,
-            "rapid_labels": RAPID_LABELS, "commitment_labels": COMMITMENT_LABELS}
+            "column_labels": COLUMN_LABELS, "population_labels": POPULATION_LABELS}

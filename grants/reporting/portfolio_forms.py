@@ -1,4 +1,5 @@
-"""The portfolio's period and fund chooser (a GET form: nothing changes) and its labels."""
+"""The portfolio's period and fund chooser (a GET form: nothing changes) and the labels of
+its dimensions."""
 
 from __future__ import annotations
 
@@ -9,23 +10,15 @@ from wtforms import Form, SelectField
 from wtforms.fields import DateField
 from wtforms.validators import Optional, ValidationError
 
-from grants.applications.calls.forms import TYPE_LABELS
-from grants.applications.forms import BUDGET_LABELS, POPULATION_LABELS
+from grants.applications.forms import POPULATION_LABELS
 from grants.reporting.portfolio import Period
 from grants.reporting.portfolio_money import REGRANTING
 
 MAX_DAYS = 10 * 366  # ten years at most: a longer span says little and costs a lot
 EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)  # far from date's own limits
 
-CALL_TYPE_LABELS = {**TYPE_LABELS, REGRANTING: _l("Regranting (to an intermediary)"),
-                    "other": _l("Other")}
-RAPID_LABELS = {
-    "in_country": _l("In-country protection"),
-    "relocation": _l("Relocation"),
-    "dependants": _l("Dependants"),
-    "return": _l("Return"),
-    "recovery": _l("Recovery"),
-}
+# The rows "by type of call" that are not a call type (those are worded on CallType).
+NOT_CALL_TYPE_LABELS = {REGRANTING: _l("Regranting (to an intermediary)"), "other": _l("Other")}
 DIMENSION_LABELS = {
     "fund": _l("By fund"),
     "call_type": _l("By type of call"),
@@ -38,7 +31,7 @@ COLUMN_LABELS = {
     "country": _l("Country"),
     "year": _l("Year"),
 }
-__all__ = ["BUDGET_LABELS", "POPULATION_LABELS", "PeriodForm"]
+__all__ = ["POPULATION_LABELS", "PeriodForm"]
 
 
 class PeriodForm(Form):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
 from grants.extensions import db
-from grants.models import Fund
+from grants.models import Fund, RapidCategory
 from grants.models.types import utcnow
 from grants.policy import Permission, require
 from grants.reporting import dashboard, portfolio, portfolio_display, portfolio_forms
@@ -45,4 +45,4 @@ def index():
     figures = dashboard.dashboard(period, fund_id)
     return render_template("reporting/portfolio.html", form=form, f=figures,
                            fund=next((x for x in funds if x.id == fund_id), None),
-                           voice=_voice(period, fund_id))
+                           voice=_voice(period, fund_id), rapid_categories=list(RapidCategory))

@@ -18,14 +18,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from grants.content import shipped
 from grants.fields import AmountField
-from grants.models import RegrantType, SupportType
+from grants.models import Recommendation, RegrantType, SupportType
 from grants.money import CURRENCIES
 
-RECOMMENDATION_LABELS = {
-    "fund": _l("Fund"),
-    "fund_with_conditions": _l("Fund, with conditions"),
-    "decline": _l("Do not fund"),
-}
 # The regrant types in the order an officer approving through an intermediary meets them.
 REGRANT_CHOICES = (RegrantType.TRANSFER_TO_INTERMEDIARY, RegrantType.COMMON_REGRANT,
                    RegrantType.FISCAL_SPONSOR)
@@ -74,7 +69,7 @@ class AssignReviewerForm(FlaskForm):
 
 class ScoreBase(FlaskForm):
     recommendation = RadioField(_l("Your recommendation"),
-                                choices=options(RECOMMENDATION_LABELS.items()),
+                                choices=options(Recommendation.choices()),
                                 validators=[DataRequired(_l("Choose a recommendation."))])
     comment = TextAreaField(_l("Comments for the programme officer (optional)"),
                             validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})

@@ -21,7 +21,6 @@ from grants import money
 from grants.applications import queries as application_queries
 from grants.applications import questions, routing
 from grants.applications.calls.forms import type_label
-from grants.applications.forms import STATUS_LABELS
 from grants.awards.services import two_person_threshold
 from grants.errors import ServiceError
 from grants.extensions import db
@@ -51,10 +50,8 @@ PAGE_SIZE = 25
 
 
 @bp.context_processor
-def _labels():
-    return {"status_labels": STATUS_LABELS, "type_label": type_label,
-            "recommendation_labels": forms.RECOMMENDATION_LABELS}
-
+def _helpers():
+    return {"type_label": type_label}
 
 
 def _refused(message: str, status: int = 403):

@@ -9,6 +9,7 @@ from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
+from grants.models import CommitmentStatus
 from grants.validators import NameField, NumberRange
 from grants.voice.consultations import (
     GROUP_LABEL_MAX,
@@ -26,12 +27,6 @@ SCALE_ENDS = {
     "respectful": (_l("Not respectful at all"), _l("Very respectful")),
     "burden": (_l("Very light"), _l("Very heavy")),
     "useful": (_l("Not useful at all"), _l("Very useful")),
-}
-STATUS_LABELS = {
-    "planned": _l("Planned"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done"),
-    "dropped": _l("Dropped"),
 }
 SCORE_ERROR = _l("Choose a number from 1 to 5.")
 DATE_ERROR = _l("Enter the date, for example 2026-11-20.")
@@ -102,7 +97,8 @@ class ConsultationForm(FlaskForm):
                                validators=[Optional(), Length(max=TEXT_MAX)],
                                render_kw={**AUTO, "rows": 4})
     commitment_status = SelectField(_l("How far that went"),
-                                    choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()],
+                                    choices=[SelectChoice(k, v)
+                                             for k, v in CommitmentStatus.choices()],
                                     default="planned")
     outcome = TextAreaField(_l("Outcome so far"), validators=[Optional(), Length(max=TEXT_MAX)],
                             render_kw={**AUTO, "rows": 4})

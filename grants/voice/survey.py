@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import Report, SurveyInvitation, SurveyResponse, User
-from grants.models.reporting import _random_key
+from grants.models.reporting import random_key
 from grants.models.types import utcnow
 from grants.policy import Permission, can
 from grants.security import audit
@@ -116,7 +116,7 @@ def _store(period: str, scores: dict[str, int], change: str | None) -> None:
     cipher = SurveyResponse.__table__.c.change.type.process_bind_param(change, bind.dialect)
     rows = [dict(r) for r in db.session.execute(
         sa.select(_raw).where(_raw.c.period == period)).mappings()]
-    rows.append({"id": _random_key(), "period": period, **scores, "change": cipher})
+    rows.append({"id": random_key(), "period": period, **scores, "change": cipher})
     rows.sort(key=lambda r: r["id"])
     db.session.execute(sa.delete(_raw).where(_raw.c.period == period))
     db.session.execute(sa.insert(_raw), rows)

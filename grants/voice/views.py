@@ -19,7 +19,6 @@ from grants.extensions import db
 from grants.ids import id_or_none, parse_id, parse_page
 from grants.models import Consultation, Fund, SurveyInvitation
 from grants.models.types import utcnow
-from grants.organisations.forms import KIND_LABELS
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable, rescued_formdata
 from grants.security import audit
@@ -31,9 +30,8 @@ bp = Blueprint("voice", __name__)
 
 
 @bp.context_processor
-def _labels():
-    return {"status_labels": voice_forms.STATUS_LABELS, "scale_ends": voice_forms.SCALE_ENDS,
-            "kind_labels": KIND_LABELS, "country_name": country_name}
+def _helpers():
+    return {"scale_ends": voice_forms.SCALE_ENDS, "country_name": country_name}
 
 
 def _formdata() -> dict:

@@ -18,25 +18,18 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.fields import AmountField, PercentField
+from grants.models import CallStatus, CallType
 from grants.validators import NameField, NumberRange
 
-TYPE_LABELS = {
-    "open": _l("Open call (one deadline)"),
-    "rolling": _l("Rolling (no deadline)"),
-    "rapid_response": _l("Rapid response"),
-    "convening": _l("Convening and networking"),
-    "core_support": _l("Core support (multi-year)"),
-}
-STATUS_LABELS = {"draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed")}
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 
 
 def type_label(value) -> str:
-    return str(TYPE_LABELS.get(getattr(value, "value", value), value))
+    return CallType.label_of(value)
 
 
 def status_label(value) -> str:
-    return str(STATUS_LABELS.get(getattr(value, "value", value), value))
+    return CallStatus.label_of(value)
 
 
 class MultiCheckboxField(SelectMultipleField):
