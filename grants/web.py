@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import current_app, flash, g, redirect, request
+from flask import abort, current_app, flash, g, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,6 +34,17 @@ def keeps_typed(view):
 def changing_language() -> bool:
     """Is this POST the language chooser of a form (show it again, do not act on it)?"""
     return bool(g.get("changing_language"))
+
+
+def shown(model, object_id: int, permission):
+    """The object this user may see, or 404: a page never tells a stranger that something
+    exists (a route that can show but not act on it then asks `require`, a 403)."""
+    from grants.policy import can
+
+    found = db.session.get(model, object_id)
+    if found is None or not can(current_user, permission, found):
+        abort(404)
+    return found
 
 
 def attach_error(form, exc: ServiceError) -> None:

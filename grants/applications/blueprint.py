@@ -3,21 +3,17 @@ route_views). grants/applications/__init__.py imports the route modules."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
-from flask_login import current_user
+from flask import Blueprint
 
-from grants.extensions import db
 from grants.models import Application
-from grants.policy import Permission, can, require
+from grants.policy import Permission, require
+from grants.web import shown
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
 
 def load(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
-        abort(404)
-    return application
+    return shown(Application, application_id, Permission.VIEW_APPLICATION)
 
 
 def editable(application_id: int) -> Application:

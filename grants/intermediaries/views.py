@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
-    abort,
     current_app,
     g,
     render_template,
@@ -28,7 +27,7 @@ from grants.intermediaries.blueprint import PAGE_SIZE, bp, load_award, org_theme
 from grants.models import Application, BudgetCategory, Call, PaymentRoute, SubGrant
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
-from grants.web import act, rescued
+from grants.web import act, rescued, shown
 
 
 @bp.context_processor
@@ -41,10 +40,7 @@ def my_org_ids() -> list[int]:
 
 
 def _load_sub_grant(sub_grant_id: int) -> SubGrant:
-    grant = db.session.get(SubGrant, sub_grant_id)
-    if grant is None or not can(current_user, Permission.VIEW_SUBGRANT, grant):
-        abort(404)
-    return grant
+    return shown(SubGrant, sub_grant_id, Permission.VIEW_SUBGRANT)
 
 
 # The workspace ------------------------------------------------------------------------------
@@ -67,9 +63,7 @@ def index():
 @bp.route("/applications/<int:application_id>/endorse", methods=["GET", "POST"])
 @rescuable
 def endorse(application_id: int):
-    application = db.session.get(Application, application_id)
-    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
-        abort(404)
+    application = shown(Application, application_id, Permission.VIEW_APPLICATION)
     require(Permission.ENDORSE_APPLICATION, application)
     form = forms.EndorseForm(**rescued())
     endorsing = form.decision.data == "endorse"

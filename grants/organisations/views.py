@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,17 +18,14 @@ from grants.organisations.queries import name_page
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable
 from grants.security import reveal
-from grants.web import act, rescued
+from grants.web import act, rescued, shown
 
 bp = Blueprint("organisations", __name__, url_prefix="/orgs")
 PAGE_SIZE = 50
 
 
 def _load(org_id: int) -> Organisation:
-    org = db.session.get(Organisation, org_id)
-    if org is None or not can(current_user, Permission.VIEW_ORGANISATION, org):
-        abort(404)
-    return org
+    return shown(Organisation, org_id, Permission.VIEW_ORGANISATION)
 
 
 def _form(obj=None, *, creating: bool) -> OrganisationForm:

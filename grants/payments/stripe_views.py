@@ -27,7 +27,7 @@ from grants.payments import connect, donations, gateway, webhooks
 from grants.payments.stripe_forms import DonationForm
 from grants.policy import Permission, can
 from grants.security import headers, ratelimit
-from grants.web import public
+from grants.web import public, shown
 
 bp = Blueprint("stripe", __name__)
 STRIPE_JS_ORIGIN = "https://js.stripe.com"
@@ -156,9 +156,7 @@ def webhook():
 
 def _org_to_connect(org_id: int) -> Organisation:
     """Load, then authorize: 404 if not seen, 403 if seen but not the group's owner."""
-    org = db.session.get(Organisation, org_id)
-    if org is None or not can(current_user, Permission.VIEW_ORGANISATION, org):
-        abort(404)
+    org = shown(Organisation, org_id, Permission.VIEW_ORGANISATION)
     if not can(current_user, Permission.CONNECT_STRIPE, org):
         abort(403)
     return org

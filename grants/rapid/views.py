@@ -26,16 +26,14 @@ from grants.rapid.blueprint import bp
 from grants.rapid.clock import clock, first_payment, time_to_decision, time_to_payment
 from grants.review import decisions, forms, terms
 from grants.review.confirming import confirm_or_act
-from grants.web import attach_error
+from grants.web import attach_error, shown
 
 # Its pages keep the addresses they had under applications and review (bookmarks, links in
 # e-mails), so the blueprint has no prefix of its own.
 
 
 def _rapid(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not can(current_user, Permission.VIEW_APPLICATION, application):
-        abort(404)
+    application = shown(Application, application_id, Permission.VIEW_APPLICATION)
     if application.rapid_category is None:
         abort(404)
     require(Permission.ASSIGN_REVIEW, application)

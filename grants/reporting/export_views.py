@@ -37,6 +37,7 @@ from grants.models.reporting import Publication
 from grants.policy import Permission, can, require
 from grants.reporting import exports, opendata
 from grants.reporting.export_cli import export_group
+from grants.web import shown
 
 # cli_group=None: `flask --app grants export 360giving` sits beside the other commands.
 bp = Blueprint("exports", __name__, url_prefix="/exports", cli_group=None)
@@ -162,9 +163,7 @@ def open_data(fmt: str):
 
 @bp.route("/awards/<int:award_id>/publication", methods=["POST"])
 def set_publication(award_id: int):
-    award = db.session.get(Award, award_id)
-    if award is None or not can(current_user, Permission.VIEW_AWARD, award):
-        abort(404)
+    award = shown(Award, award_id, Permission.VIEW_AWARD)
     require(Permission.SET_PUBLICATION, award)
     form = PublicationForm()
     if not form.validate_on_submit():

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.content import shipped, unshipped
-from grants.extensions import db
 from grants.models import Call
-from grants.policy import Permission, can, require
+from grants.policy import Permission, require
 from grants.rescue import rescuable
 from grants.review import forms, services
 from grants.review.blueprint import bp
-from grants.web import act, rescued
+from grants.web import act, rescued, shown
 
 
 @bp.route("/calls/<int:call_id>/rubric", methods=["GET", "POST"])
 @rescuable
 def rubric(call_id: int):
-    call = db.session.get(Call, call_id)
-    if call is None or not can(current_user, Permission.VIEW_CALL, call):
-        abort(404)
+    call = shown(Call, call_id, Permission.VIEW_CALL)
     require(Permission.MANAGE_CALLS, call)
     defaults = {} if request.method == "POST" else {"data": {
         "criteria": "\n".join(shipped(c) for c in services.criteria(call))}}

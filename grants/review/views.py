@@ -44,7 +44,7 @@ from grants.review import decisions, forms, services, terms
 from grants.review import queue as queues
 from grants.review.blueprint import bp, load
 from grants.review.confirming import confirm_or_act
-from grants.web import act, attach_error, group_label, rescued
+from grants.web import act, attach_error, group_label, rescued, shown
 
 PAGE_SIZE = 25
 
@@ -345,9 +345,7 @@ def _act(application: Application, form, action):
 
 @bp.route("/awards/<int:award_id>/confirm", methods=["POST"])
 def confirm_approval(award_id: int):
-    award = db.session.get(Award, award_id)
-    if award is None or not can(current_user, Permission.VIEW_AWARD, award):
-        abort(404)
+    award = shown(Award, award_id, Permission.VIEW_AWARD)
     if award.application is not None:
         load(award.application_id)  # an officer with a conflict does not see it
     if not can(current_user, Permission.SECOND_APPROVAL, award):

@@ -34,7 +34,7 @@ from grants.extensions import db
 from grants.models import Call, CallQuestion, CallStatus, CallType, Fund
 from grants.policy import Permission, can, require
 from grants.rescue import rescuable, rescued_formdata
-from grants.web import act, attach_each, public, rescued
+from grants.web import act, attach_each, public, rescued, shown
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
 PAGE_SIZE = 20
@@ -65,10 +65,7 @@ def _share(bp: int) -> str:
 
 
 def _load(call_id: int) -> Call:
-    call = db.session.get(Call, call_id)
-    if call is None or not can(current_user, Permission.VIEW_CALL, call):
-        abort(404)
-    return call
+    return shown(Call, call_id, Permission.VIEW_CALL)
 
 
 def _manage(call_id: int) -> Call:
