@@ -32,6 +32,7 @@ from grants.models.awards import (
 from grants.models.calls import Call, CallQuestion, CallStatus, CallText, CallType
 from grants.models.funds import Fund
 from grants.models.intermediaries import SubGrant, SubGrantPayment
+from grants.models.jobs import JobStatus, OutboxItem, WorkerBeat
 from grants.models.messages import Message
 from grants.models.organisations import MemberRole, Membership, Organisation, OrgKind
 from grants.models.payments import (
@@ -87,6 +88,9 @@ __all__ = [
     "DisbursementStatus",
     "FormRescue",
     "Fund",
+    "JobStatus",
+    "OutboxItem",
+    "WorkerBeat",
     "MemberRole",
     "Membership",
     "Message",
