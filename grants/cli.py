@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(purge_command)
     app.cli.add_command(recheck_uploads_command)
+    app.cli.add_command(worker_command)
 
 
 @click.command("totp")
@@ -156,3 +157,17 @@ def recheck_uploads_command():
     click.echo(f"Cleaned: {len(found['cleaned'])}. Refused today: {len(found['refused'])}.")
     for table, id_ in found["refused"]:
         click.echo(f"  {table} {id_}: ask the group for another copy")
+
+
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Jobs run at once.")
+@click.option("--no-periodic", is_flag=True,
+              help="Deliver only; leave the periodic jobs to other workers.")
+@with_appcontext
+def worker_command(threads: int, no_periodic: bool):
+    """Run the job worker: deliver the outbox (notices), with retries, and run the periodic
+    jobs (report reminders, follow-ups due, retention purge, expired sessions)."""
+    from grants.jobs import queue
+
+    queue.consume(current_app._get_current_object(), threads=threads,
+                  periodic=not no_periodic)

@@ -87,6 +87,19 @@ def defaults(instance_path: str) -> dict:
         "DATA_KEYS": os.environ.get("DATA_KEYS"),
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL") or db_default),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # The job queue's broker (grants/jobs/queue.py): redis://... for workers on any
+        # number of hosts; unset, REDIS_URL when set, else a SQLite file in the instance
+        # folder that `make run`'s worker shares with the web server; memory:// for tests.
+        "JOBS_BROKER_URL": os.environ.get("JOBS_BROKER_URL")
+        or os.environ.get("REDIS_URL")
+        or "sqlite:///" + str(Path(instance_path) / "jobs.sqlite3"),
+        # A job failing is tried again after JOBS_RETRY_SECONDS, doubling each time (at most
+        # an hour), JOBS_MAX_ATTEMPTS times in all; then an admin sees it (Admin > Jobs).
+        "JOBS_MAX_ATTEMPTS": _env_int("JOBS_MAX_ATTEMPTS", 8),
+        "JOBS_RETRY_SECONDS": _env_int("JOBS_RETRY_SECONDS", 30),
+        # How long a worker holds a job it took; past it, a worker that died is presumed
+        # dead and another takes the job (its key keeps the effect to one).
+        "JOBS_LEASE_SECONDS": _env_int("JOBS_LEASE_SECONDS", 120),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         # Largest request body; above UPLOAD_MAX_BYTES so an oversized file gets a kind
         # message from the form rather than a bare 413.

@@ -13,6 +13,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_app_context,
     has_request_context,
     make_response,
     redirect,
@@ -81,6 +82,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(_to_login)
     login_manager.session_protection = None  # IP/UA changes are normal on mobile and Tor
     import grants.auth.sessions  # noqa: F401  (registers the request loader)
+    from grants.jobs import queue
+
+    queue.init_app(app)
 
     if app.config.get("TRUSTED_PROXIES"):
         hops = int(app.config["TRUSTED_PROXIES"])
@@ -123,7 +127,8 @@ def _configure_sqlite(engine) -> None:
         # has committed (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait out). A
         # request meant to change something takes the write lock at its start instead, and
         # waits its turn; reads stay concurrent.
-        changing = has_request_context() and request.method not in SAFE_METHODS
+        changing = (has_request_context() and request.method not in SAFE_METHODS) \
+            or (has_app_context() and g.get("writes", False))  # the job worker's write
         conn.exec_driver_sql("BEGIN IMMEDIATE" if changing else "BEGIN")
 
 

@@ -32,6 +32,8 @@ def _test_config(url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,  # tests/test_security.py turns it on to test it
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Jobs wait in the outbox; the `outbox` fixture runs the worker's sweep when read.
+        "JOBS_BROKER_URL": "memory://",
         # Cheap hashing keeps the suite fast; production uses argon2id's defaults.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_KIB": 1024,
@@ -138,15 +140,47 @@ def _transaction(app, request):
             db.engines[None] = engine
 
 
+class Mailbox(list):
+    """The e-mails the job worker delivered. Reading it first runs the worker's sweep over
+    the outbox, as the worker would after the request's commit: a notice written in a
+    transaction that was rolled back is never delivered."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.app = app
+
+    def deliver(self) -> None:
+        """Commit what the test did so far (the request's commit), then run the sweep."""
+        from flask import has_app_context
+
+        from grants.jobs import worker
+
+        if has_app_context():
+            db.session.commit()
+            worker.sweep()
+            return
+        with self.app.app_context():
+            worker.sweep()
+
+    def _read(name):
+        def read(self, *args):
+            self.deliver()
+            return getattr(list, name)(self, *args)
+        return read
+
+    for _name in ("__iter__", "__len__", "__getitem__", "__eq__", "__repr__", "__contains__"):
+        locals()[_name] = _read(_name)
+    del _name, _read
+
+
 @pytest.fixture
 def outbox(app):
     """Notices are kept in memory for the test to read instead of being logged."""
     app.config["MAIL_BACKEND"] = "memory"
-    box = app.extensions.setdefault("grants.outbox", [])
-    box.clear()
+    box = app.extensions["grants.outbox"] = Mailbox(app)
     yield box
     app.config["MAIL_BACKEND"] = "log"
-    box.clear()
+    app.extensions["grants.outbox"] = []
 
 
 @contextmanager

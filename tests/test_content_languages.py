@@ -434,6 +434,7 @@ def test_a_budget_line_refused_for_its_year_is_told_in_spanish(app, client, auth
 
 def test_the_notice_email_is_in_the_persons_language(app):
     from grants import notifications
+    from grants.jobs import worker
 
     with app.app_context():
         app.config["MAIL_BACKEND"] = "memory"
@@ -441,6 +442,8 @@ def test_the_notice_email_is_in_the_persons_language(app):
         person.email, person.preferred_language = "a@example.org", "pt"
         with app.test_request_context():
             assert notifications.notify(person, "message")
+            db.session.commit()
+            worker.sweep()
         sent = app.extensions["grants.outbox"][-1]
         with app.test_request_context(), force_locale("pt"):
             assert sent["Subject"] == gettext("News in the grants portal")

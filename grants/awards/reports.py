@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from grants import notifications
 from grants.applications import documents
 from grants.awards.schedule import clean_reason, lock
-from grants.awards.services import MAX_REPORT_QUESTIONS
+from grants.awards.services import FOLLOW_UP_TITLE, MAX_REPORT_QUESTIONS
 from grants.errors import ServiceError
 from grants.extensions import db
 from grants.models import (
@@ -220,6 +220,31 @@ def _requirement_figures(requirement: ReportRequirement) -> dict:
     # Question texts are the funder's own words, not the group's: safe to keep here.
     return {"requirement_id": requirement.id, "title": requirement.title,
             "due_date": requirement.due_date.isoformat(), "questions": list(requirement.questions)}
+
+
+def remind_follow_ups(now: datetime, days: int) -> int:
+    """Tell the officer who decided each emergency award that its follow-up check-in is
+    due within `days` (or overdue), once per check-in; returns how many were told."""
+    rows = db.session.scalars(
+        sa.select(ReportRequirement).join(Award)
+        .where(Award.status == AwardStatus.ACTIVE, Award.decided_by_id.is_not(None),
+               ReportRequirement.kind == ReportKind.CONVERSATION,
+               ReportRequirement.title == FOLLOW_UP_TITLE,
+               ReportRequirement.officer_reminded_at.is_(None),
+               ReportRequirement.due_date <= now.date() + timedelta(days=days))
+        .options(selectinload(ReportRequirement.reports), selectinload(ReportRequirement.award))
+        .order_by(ReportRequirement.due_date, ReportRequirement.id))
+    told = 0
+    for requirement in rows:
+        if any(r.status == ReportStatus.ACCEPTED for r in requirement.reports):
+            continue
+        officer = db.session.get(User, requirement.award.decided_by_id)
+        if officer is not None:
+            notifications.notify(officer, "report_due")
+        requirement.officer_reminded_at = now
+        told += 1
+    db.session.flush()
+    return told
 
 
 def due_for_reminder(today: date, days: int) -> list[ReportRequirement]:

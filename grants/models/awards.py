@@ -244,6 +244,8 @@ class ReportRequirement(db.Model):
     )
     # The last content-free reminder sent to the group, so one is sent once per window.
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the deciding officer was told an emergency follow-up check-in is due.
+    officer_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     award: Mapped[Award] = relationship(back_populates="report_requirements")
     reports: Mapped[list[Report]] = relationship(

@@ -70,6 +70,27 @@ def purge(days: dict[str, int], *, now: datetime | None = None,
     return report
 
 
+def purge_sessions(days: dict[str, int], *, now: datetime | None = None,
+                   idle_minutes: int | None = None) -> PurgeReport:
+    """The hourly part of the purge: sessions past their end or idle too long are ended
+    (the lists of where one is logged in stay true), form rescues past their time are
+    deleted (they hold what someone typed), and ended sessions past their retention go.
+    Flushes; the caller commits."""
+    from flask import current_app
+
+    now = now or utcnow()
+    idle = timedelta(minutes=idle_minutes or current_app.config["SESSION_IDLE_MINUTES"])
+    report = PurgeReport()
+    lapsed = sa.and_(UserSession.ended_at.is_(None), sa.or_(
+        UserSession.expires_at < now, UserSession.last_seen_at < now - idle))
+    ended = db.session.execute(sa.update(UserSession).where(lapsed).values(ended_at=now)
+                               .execution_options(synchronize_session=False)).rowcount
+    report.add("user_sessions ended (lapsed)", ended)
+    _delete_sessions(report, _cutoff(days, "sessions", now), now, dry_run=False)
+    db.session.flush()
+    return report
+
+
 def _delete_applications(report: PurgeReport, kind: str, due, dry_run: bool) -> None:
     applications = list(db.session.scalars(
         sa.select(Application).where(due, ~sa.exists().where(

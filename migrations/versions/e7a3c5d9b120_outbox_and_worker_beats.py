@@ -1,5 +1,5 @@
 """The outbox (work with an effect outside the database, delivered by the job worker) and
-the workers' heartbeats
+the workers' heartbeats; when an officer was told an emergency follow-up is due
 
 Revision ID: e7a3c5d9b120
 Revises: d4f2b8e61a37
@@ -41,9 +41,13 @@ def upgrade():
         sa.Column('seen_at', sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_worker_beats')),
     )
+    with op.batch_alter_table('report_requirements', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('officer_reminded_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('report_requirements', schema=None) as batch_op:
+        batch_op.drop_column('officer_reminded_at')
     op.drop_table('worker_beats')
     op.drop_index('ix_outbox_status_due', table_name='outbox')
     op.drop_table('outbox')

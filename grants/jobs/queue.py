@@ -1,0 +1,92 @@
+"""The job queue, on Huey: its broker, its tasks, its consumer (`flask --app grants worker`).
+
+Why Huey: one small, well-kept library (no dependencies of its own beyond redis-py, which
+the portal has) that gives all three things the portal needs from a queue: a Redis broker
+for workers on any number of hosts; a SQLite file as broker when there is no Redis, so
+that `make run` delivers with nothing else installed; and a periodic scheduler inside the
+consumer, so that no cron is needed. Celery needs a separate beat process and has no
+embedded broker; RQ has no scheduler of its own and needs Redis; Dramatiq needs Redis or
+RabbitMQ and a scheduler beside it.
+
+The queue only carries "run outbox row N now"; the outbox table is the truth. A message
+the queue loses (a broker restarted, an enqueue that failed after the commit) is found by
+the sweep that `tick` runs every minute, which also runs the periodic jobs and says the
+worker is alive.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+from grants.jobs import outbox, schedule, worker
+
+log = logging.getLogger(__name__)
+NAME = "grants"
+
+
+def make_huey(url: str) -> Huey:
+    """The queue on the broker `url`: redis://..., sqlite:///path or memory://."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(NAME, url=url, results=False, socket_timeout=5,
+                         socket_connect_timeout=2)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(NAME, filename=str(path), results=False)
+    if url == "memory://":
+        return MemoryHuey(NAME, results=False)
+    raise ValueError("JOBS_BROKER_URL must start with redis://, sqlite:/// or be memory://")
+
+
+def init_app(app: Flask) -> None:
+    """The app's queue and tasks; rows committed by the app are handed to it."""
+    huey = make_huey(app.config["JOBS_BROKER_URL"])
+
+    @huey.task(name="deliver")
+    def deliver(item_id: int) -> None:
+        with app.app_context():
+            g.writes = True  # SQLite: take the write lock at BEGIN (grants/factory.py)
+            outcome = worker.run_one(item_id)
+        if outcome.state == "retry":
+            deliver.schedule((item_id,), delay=max(
+                (outcome.retry_at - worker.utcnow()).total_seconds(), 1))
+
+    @huey.periodic_task(crontab(minute="*"), name="tick")
+    def tick() -> None:
+        with app.app_context():
+            g.writes = True
+            worker.beat()
+            schedule.plan()
+            worker.sweep()
+
+    app.extensions["grants.jobs"] = {"huey": huey, "deliver": deliver, "tick": tick}
+    import grants.jobs.kinds  # noqa: F401  (fills worker.HANDLERS)
+
+    outbox.install(_dispatch)
+
+
+def _dispatch(ids: list[int]) -> None:
+    """After a commit: ask the queue to run the rows now. A broker that does not answer
+    costs nothing: the rows wait in the table for the next sweep."""
+    deliver = current_app.extensions["grants.jobs"]["deliver"]
+    try:
+        for item_id in ids:
+            deliver(item_id)
+    except Exception as exc:  # noqa: BLE001  the action is committed; the sweep delivers
+        log.warning("job queue unreachable (%s): %d job(s) wait for the sweep",
+                    type(exc).__name__, len(ids))
+
+
+def consume(app: Flask, threads: int = 2, periodic: bool = True) -> None:
+    """Run the worker until it is stopped (SIGINT or SIGTERM: it finishes its jobs)."""
+    jobs = app.extensions["grants.jobs"]
+    with app.app_context():
+        worker.beat()
+    consumer = jobs["huey"].create_consumer(
+        workers=threads, worker_type="thread", periodic=periodic,
+        initial_delay=0.05, backoff=1.5, max_delay=1.0)
+    consumer.run()
