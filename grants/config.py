@@ -93,6 +93,8 @@ def defaults(instance_path: str) -> dict:
         "JOBS_BROKER_URL": os.environ.get("JOBS_BROKER_URL")
         or os.environ.get("REDIS_URL")
         or "sqlite:///" + str(Path(instance_path) / "jobs.sqlite3"),
+        # The queue's name on the broker: portals sharing one Redis each take their own.
+        "JOBS_QUEUE_NAME": os.environ.get("JOBS_QUEUE_NAME", "grants"),
         # A job failing is tried again after JOBS_RETRY_SECONDS, doubling each time (at most
         # an hour), JOBS_MAX_ATTEMPTS times in all; then an admin sees it (Admin > Jobs).
         "JOBS_MAX_ATTEMPTS": _env_int("JOBS_MAX_ATTEMPTS", 8),

@@ -28,23 +28,25 @@ log = logging.getLogger(__name__)
 NAME = "grants"
 
 
-def make_huey(url: str) -> Huey:
+def make_huey(url: str, name: str = NAME) -> Huey:
     """The queue on the broker `url`: redis://..., sqlite:///path or memory://."""
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(NAME, url=url, results=False, socket_timeout=5,
-                         socket_connect_timeout=2)
+        import redis
+
+        pool = redis.ConnectionPool.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        return RedisHuey(name, connection_pool=pool, results=False)
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(NAME, filename=str(path), results=False)
+        return SqliteHuey(name, filename=str(path), results=False)
     if url == "memory://":
-        return MemoryHuey(NAME, results=False)
+        return MemoryHuey(name, results=False)
     raise ValueError("JOBS_BROKER_URL must start with redis://, sqlite:/// or be memory://")
 
 
 def init_app(app: Flask) -> None:
     """The app's queue and tasks; rows committed by the app are handed to it."""
-    huey = make_huey(app.config["JOBS_BROKER_URL"])
+    huey = make_huey(app.config["JOBS_BROKER_URL"], app.config["JOBS_QUEUE_NAME"])
 
     @huey.task(name="deliver")
     def deliver(item_id: int) -> None:
