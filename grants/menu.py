@@ -45,6 +45,7 @@ _LINKS = (
     (Permission.EXPORT_OPEN_DATA, "exports.index", _l("Exports")),
     (Permission.MANAGE_USERS, "admin.users", _l("Users")),
     (Permission.MANAGE_USERS, "admin.audit_log", _l("Audit")),
+    (Permission.MANAGE_USERS, "admin.jobs", _l("Jobs")),
     (Permission.VIEW_COUNTRY_CONTEXT, "payments.countries_index", _l("Countries")),
     (None, "account.overview", _l("Account")),
 )

@@ -25,10 +25,12 @@ from grants.models import (
     Disbursement,
     DisbursementStatus,
     Fund,
+    JobStatus,
     MemberRole,
     Membership,
     Organisation,
     OrgKind,
+    OutboxItem,
     PaymentRoute,
     RapidCategory,
     RegrantType,
@@ -230,6 +232,17 @@ def sub_grant(award_: Award, *, code: str | None = None, amount_minor: int = 50_
     return s
 
 
+def failed_job(user_: User) -> OutboxItem:
+    """A notice for `user_` the worker gave up on."""
+    item = OutboxItem(key=f"notice:failed-{next(_seq)}", kind="notice",
+                      payload={"user_id": user_.id, "kind": "message", "url": None},
+                      status=JobStatus.FAILED, attempts=8, last_error="ConnectionRefusedError",
+                      finished_at=utcnow())
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
 @dataclass
 class World:
     applicant: User
@@ -264,6 +277,7 @@ class World:
     own_call_application: Application  # the applicant's, sent to own_call: the intermediary's
     rapid_call: Call  # an open rapid-response call of `fund`
     rapid_request: Application  # filed by `intermediary` for a defender, on its clock
+    failed_job: OutboxItem  # a notice that failed past its retries (the admin's jobs page)
 
     def by_role(self, name: str) -> User | None:
         return None if name == "anon" else getattr(self, name)
@@ -295,6 +309,7 @@ def world() -> World:
     rapid_call = call(the_fund, call_type=CallType.RAPID_RESPONSE, closes_at=None, questions=0,
                       title="Rapid response")
     return World(
+        failed_job=failed_job(applicant),
         rapid_call=rapid_call,
         rapid_request=application(
             rapid_call, intermediary_org, by=intermediary, status=ApplicationStatus.SUBMITTED,

@@ -67,6 +67,9 @@ CORE = {
     "admin.reset_two_factor": ("POST", {"user_id": "target"}, only(("admin",), ok=302)),
     "admin.end_sessions": ("POST", {"user_id": "target"}, only(("admin",), ok=302)),
     "admin.audit_log": ("GET", {}, only(("admin",))),
+    "admin.jobs": ("GET", {}, only(("admin",))),
+    "admin.retry_job": ("POST", {"item_id": "failed_job"}, only(("admin",), ok=302)),
+    "admin.discard_job": ("POST", {"item_id": "failed_job"}, only(("admin",), ok=302)),
     # The group and officers write on a sent application; others never learn it exists.
     "messages.post_to_application": ("POST", {"application_id": "submitted"}, {
         "anon": LOGIN, "applicant": 302, "stranger": 404, "reviewer": 404, "officer": 302,

@@ -3,6 +3,6 @@
 
 def blueprints() -> tuple:
     """This feature's blueprints with all their routes (the factory registers them)."""
-    from grants.admin import views
+    from grants.admin import jobs_views, views  # noqa: F401  (jobs_views adds its routes)
 
     return (views.bp,)
