@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(purge_command)
     app.cli.add_command(recheck_uploads_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(doctor_command)
 
 
 @click.command("totp")
@@ -171,3 +172,19 @@ def worker_command(threads: int, no_periodic: bool):
 
     queue.consume(current_app._get_current_object(), threads=threads,
                   periodic=not no_periodic)
+
+
+@click.command("doctor")
+@click.option("--web-workers", type=int, envvar="WEB_CONCURRENCY", default=1,
+              show_default=True, help="How many web processes serve (gunicorn -w).")
+@with_appcontext
+def doctor_command(web_workers: int):
+    """Say what this production configuration lacks; exit 1 when something is unsafe."""
+    from grants.ops import doctor
+
+    findings = doctor.examine(current_app._get_current_object(), web_workers=web_workers)
+    for finding in findings:
+        click.echo(f"{finding.level:<4}  {finding.check}: {finding.says}")
+    if doctor.unsafe(findings):
+        raise click.ClickException("not ready for production: see FAIL above")
+    click.echo("Ready for production.")
