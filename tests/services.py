@@ -123,9 +123,8 @@ class Portal:
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         with open(self.tmp_path / f"{log}.log", "ab") as out:  # the child keeps its own copy
             proc = subprocess.Popen(  # noqa: S603  # nosec B603  our own modules
-                [sys.executable, "-m", *args], cwd=ROOT,
-                                    env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+                [sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(proc)
         return proc
 
