@@ -63,6 +63,7 @@ def live_app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'portal.sqlite3'}",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": False,
+        "JOBS_BROKER_URL": f"sqlite:///{folder / 'jobs.sqlite3'}",  # no worker: rows wait
         "SESSION_COOKIE_SECURE": False,  # plain http on 127.0.0.1
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "ARGON2_PARALLELISM": 1,
     })
