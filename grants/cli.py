@@ -1,6 +1,6 @@
-"""`flask --app grants ...` commands: accounts, the audit chain, reminders, keys. (The demo
-data's and the bench's commands come from outside the portal: see `register_extras` in
-grants/factory.py.)"""
+"""`flask --app grants ...` commands: accounts, the audit chain, reminders, keys; backups
+from grants/ops/backup_cli.py. (The demo data's and the bench's commands come from outside
+the portal: see `register_extras` in grants/factory.py.)"""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from grants.extensions import db
+from grants.ops.backup_cli import backup_group, restore_command
 
 
 def register(app: Flask) -> None:
@@ -21,6 +22,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(recheck_uploads_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(backup_group)
+    app.cli.add_command(restore_command)
 
 
 @click.command("totp")

@@ -191,6 +191,8 @@ def defaults(instance_path: str) -> dict:
         # question is due by its decision target instead).
         "ANSWER_WITHIN_DAYS": _env_int("ANSWER_WITHIN_DAYS", 14),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),
+        # Where `flask backup` writes (grants/ops/backup.py); keep DATA_KEYS elsewhere.
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR") or str(Path(instance_path) / "backups"),
         # The portal's public address, for the link in notices sent outside a request
         # (e.g. `flask remind-reports` from cron). Required in production for those.
         "PORTAL_URL": os.environ.get("PORTAL_URL")

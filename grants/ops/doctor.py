@@ -133,8 +133,8 @@ def _migrations(app: Flask) -> Finding:
     with app.app_context():
         migrate: Migrate = app.extensions["migrate"]
         head = ScriptDirectory(migrate.directory).get_current_head()
-        with db.engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+        current = MigrationContext.configure(db.session.connection()).get_current_revision()
+        db.session.rollback()
     if current != head:
         return Finding("database", FAIL, f"at revision {current}, not {head}: run "
                        "flask --app grants db upgrade")

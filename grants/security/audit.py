@@ -53,11 +53,13 @@ def record(actor, action: str, obj=None, **details) -> AuditEvent:
     return event
 
 
-def verify_chain(batch: int = 1000) -> AuditEvent | None:
-    """Walk the log in order; return the first event whose hash does not hold, else None."""
+def verify_chain(batch: int = 1000, session=None) -> AuditEvent | None:
+    """Walk the log in order; return the first event whose hash does not hold, else None.
+    `session` reads another database (a restored backup: grants/ops/backup.py)."""
+    session = session if session is not None else db.session
     prev, last_id = GENESIS, 0
     while True:
-        events = db.session.scalars(
+        events = session.scalars(
             sa.select(AuditEvent)
             .where(AuditEvent.id > last_id)
             .order_by(AuditEvent.id)
