@@ -75,8 +75,9 @@ def test_relay_down_then_slow_then_up_the_action_never_waits_and_each_notice_arr
 
     # Down: nothing listens on the relay's port. The message is posted all the same.
     _write(app, officer, application)
-    wait_for(lambda: any(a >= 1 for _s, a in _rows(app)), what="a first, failed attempt")
-    assert [s for s, _a in _rows(app)] == [JobStatus.PENDING]  # waiting for its retry
+    # A first attempt failed, and the row waits for its retry.
+    wait_for(lambda: [(s, a >= 1) for s, a in _rows(app)] == [(JobStatus.PENDING, True)],
+             what="a first, failed attempt")
 
     # Slow: the relay answers only after the test lets it. Posting cannot be waiting on it,
     # or the post would never return while the relay is held.
