@@ -61,6 +61,12 @@ def register_extensions(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     options.setdefault("hide_parameters", True)  # no row values in error messages or logs
+    if not uri.startswith("sqlite"):
+        # A connection the server cut (a restart, a failover, an idle timeout) is found and
+        # replaced when taken from the pool, instead of failing the request that took it.
+        # One round trip per request that uses the database (README: "When Redis or
+        # PostgreSQL goes away").
+        options.setdefault("pool_pre_ping", True)
     db.init_app(app)
     if uri.startswith("sqlite"):
         with app.app_context():
