@@ -62,19 +62,30 @@ def register_extensions(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     options.setdefault("hide_parameters", True)  # no row values in error messages or logs
+    if not uri.startswith("sqlite"):
+        # A connection the server cut (a restart, a failover, an idle timeout) is found and
+        # replaced when taken from the pool, instead of failing the request that took it.
+        # One round trip per request that uses the database (README: "When Redis or
+        # PostgreSQL goes away").
+        options.setdefault("pool_pre_ping", True)
     db.init_app(app)
     if uri.startswith("sqlite"):
         with app.app_context():
             _configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
-    from grants.security import breach
+    from grants.security import breach, ratelimit
 
     breach.init_app(app)  # before CSRFProtect: masked tokens are unmasked before the check
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # The named limits' store, with its fallback to memory; it also sets short timeouts in
+    # RATELIMIT_STORAGE_OPTIONS, which Flask-Limiter's own storage then takes (with its own
+    # fallback, for a route that would ever be decorated with a limit).
+    ratelimit.init_app(app)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

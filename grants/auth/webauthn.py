@@ -4,8 +4,9 @@ A key is added only while two-step verification (TOTP) is on, and may then be us
 log-in instead of the six-digit code; the code always stays available. Each ceremony's
 challenge is random, issued for one user and one purpose, expires after
 CHALLENGE_SECONDS and is accepted once: the web layer keeps it in the signed session and
-`consume_challenge` records its use in a store like the rate limits' (Redis when
-REDIS_URL is set), so a replayed response or cookie is refused by every worker.
+`consume_challenge` records its use in the rate limits' store (Redis when REDIS_URL is
+set), so a replayed response or cookie is refused by every worker; while Redis does not
+answer, by the worker that saw the first use (see `consume_challenge`).
 
 Plain functions with an explicit user; they flush and never commit.
 """
@@ -14,13 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from limits.storage import storage_from_string
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -120,24 +119,21 @@ def authentication_options(user: User, rp: RelyingParty) -> tuple[str, bytes]:
     return options_to_json(options), options.challenge
 
 
-_STORE_LOCK = threading.Lock()
-
-
-def _used_challenges():
-    """The rate limits' kind of storage (Redis with REDIS_URL, else memory), our own so that
-    it works with the rate limits turned off."""
-    ext = current_app.extensions
-    with _STORE_LOCK:
-        if "grants.webauthn_used" not in ext:
-            uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
-            ext["grants.webauthn_used"] = storage_from_string(uri)
-    return ext["grants.webauthn_used"]
-
-
 def consume_challenge(challenge: bytes) -> bool:
-    """Record the challenge as used; False if it was used before (a replay)."""
+    """Record the challenge as used; False if it was used before (a replay).
+
+    In the rate limits' store, which works with the rate limits turned off. While Redis
+    does not answer, the use is recorded in this process's memory, like the rate limits'
+    counts: a replay to the same worker is still refused; one to another worker within
+    the challenge's two minutes is not. That is kept rather than refusing every key during
+    the outage, because: a replayed registration is refused anyway (a key is registered
+    once: the unique credential id); a replayed log-in needs the very request sent (the
+    session cookie holding the challenge and the key's signed answer), taken and sent
+    again within two minutes; and refusing would leave whoever has only their key at hand
+    unable to log in for as long as Redis is down.
+    """
     key = "webauthn-challenge/" + hashlib.sha256(challenge).hexdigest()
-    return _used_challenges().incr(key, CHALLENGE_SECONDS * 2) == 1
+    return ratelimit.store().run(lambda storage: storage.incr(key, CHALLENGE_SECONDS * 2)) == 1
 
 
 def _clean_name(name: str | None) -> str:
