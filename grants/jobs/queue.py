@@ -17,6 +17,7 @@ worker is alive.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -26,6 +27,7 @@ from grants.jobs import outbox, schedule, worker
 
 log = logging.getLogger(__name__)
 NAME = "grants"
+QUEUE_PAUSE = 10.0  # seconds the queue is left alone after it did not answer
 
 
 def make_huey(url: str, name: str = NAME) -> Huey:
@@ -33,7 +35,9 @@ def make_huey(url: str, name: str = NAME) -> Huey:
     if url.startswith(("redis://", "rediss://", "unix://")):
         import redis
 
-        pool = redis.ConnectionPool.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        # Short to connect: a broker that is down must not hold up the request whose
+        # commit hands it a row (the read timeout stays above the consumer's 1 s wait).
+        pool = redis.ConnectionPool.from_url(url, socket_timeout=5, socket_connect_timeout=0.5)
         return RedisHuey(name, connection_pool=pool, results=False)
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -73,12 +77,17 @@ def init_app(app: Flask) -> None:
 
 def _dispatch(ids: list[int]) -> None:
     """After a commit: ask the queue to run the rows now. A broker that does not answer
-    costs nothing: the rows wait in the table for the next sweep."""
-    deliver = current_app.extensions["grants.jobs"]["deliver"]
+    costs nothing: the rows wait in the table for the next sweep, and for QUEUE_PAUSE
+    seconds the queue is not asked again, so that an outage costs one request at most one
+    connection timeout."""
+    jobs = current_app.extensions["grants.jobs"]
+    if time.monotonic() < jobs.get("down_until", 0.0):
+        return
     try:
         for item_id in ids:
-            deliver(item_id)
+            jobs["deliver"](item_id)
     except Exception as exc:  # noqa: BLE001  the action is committed; the sweep delivers
+        jobs["down_until"] = time.monotonic() + QUEUE_PAUSE
         log.warning("job queue unreachable (%s): %d job(s) wait for the sweep",
                     type(exc).__name__, len(ids))
 
