@@ -245,3 +245,20 @@ def test_gunicorn_with_two_workers_sums_their_counts(tmp_path, database_url):
     assert _samples(after)[healthz] - _samples(before)[healthz] == 40
     assert not (metrics_dir / "counter_999999.db").exists()
     assert len(list(metrics_dir.glob("counter_*.db"))) >= 2  # one file per worker
+
+
+def test_an_unexpected_error_is_counted_with_its_endpoint(app, client):
+    def boom():
+        raise RuntimeError("broken")
+
+    boom._public = True
+    labels = {"endpoint": "ops.healthz", "method": "GET", "status": "500"}
+    before = _value("grants_requests_total", **labels)
+    original = app.view_functions["ops.healthz"]
+    app.view_functions["ops.healthz"] = boom
+    try:
+        r = client.get("/healthz")
+    finally:
+        app.view_functions["ops.healthz"] = original
+    assert r.status_code == 500 and len(r.headers["X-Request-ID"]) == 32
+    assert _value("grants_requests_total", **labels) == before + 1
