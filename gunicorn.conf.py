@@ -8,13 +8,31 @@ emptied when gunicorn starts, and a worker's live files are handed back when it 
 prometheus_client is imported only inside a hook, after the variable is read: the mode it
 counts in is decided when it is first imported.
 
-Settings (bind, workers) stay on the command line; see README "Running it as a service".
+gunicorn's own lines ("Booting worker ...") are written in the portal's format
+(LOG_FORMAT: JSON lines in production), at gunicorn's --log-level. Other settings (bind,
+workers) stay on the command line; see README "Running it as a service".
 """
 
 from __future__ import annotations
 
 import glob
 import os
+
+
+def _log_format() -> str:
+    production = os.environ.get("GRANTS_ENV") == "production"
+    return os.environ.get("LOG_FORMAT") or ("json" if production else "text")
+
+
+# Merged into gunicorn's defaults. The root logger is left without a handler here: each
+# worker's app puts the portal's one there (grants/ops/logs.py); a second would double it.
+logconfig_dict = {
+    "root": {"handlers": []},
+    "loggers": {"gunicorn.error": {"handlers": ["portal"], "propagate": False}},
+    "handlers": {"portal": {"class": "logging.StreamHandler", "formatter": "portal",
+                            "stream": "ext://sys.stderr"}},
+    "formatters": {"portal": {"()": "grants.ops.logs.formatter", "kind": _log_format()}},
+}
 
 
 def _metrics_dir() -> str | None:

@@ -3,6 +3,7 @@ only, the outbox's state read at scrape time, and the counts of several processe
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -218,11 +219,13 @@ def test_gunicorn_with_two_workers_sums_their_counts(tmp_path, database_url):
     (metrics_dir / "counter_999999.db").write_bytes(b"stale")  # a former run's: emptied
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "stderr").open("w")
     server = subprocess.Popen(  # noqa: S603 (gunicorn from our own environment)
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", "2",
          "-b", f"127.0.0.1:{port}", "grants:create_app()"],
-        cwd=ROOT, env=_env(metrics_dir, database_url), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        cwd=ROOT, env={**_env(metrics_dir, database_url), "LOG_FORMAT": "json",
+                       "LOG_LEVEL": "DEBUG"},
+        stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -239,12 +242,21 @@ def test_gunicorn_with_two_workers_sums_their_counts(tmp_path, database_url):
     finally:
         server.terminate()
         server.wait(30)
+        log.close()
     assert status == 200
     healthz = ("grants_requests_total",
                (("endpoint", "ops.healthz"), ("method", "GET"), ("status", "200")))
     assert _samples(after)[healthz] - _samples(before)[healthz] == 40
     assert not (metrics_dir / "counter_999999.db").exists()
     assert len(list(metrics_dir.glob("counter_*.db"))) >= 2  # one file per worker
+    # gunicorn's own lines and the workers' are JSON alike, each written once.
+    lines = [json.loads(line) for line in (tmp_path / "stderr").read_text().splitlines()]
+    assert any(line["logger"] == "gunicorn.error" and line["msg"].startswith("Booting worker")
+               for line in lines)
+    probes = [line for line in lines if line["logger"] == "grants.access"]
+    assert [p["endpoint"] for p in probes].count("ops.metrics") == 2
+    assert [p["endpoint"] for p in probes].count("ops.healthz") >= 40 + 1  # and the wait's
+    assert len({p["request_id"] for p in probes}) == len(probes)
 
 
 def test_an_unexpected_error_is_counted_with_its_endpoint(app, client):
