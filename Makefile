@@ -78,7 +78,7 @@ shape:
 	$(BIN)/python -m tools.shape $(ARGS)
 
 lint: install
-	$(BIN)/ruff check grants tests tools demo bench
+	$(BIN)/ruff check grants tests tools demo bench gunicorn.conf.py
 
 # Static checks CI runs: ruff, bandit failing on any finding of medium or high severity, and
 # the import contracts (pyproject.toml [tool.importlinter]: no import runs back up the layers).

@@ -31,7 +31,10 @@ def sqlite_url(name: str) -> str:
 
 def env_for(url: str, production: bool = False) -> dict:
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET_KEY, DATA_KEYS=DATA_KEYS,
-               RATELIMIT_ENABLED="0", MAIL_BACKEND="log")
+               RATELIMIT_ENABLED="0", MAIL_BACKEND="log",
+               # Quiet as gunicorn's --log-level warning: an access line a request under wrk
+               # would flood the terminal.
+               LOG_LEVEL="WARNING")
     env["GRANTS_ENV"] = "production" if production else "development"
     env.pop("REDIS_URL", None)
     return env

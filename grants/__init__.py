@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from grants import factory
 
+    factory.register_ops(app)  # first: the request id and the clock start before any hook
     factory.register_extensions(app)
     factory.register_security(app)
     factory.register_converters(app)

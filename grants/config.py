@@ -102,6 +102,11 @@ def defaults(instance_path: str) -> dict:
         # How long a worker holds a job it took; past it, a worker that died is presumed
         # dead and another takes the job (its key keeps the effect to one).
         "JOBS_LEASE_SECONDS": _env_int("JOBS_LEASE_SECONDS", 120),
+        # Logs: JSON lines (one object a line, with the request's id) or readable text.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or ("json" if env == "production" else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Who may read /metrics besides this host: `Authorization: Bearer <METRICS_TOKEN>`.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         # Largest request body; above UPLOAD_MAX_BYTES so an oversized file gets a kind
         # message from the form rather than a bare 413.

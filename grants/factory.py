@@ -54,6 +54,14 @@ def _select_locale() -> str:
     return request.accept_languages.best_match(langs) or langs[0]
 
 
+def register_ops(app: Flask) -> None:
+    """The log handler, and the hooks that give each request its id, count it in the
+    metrics and write its access-log line (grants/ops)."""
+    from grants.ops import instrument
+
+    instrument.init_app(app)
+
+
 def register_extensions(app: Flask) -> None:
     from grants.config import ROOT
     from grants.security.crypto import Keyring
@@ -267,6 +275,7 @@ def register_blueprints(app: Flask) -> None:
         intermediaries,
         main,
         messages,
+        ops,
         organisations,
         payments,
         rapid,
@@ -276,7 +285,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for feature in (main, auth, organisations, funds, admin, applications, messages, review,
-                    awards, payments, intermediaries, reporting, voice, rapid):
+                    awards, payments, intermediaries, reporting, voice, rapid, ops):
         for bp in feature.blueprints():
             app.register_blueprint(bp)
 

@@ -31,7 +31,10 @@ from tests.access import LOGIN, everyone, only, signed_in
 CORE = {
     "static": ("GET", {"filename": "site.css"}, everyone(200)),
     "main.home": ("GET", {}, everyone(200)),
-    "main.healthz": ("GET", {}, everyone(200)),
+    # The probes and the scrape: public (a test client comes from 127.0.0.1, this host).
+    "ops.healthz": ("GET", {}, everyone(200)),
+    "ops.readyz": ("GET", {}, everyone(200)),
+    "ops.metrics": ("GET", {}, everyone(200)),
     "main.quick_exit": ("GET", {}, everyone(303)),
     "main.safety": ("GET", {}, everyone(200)),
     "main.set_language": ("POST", {}, everyone(302)),

@@ -166,7 +166,7 @@ def test_a_fresh_sqlite_database_and_its_wal_are_its_owners_only(tmp_path):
         other = create_app(_config(f"sqlite:///{path}"))
         with other.app_context():
             flask_migrate.upgrade()
-        assert other.test_client().get("/healthz").status_code == 200
+        assert other.test_client().get("/readyz").status_code == 200
         files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
         assert all(f.exists() for f in files)
         assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {
@@ -183,7 +183,7 @@ def test_an_older_database_file_readable_by_others_is_tightened(tmp_path):
     path.touch(mode=0o644)
     os.chmod(path, 0o644)
     other = create_app(_config(f"sqlite:///{path}"))
-    assert other.test_client().get("/healthz").status_code == 200
+    assert other.test_client().get("/readyz").status_code == 200
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with other.app_context():
         db.engine.dispose()

@@ -111,12 +111,12 @@ def test_an_unexpected_error_shows_a_generic_page_and_logs_no_content(app, clien
 
     boom._public = True
 
-    original = app.view_functions["main.healthz"]
-    app.view_functions["main.healthz"] = boom
+    original = app.view_functions["ops.healthz"]
+    app.view_functions["ops.healthz"] = boom
     try:
         r = client.get("/healthz")
     finally:
-        app.view_functions["main.healthz"] = original
+        app.view_functions["ops.healthz"] = original
     assert r.status_code == 500
     assert b"secret detail" not in r.data and b"Traceback" not in r.data
     assert "secret detail" not in caplog.text

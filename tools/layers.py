@@ -19,7 +19,7 @@ MODEL_MODULES = {"grants.extensions", "grants.errors", "grants.ids", "grants.con
 # (`blueprints()`): that __init__ is a view of its own feature.
 ROUTE_PACKAGES = {f"grants.{name}" for name in (
     "admin", "applications", "auth", "awards", "funds", "intermediaries", "main", "messages",
-    "organisations", "payments", "rapid", "reporting", "review", "voice")}
+    "ops", "organisations", "payments", "rapid", "reporting", "review", "voice")}
 
 
 def layer(name: str) -> int:

@@ -1,4 +1,4 @@
-"""Home page, language choice, health check."""
+"""Home page, language choice, quick exit, safety advice."""
 
 
 def blueprints() -> tuple:

@@ -1,4 +1,4 @@
-"""The home page for each kind of user, the language chooser, quick exit, a health check."""
+"""The home page for each kind of user, the language chooser, quick exit, safety advice."""
 
 from __future__ import annotations
 
@@ -70,10 +70,3 @@ def quick_exit():
     response = redirect(current_app.config["QUICK_EXIT_URL"], code=303)
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
-
-
-@bp.route("/healthz")
-@public
-def healthz():
-    db.session.execute(sa.text("SELECT 1"))
-    return {"status": "ok"}

@@ -47,7 +47,7 @@ class OutboxItem(db.Model):
 
 
 class WorkerBeat(db.Model):
-    """A job worker says it is alive (grants doctor, /readyz and the metrics read it)."""
+    """A job worker says it is alive (grants doctor, Admin > Jobs and the metrics read it)."""
 
     __tablename__ = "worker_beats"
 

@@ -31,7 +31,7 @@ TEXT_200 = ("es", "ar")  # the longest words, and right to left
 SCREEN = {"width": 320, "height": 640}
 MAX_PAGES = 45  # a role's distinct pages; the largest (officer, admin) have about 35
 # Followed by nobody: leaving, files and exports, the payment processor's redirects.
-SKIP = re.compile(r"^/(exit|static/|language|healthz|stripe/)|/documents/|/file$|"
+SKIP = re.compile(r"^/(exit|static/|language|healthz|readyz|metrics|stripe/)|/documents/|/file$|"
                   r"\.(csv|xlsx|json|pdf|docx|odt)$|/stripe/(refresh|return)$")
 ROLES = ("visitor", "applicant", "ngo", "reviewer", "officer", "intermediary", "admin")
 STAFF = {"reviewer", "officer", "intermediary", "admin"}
