@@ -166,7 +166,8 @@ def recheck_uploads_command():
 @click.command("worker")
 @click.option("--threads", default=2, show_default=True, help="Jobs run at once.")
 @click.option("--no-periodic", is_flag=True,
-              help="Deliver only; leave the periodic jobs to other workers.")
+              help="No minute tick of its own (it sweeps once at start): deliver what the "
+              "queue brings, and leave the periodic jobs to other workers.")
 @with_appcontext
 def worker_command(threads: int, no_periodic: bool):
     """Run the job worker: deliver the outbox (notices), with retries, and run the periodic

@@ -68,6 +68,10 @@ def init_app(app: Flask) -> None:
             worker.beat()
             schedule.plan()
             worker.sweep()
+            now = worker.utcnow()
+            held = worker.held(now)
+        for item_id, until in held:  # a worker that died mid-job: look again at its lease end
+            deliver.schedule((item_id,), delay=(until - now).total_seconds() + 0.5)
 
     app.extensions["grants.jobs"] = {"huey": huey, "deliver": deliver, "tick": tick}
     import grants.jobs.kinds  # noqa: F401  (fills worker.HANDLERS)
@@ -97,6 +101,7 @@ def consume(app: Flask, threads: int = 2, periodic: bool = True) -> None:
     jobs = app.extensions["grants.jobs"]
     with app.app_context():
         worker.beat()
+    jobs["tick"]()  # at once, not at the next minute: what a stopped worker left is taken up
     consumer = jobs["huey"].create_consumer(
         workers=threads, worker_type="thread", periodic=periodic,
         initial_delay=0.05, backoff=1.5, max_delay=1.0)

@@ -119,6 +119,16 @@ def due(now: datetime, limit: int = 200) -> list[int]:
         .order_by(OutboxItem.due_at, OutboxItem.id).limit(limit)))
 
 
+def held(now: datetime) -> list[tuple[int, datetime]]:
+    """Rows a worker holds now, with the end of its lease: if that worker died, the row is
+    due again then (the tick asks the queue to look at that moment)."""
+    rows = db.session.execute(
+        sa.select(OutboxItem.id, OutboxItem.locked_until)
+        .where(OutboxItem.status == JobStatus.RUNNING, OutboxItem.locked_until >= now)).all()
+    db.session.commit()
+    return [(row.id, row.locked_until) for row in rows]
+
+
 def sweep(now: datetime | None = None, limit: int = 200) -> dict[str, int]:
     """Run every row that is due (the queue lost it, its retry time came, or its worker
     died); a count of outcomes."""
