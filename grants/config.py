@@ -131,10 +131,18 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # Over HTTPS Flask-WTF also wants a Referer naming this host, which browsers never
+        # send here (Referrer-Policy: no-referrer, grants/security/headers.py): every form
+        # behind TLS would be refused. The token, kept in the server-side session whose
+        # cookie is SameSite=Lax and Secure, is the check.
+        "WTF_CSRF_SSL_STRICT": False,
         "PREFERRED_URL_SCHEME": "https" if env == "production" else "http",
         # Interface languages, each with a complete catalog in grants/translations/.
         "LANGUAGES": ["en", "es", "fr", "pt", "ru", "ar", "fa"],
         "RTL_LANGUAGES": ["ar", "fa"],
+        # How many reverse proxies stand in front (0: none): their X-Forwarded-For, -Proto
+        # and -Host are trusted that many hops deep, so a portal behind nginx sees HTTPS.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         # gzip pages, CSS and JS in the app; 0 when a proxy in front compresses already.
         "COMPRESS_RESPONSES": os.environ.get("COMPRESS_RESPONSES", "1") != "0",
         "BABEL_DEFAULT_LOCALE": "en",
