@@ -38,8 +38,13 @@ db: install catalogs
 demo: db
 	$(FLASK) demo
 
+# The web server and, beside it, the job worker that delivers notices (README, "Running it
+# in production"): with no broker configured they share a SQLite queue in instance/. The
+# worker runs in the background and is stopped when the server stops (Ctrl-C included).
+PORT ?= 5000
 run: demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: db
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

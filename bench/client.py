@@ -1,6 +1,7 @@
 """A small HTTP client for the served portal: cookies kept by hand (the production cookie
 is marked Secure, which cookie jars refuse to send over plain http), CSRF tokens read from
-forms, and real log-ins (password, then the two-step code for staff)."""
+forms, and real log-ins (password, then the two-step code for staff). `headers` go with every
+request: the production run test (tests/test_production_run.py) sends a reverse proxy's."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 class Client:
-    def __init__(self, port: int):
+    def __init__(self, port: int, headers: dict | None = None):
         self.port = port
+        self.headers = dict(headers or {})
         self.cookies: dict[str, str] = {}
+        self.set_cookies: dict[str, str] = {}  # name -> the last Set-Cookie line, attributes too
 
     def cookie_header(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -25,7 +28,7 @@ class Client:
     def request(self, method: str, path: str, form: dict | None = None,
                 headers: dict | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        sent = {"Cookie": self.cookie_header(), **(headers or {})}
+        sent = {"Cookie": self.cookie_header(), **self.headers, **(headers or {})}
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
@@ -36,6 +39,7 @@ class Client:
         conn.close()
         for raw in resp.headers.get_all("Set-Cookie") or []:
             name, _, rest = raw.partition("=")
+            self.set_cookies[name.strip()] = raw
             value = rest.split(";", 1)[0]
             expired = "max-age=0" in raw.lower() or "1970" in raw
             if expired or not value:

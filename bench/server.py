@@ -18,15 +18,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _ready(port: int) -> bool:
+def _ready(port: int, path: str, headers: dict) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        conn.request("GET", "/_bench/bare")
-        ok = conn.getresponse().status == 200
-        conn.close()
-        return ok
+        conn.request("GET", path, headers=headers)
+        return conn.getresponse().status == 200
     except OSError:
         return False
+    finally:
+        conn.close()
+
+
+def wait_ready(proc: subprocess.Popen, port: int, path: str = "/_bench/bare",
+               headers: dict | None = None, timeout: float = 120) -> None:
+    """Wait until the server `proc` answers 200 at `path` (it boots its workers and imports
+    the app first); RuntimeError if it exits or takes longer than `timeout` seconds.
+    The production run test (tests/test_production_run.py) waits on the portal with it."""
+    deadline = time.monotonic() + timeout
+    while not _ready(port, path, headers or {}):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("gunicorn did not start")
+        time.sleep(0.25)
 
 
 @contextmanager
@@ -37,11 +49,7 @@ def gunicorn(url: str, workers: int = 4):
            "--log-level", "warning", "bench.app.wsgi:create_bench_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(url, production=True))  # noqa: S603
     try:
-        deadline = time.monotonic() + 120
-        while not _ready(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.5)
+        wait_ready(proc, port)
         yield port
     finally:
         proc.send_signal(signal.SIGINT)  # quick shutdown: drop what the load left queued

@@ -74,6 +74,9 @@ def load_demo() -> bool:
     if db.session.scalar(sa.select(User.id).where(User.username == "admin")) is not None:
         return False
     users = {name: _user(name, role) for name, role in USERS}
+    # The registered NGO's member gave an address, so that `make run`'s worker has notices
+    # to deliver (logged, with MAIL_BACKEND=log); the others gave none, as many do.
+    users["ngo"].email = "ngo@voices.example"
     orgs = _organisations(users)
     funds = _funds()
     calls = _calls(funds, users["officer"])

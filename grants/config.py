@@ -136,10 +136,18 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # Over HTTPS Flask-WTF also wants a Referer naming this host, which browsers never
+        # send here (Referrer-Policy: no-referrer, grants/security/headers.py): every form
+        # behind TLS would be refused. The token, kept in the server-side session whose
+        # cookie is SameSite=Lax and Secure, is the check.
+        "WTF_CSRF_SSL_STRICT": False,
         "PREFERRED_URL_SCHEME": "https" if env == "production" else "http",
         # Interface languages, each with a complete catalog in grants/translations/.
         "LANGUAGES": ["en", "es", "fr", "pt", "ru", "ar", "fa"],
         "RTL_LANGUAGES": ["ar", "fa"],
+        # How many reverse proxies stand in front (0: none): their X-Forwarded-For, -Proto
+        # and -Host are trusted that many hops deep, so a portal behind nginx sees HTTPS.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         # gzip pages, CSS and JS in the app; 0 when a proxy in front compresses already.
         "COMPRESS_RESPONSES": os.environ.get("COMPRESS_RESPONSES", "1") != "0",
         "BABEL_DEFAULT_LOCALE": "en",
@@ -198,6 +206,8 @@ def defaults(instance_path: str) -> dict:
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "log"),
         # Where `flask backup` writes (grants/ops/backup.py); keep DATA_KEYS elsewhere.
         "BACKUP_DIR": os.environ.get("BACKUP_DIR") or str(Path(instance_path) / "backups"),
+        # `grants doctor` fails when the newest backup is older than this.
+        "BACKUP_MAX_AGE_HOURS": _env_int("BACKUP_MAX_AGE_HOURS", 26),
         # The portal's public address, for the link in notices sent outside a request
         # (e.g. `flask remind-reports` from cron). Required in production for those.
         "PORTAL_URL": os.environ.get("PORTAL_URL")

@@ -132,6 +132,13 @@ class Portal:
         return self.start("flask", "--app", "grants", "worker", "--threads", "2", *extra,
                           log=log)
 
+    def web(self, port: int, workers: int = 2, *extra: str, log: str = "web") -> subprocess.Popen:
+        """gunicorn serving the portal on 127.0.0.1:`port`, as README's "Running it in
+        production" starts it (options on the command line; a gunicorn.conf.py in the
+        project's folder is read as it would be on a host)."""
+        return self.start("gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", *extra,
+                          "grants:create_app()", log=log)
+
     def log(self, name: str) -> str:
         path = self.tmp_path / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""

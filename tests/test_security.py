@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grants import config
@@ -68,14 +70,25 @@ def test_a_forged_csrf_token_is_refused(client, world, csrf_on):
 
 
 def test_a_real_csrf_token_is_accepted(client, world, csrf_on):
-    import re
-
     page = client.get("/auth/login").data.decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     r = client.post("/auth/login", data={"username": world.applicant.username,
                                          "password": "a long test password",
                                          "csrf_token": token})
     assert r.status_code == 302
+
+
+def test_a_form_sent_over_https_without_a_referer_is_accepted(client, csrf_on):
+    # Every page says Referrer-Policy: no-referrer, so browsers send no Referer; a check
+    # that the Referer names this host (Flask-WTF's WTF_CSRF_SSL_STRICT) refused every form
+    # behind TLS (found by tests/test_production_run.py). The token is still checked.
+    https = "https://portal.example.org"
+    page = client.get("/auth/login", base_url=https).data.decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"lang": "es", "next": "/calls", "csrf_token": token}
+    assert client.post("/language", base_url=https, data=form).status_code == 302
+    forged = {**form, "csrf_token": "forged.token.value"}
+    assert client.post("/language", base_url=https, data=forged).status_code == 400
 
 
 def test_an_oversized_body_gets_413(client, app):

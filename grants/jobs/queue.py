@@ -97,7 +97,8 @@ def _dispatch(ids: list[int]) -> None:
 
 
 def consume(app: Flask, threads: int = 2, periodic: bool = True) -> None:
-    """Run the worker until it is stopped (SIGINT or SIGTERM: it finishes its jobs)."""
+    """Run the worker until it is stopped: on SIGINT it finishes the jobs it is running; on
+    SIGTERM it stops at once, and a job cut short is taken again when its lease ends."""
     jobs = app.extensions["grants.jobs"]
     with app.app_context():
         worker.beat()
