@@ -77,9 +77,30 @@ def sdk(fake: FakeStripe) -> stripe.StripeClient:
                                max_network_retries=0)
 
 
-def fail_next(fake: FakeStripe, mode: str = "error", path: str = "/v1/") -> None:
-    requests.post(fake.url + "/_config/fail_next", data={"mode": mode, "path": path},
-                  timeout=5).raise_for_status()
+def connect(fake: FakeStripe, org_id: int, *, ready: bool = True) -> str:
+    """An Express account at the fake, onboarded (or not), recorded on the organisation
+    (flushed, not committed)."""
+    from grants.models import Organisation
+
+    api = sdk(fake).v1
+    account = api.accounts.create(params={"type": "express",
+                                          "capabilities": {"transfers": {"requested": True}}})
+    if ready:
+        link = api.account_links.create(params={
+            "account": account.id, "type": "account_onboarding",
+            "refresh_url": "http://localhost/r", "return_url": "http://localhost/x"})
+        requests.get(link.url, allow_redirects=False, timeout=5).raise_for_status()
+    org = db.session.get(Organisation, org_id)
+    org.stripe_account_id, org.stripe_payouts_enabled = account.id, ready
+    db.session.flush()
+    return account.id
+
+
+def fail_next(fake: FakeStripe, mode: str = "error", path: str = "/v1/",
+              method: str | None = None) -> None:
+    """The next request to `path` (a prefix), by `method` if given, fails as `mode` says."""
+    data = {"mode": mode, "path": path} | ({"method": method} if method else {})
+    requests.post(fake.url + "/_config/fail_next", data=data, timeout=5).raise_for_status()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ Stripe's API reference, and nowhere else:
 - `confirm` of a payment intent accepts `payment_method`, as Stripe.js sends it.
 - Failure on demand: POST /_config/fail_next with `mode=error` (the next matching request
   gets a 500 and nothing happens) or `mode=drop` (it is carried out, then the connection is
-  cut before the answer), optionally `path=/v1/transfers` (a prefix).
+  cut before the answer), optionally `path=/v1/transfers` (a prefix) and `method=POST`.
 - State stays in memory: localstripe's pickle file (/tmp/localstripe.pickle) is never
   written or read. DELETE /_config/all wipes objects, kept idempotent results and pending failures.
 
@@ -214,7 +214,8 @@ async def _onboard(request):
 
 async def _fail_next(request):
     data = await ls_server.get_post_data(request) or {}
-    _failures.append({"mode": data.get("mode", "error"), "path": data.get("path", "/v1/")})
+    _failures.append({"mode": data.get("mode", "error"), "path": data.get("path", "/v1/"),
+                      "method": data.get("method")})
     return web.Response()
 
 
@@ -228,9 +229,9 @@ async def _reset(request):
 _CONFIRM = re.compile(r"^/v1/payment_intents/(\w+)/confirm$")
 
 
-def _take_failure(path: str) -> str | None:
+def _take_failure(method: str, path: str) -> str | None:
     for rule in _failures:
-        if path.startswith(rule["path"]):
+        if path.startswith(rule["path"]) and rule["method"] in (None, method):
             _failures.remove(rule)
             return rule["mode"]
     return None
@@ -240,7 +241,7 @@ def _take_failure(path: str) -> str | None:
 async def _failures_and_idempotency(request, handler):
     if not request.path.startswith("/v1/"):
         return await handler(request)
-    mode = _take_failure(request.path)
+    mode = _take_failure(request.method, request.path)
     if mode == "error":
         return _error(500, "api_error", "Fake Stripe: failing this request on purpose.")
     if request.method == "POST" and _CONFIRM.match(request.path):

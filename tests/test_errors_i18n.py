@@ -16,7 +16,7 @@ from grants import ROOT
 from grants.errors import N_, ServiceError
 
 # Classes whose first argument is shown to the user as a ServiceError message.
-_RAISERS = {"ServiceError", "SendFailed"}
+_RAISERS = {"ServiceError"}
 # Owned by another change in this session; remove once their messages take params.
 _NOT_YET: set[str] = set()
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")

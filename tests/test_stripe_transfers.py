@@ -21,34 +21,19 @@ from grants.payments import gateway
 from tests import conftest_stripe as fixtures
 from tests import factories
 from tests.access import ROLES
-from tests.conftest_stripe import fail_next, sdk
+from tests.conftest_stripe import connect, fail_next, sdk
 
 fake_stripe, stripe_on = fixtures.fake_stripe, fixtures.stripe_on
 webhook_receiver, webhooks = fixtures.webhook_receiver, fixtures.webhooks
 
 
-def _connect(fake, org_id: int, *, ready: bool = True) -> str:
-    """An Express account at the fake, onboarded (or not), recorded on the organisation."""
-    api = sdk(fake).v1
-    account = api.accounts.create(params={"type": "express",
-                                          "capabilities": {"transfers": {"requested": True}}})
-    if ready:
-        link = api.account_links.create(params={
-            "account": account.id, "type": "account_onboarding",
-            "refresh_url": "http://localhost/r", "return_url": "http://localhost/x"})
-        requests.get(link.url, allow_redirects=False, timeout=5).raise_for_status()
-    org = db.session.get(Organisation, org_id)
-    org.stripe_account_id, org.stripe_payouts_enabled = account.id, ready
-    db.session.flush()
-    return account.id
-
-
-def _approved(world, amount_minor: int = 25_000) -> Disbursement:
+def _sending(world, amount_minor: int = 25_000) -> Disbursement:
+    """A Stripe-route disbursement an officer has sent: its job may make the transfer."""
     tranche = db.session.merge(world.released)
     officer = db.session.merge(world.officer)
     return factories.disbursement(tranche, officer, amount_minor=amount_minor,
                                   route=PaymentRoute.STRIPE_TRANSFER,
-                                  status=DisbursementStatus.APPROVED)
+                                  status=DisbursementStatus.SENDING)
 
 
 def _transfers(fake) -> list:
@@ -57,8 +42,8 @@ def _transfers(fake) -> list:
 
 def test_a_transfer_goes_to_the_groups_account_with_ids_only(app, world, stripe_on):
     with app.app_context():
-        account = _connect(stripe_on, world.org.id)
-        d = _approved(world)
+        account = connect(stripe_on, world.org.id)
+        d = _sending(world)
         transfer_id = gateway.transfer(d)
         [transfer] = _transfers(stripe_on)
         assert transfer.id == transfer_id
@@ -69,15 +54,15 @@ def test_a_transfer_goes_to_the_groups_account_with_ids_only(app, world, stripe_
                                                "award": world.award.reference}
 
 
-@pytest.mark.parametrize("case", ["no account", "not onboarded", "not approved", "bank route",
+@pytest.mark.parametrize("case", ["no account", "not onboarded", "only approved", "bank route",
                                   "above its tranche"])
 def test_a_transfer_is_refused_before_stripe_is_called(app, world, stripe_on, case):
     with app.app_context():
         if case != "no account":
-            _connect(stripe_on, world.org.id, ready=case != "not onboarded")
-        d = _approved(world)
-        if case == "not approved":
-            d.status = DisbursementStatus.SCHEDULED
+            connect(stripe_on, world.org.id, ready=case != "not onboarded")
+        d = _sending(world)
+        if case == "only approved":  # not sent by an officer: the ledger's send comes first
+            d.status = DisbursementStatus.APPROVED
         if case == "bank route":
             d.route = PaymentRoute.BANK_TRANSFER
         if case == "above its tranche":
@@ -94,7 +79,7 @@ def test_with_stripe_off_no_transfer_is_attempted(app, world):
     with app.app_context():
         assert gateway.enabled() is False
         with pytest.raises(gateway.PaymentFailed, match="not configured"):
-            gateway.transfer(_approved(world))
+            gateway.transfer(_sending(world))
 
 
 @pytest.mark.parametrize("mode", ["error", "drop"])
@@ -102,10 +87,10 @@ def test_a_retried_transfer_pays_once(app, world, stripe_on, mode):
     """`error`: Stripe answered 500 and did nothing; `drop`: it made the transfer but the
     answer was lost. Either way the retry, with the same idempotency key, leaves one."""
     with app.app_context():
-        _connect(stripe_on, world.org.id)
-        d = _approved(world)
-        fail_next(stripe_on, mode, "/v1/transfers")
-        with pytest.raises(gateway.PaymentFailed) as failed:
+        connect(stripe_on, world.org.id)
+        d = _sending(world)
+        fail_next(stripe_on, mode, "/v1/transfers", "POST")
+        with pytest.raises(gateway.StripeUnavailable) as failed:
             gateway.transfer(d)
         assert "sk_" not in failed.value.message and str(d.id) not in failed.value.message
         assert len(_transfers(stripe_on)) == (1 if mode == "drop" else 0)
@@ -114,39 +99,61 @@ def test_a_retried_transfer_pays_once(app, world, stripe_on, mode):
         assert [t.id for t in _transfers(stripe_on)] == [first]
 
 
-def test_the_same_key_with_other_parameters_is_refused(app, world, stripe_on):
+def test_a_transfer_already_made_is_found_after_stripe_forgot_the_key(app, world, stripe_on):
+    """Stripe keeps an idempotency key for 24 hours: a retry later than that (an admin's,
+    after a day of outage) sends a new key in effect. The transfer made is found first."""
     with app.app_context():
-        _connect(stripe_on, world.org.id)
-        d = _approved(world)
+        connect(stripe_on, world.org.id)
+        d = _sending(world)
+        first = gateway.transfer(d)
+        d.idempotency_key = "disb-test-a-key-stripe-no-longer-knows"
+        assert gateway.transfer(d) == first
+        assert [t.id for t in _transfers(stripe_on)] == [first]
+        other = _sending(world, amount_minor=1_000)  # the same award: its own transfer
+        assert gateway.transfer(other) != first
+        assert len(_transfers(stripe_on)) == 2
+
+
+def test_the_same_key_with_other_parameters_is_refused(app, world, stripe_on):
+    """Stripe's answer to a key reused with other parameters is a refusal, not a reason to
+    ask again."""
+    with app.app_context():
+        connect(stripe_on, world.org.id)
+        d = _sending(world)
         gateway.transfer(d)
-        d.amount_minor += 1
-        with pytest.raises(gateway.PaymentFailed, match="same parameters"):
-            gateway.transfer(d)
+        with pytest.raises(stripe.IdempotencyError) as refused:
+            sdk(stripe_on).v1.transfers.create(
+                params={"amount": d.amount_minor + 1, "currency": "usd",
+                        "destination": gateway.destination(d)},
+                options={"idempotency_key": d.idempotency_key})
+        answer = gateway.failure(refused.value)
+        assert "same parameters" in answer.message
+        assert not isinstance(answer, gateway.StripeUnavailable)
         assert len(_transfers(stripe_on)) == 1
 
 
-def test_the_ledger_keeps_a_failed_send_approved_and_sends_once_on_retry(app, world,
-                                                                          stripe_on):
-    from grants.payments import ledger
-
-    with app.app_context():
-        _connect(stripe_on, world.org.id)
-        d = _approved(world, amount_minor=5_000)
-        officer = db.session.merge(world.officer)
-        fail_next(stripe_on, "drop", "/v1/transfers")
-        with pytest.raises(ledger.SendFailed):
-            ledger.send(officer, d)
-        assert d.status == DisbursementStatus.APPROVED and "could not be reached" in d.last_error
-        ledger.send(officer, d)
-        [transfer] = _transfers(stripe_on)
-        assert (d.status, d.external_reference, d.last_error) == (
-            DisbursementStatus.SENT, transfer.id, None)
+@pytest.mark.parametrize(("error", "try_again"), [
+    (stripe.APIConnectionError("connection refused"), True),
+    (stripe.APIError("internal", http_status=500), True),
+    (stripe.APIError("bad gateway", http_status=502), True),
+    (stripe.RateLimitError("slow down", http_status=429), True),
+    (stripe.APIError("conflict", http_status=409), True),
+    (OSError("socket closed"), True),
+    (stripe.InvalidRequestError("No such destination", "destination", http_status=400), False),
+    (stripe.CardError("declined", None, "card_declined", http_status=402), False),
+    (stripe.AuthenticationError("Invalid API key", http_status=401), False),
+    (stripe.PermissionError("not allowed", http_status=403), False),
+])
+def test_stripe_unreachable_or_failing_is_told_apart_from_its_refusal(error, try_again):
+    answer = gateway.failure(error)
+    assert isinstance(answer, gateway.PaymentFailed)
+    assert isinstance(answer, gateway.StripeUnavailable) is try_again
 
 
 def test_a_reversed_transfer_returns_the_disbursement(app, world, webhooks):
     with app.app_context():
-        _connect(webhooks.fake, world.org.id)
-        d = _approved(world)
+        connect(webhooks.fake, world.org.id)
+        d = _sending(world)
         d.external_reference = gateway.transfer(d)
         d.status = DisbursementStatus.SENT
         disbursement_id, transfer_id = d.id, d.external_reference
@@ -211,7 +218,7 @@ _OWNER_ONLY = {"anon": 302, "applicant": None, "stranger": 404, "reviewer": 404,
 def test_only_the_groups_owner_sets_up_its_account(app, client, auth, world, stripe_on, role,
                                                    method, path, owner):
     with app.app_context():
-        _connect(stripe_on, world.org.id, ready=False)
+        connect(stripe_on, world.org.id, ready=False)
         db.session.commit()
     user = world.by_role(role)
     if user is not None:

@@ -23,7 +23,8 @@ def jobs():
         .order_by(OutboxItem.finished_at.desc(), OutboxItem.id.desc()),
         per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/jobs.html", page=failed, stats=outbox.stats(),
-                           last_beat=worker.last_beat(), confirm=ConfirmForm())
+                           last_beat=worker.last_beat(), confirm=ConfirmForm(),
+                           keep=worker.KEEP)
 
 
 def _failed_job(item_id: int) -> OutboxItem:
@@ -48,6 +49,8 @@ def retry_job(item_id: int):
 def discard_job(item_id: int):
     if ConfirmForm().validate_on_submit():
         item = _failed_job(item_id)
+        if item.kind in worker.KEEP:
+            abort(409)  # only retried: see worker.KEEP
         worker.discard(item)
         audit.record(current_user, "job.discarded", item, kind=item.kind)
         db.session.commit()

@@ -37,6 +37,9 @@ MAX_BACKOFF = timedelta(hours=1)
 # kind -> what doing it means: handler(payload, key). Filled by the modules that own the
 # work (grants/jobs/kinds.py), so that this module knows no feature.
 HANDLERS: dict[str, Callable[[dict[str, Any], str], None]] = {}
+# Kinds an admin may retry but not set aside: something waits on their outcome (a payment
+# being sent stays SENDING, its money held, until its transfer job has run).
+KEEP: set[str] = set()
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ from grants.models import (
 from grants.policy import Permission, acts_for_a_group, can
 
 # Payments the group is waiting for: made ready or sent, not yet arrived.
-ON_THE_WAY = (DisbursementStatus.SCHEDULED, DisbursementStatus.APPROVED, DisbursementStatus.SENT)
+ON_THE_WAY = (DisbursementStatus.SCHEDULED, DisbursementStatus.APPROVED,
+              DisbursementStatus.SENDING, DisbursementStatus.SENT)
 IN_PROGRESS = (ApplicationStatus.AWAITING_ENDORSEMENT, ApplicationStatus.SUBMITTED,
                ApplicationStatus.UNDER_REVIEW)
 # A report is done once sent (waiting for the officer) or accepted.

@@ -140,6 +140,10 @@ class PaymentRoute(Labelled):
 class DisbursementStatus(Labelled):
     SCHEDULED = "scheduled"
     APPROVED = "approved"
+    # Handed to the job worker, which makes the Stripe transfer after the officer's commit
+    # (grants/payments/ledger.py `transfer_job`): SENT once Stripe says yes, APPROVED again
+    # (with `last_error`) if it refuses.
+    SENDING = "sending"
     SENT = "sent"
     PAID = "paid"
     FAILED = "failed"
@@ -148,19 +152,20 @@ class DisbursementStatus(Labelled):
 
     _labels = enum.nonmember({
         "scheduled": _l("Scheduled, waiting for approval"), "approved": _l("Approved, to send"),
-        "sent": _l("Sent"), "paid": _l("Paid"), "failed": _l("Failed"),
-        "returned": _l("Returned"), "cancelled": _l("Cancelled"),
+        "sending": _l("Sending to Stripe"), "sent": _l("Sent"), "paid": _l("Paid"),
+        "failed": _l("Failed"), "returned": _l("Returned"), "cancelled": _l("Cancelled"),
     })
     # What the group reads: the state only, in plain words.
     _group_labels = enum.nonmember({
         "scheduled": _l("Being prepared"), "approved": _l("Being prepared"),
-        "sent": _l("On its way"), "paid": _l("Paid"), "failed": _l("Did not arrive"),
-        "returned": _l("Came back"), "cancelled": _l("Cancelled"),
+        "sending": _l("Being prepared"), "sent": _l("On its way"), "paid": _l("Paid"),
+        "failed": _l("Did not arrive"), "returned": _l("Came back"), "cancelled": _l("Cancelled"),
     })
 
     # Inside a sentence ("This payment is %(status)s: ..."): lower case.
     _sentence_labels = enum.nonmember({
-        "scheduled": _l("scheduled"), "approved": _l("approved"), "sent": _l("sent"),
+        "scheduled": _l("scheduled"), "approved": _l("approved"),
+        "sending": _l("being sent to Stripe"), "sent": _l("sent"),
         "paid": _l("paid"), "failed": _l("failed"), "returned": _l("returned"),
         "cancelled": _l("cancelled"),
     })
@@ -216,6 +221,6 @@ class Disbursement(db.Model):
 
 # Disbursements whose money is committed to the payee: they count against the tranche.
 COMMITTED_DISBURSEMENT = frozenset({
-    DisbursementStatus.SCHEDULED, DisbursementStatus.APPROVED, DisbursementStatus.SENT,
-    DisbursementStatus.PAID,
+    DisbursementStatus.SCHEDULED, DisbursementStatus.APPROVED, DisbursementStatus.SENDING,
+    DisbursementStatus.SENT, DisbursementStatus.PAID,
 })

@@ -19,6 +19,7 @@ WAITING_LABELS = {
     "other_officer": _l("Waits for a second officer"),
     "your_second_approval": _l("Needs your second approval"),
     "sending": _l("Approved: to send"),
+    "stripe": _l("Waits for Stripe's answer"),
     "confirmation": _l("Sent: to confirm when paid"),
 }
 INDIRECT_HINT = _l("Suggested: the group does not receive foreign money itself.")

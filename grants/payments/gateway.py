@@ -30,6 +30,17 @@ class PaymentFailed(Exception):
         super().__init__(self.message)
 
 
+class StripeUnavailable(PaymentFailed):
+    """Stripe could not be reached, or failed on its side (5xx), was busy with the same
+    request (409) or asked us to slow down (429): the same request may succeed later. Any
+    other error is Stripe's answer about the request itself (a 4xx: a bad destination, a
+    balance too low, a key it does not know), which asking again will not change."""
+
+
+# Answers that say "not now" rather than "no".
+_TRY_AGAIN_STATUSES = frozenset({409, 429})
+
+
 def enabled() -> bool:
     """Whether Stripe is configured (a secret key is set)."""
     return bool(current_app.config.get("STRIPE_SECRET_KEY"))
@@ -51,12 +62,17 @@ def client() -> stripe.StripeClient:
 
 
 def failure(exc: Exception) -> PaymentFailed:
-    """Turn an SDK error into a message fit for the ledger (no personal data is in it)."""
+    """Turn an SDK error into a message fit for the ledger (no personal data is in it): a
+    StripeUnavailable when asking again later may succeed, else a PaymentFailed."""
     if isinstance(exc, stripe.StripeError) and not isinstance(exc, stripe.APIConnectionError):
         code = exc.code or type(exc).__name__
         text = (exc.user_message or "the request was refused")[:_MESSAGE_MAX]
-        return PaymentFailed(N_("Stripe refused (%(code)s): %(text)s"), code=code, text=text)
-    return PaymentFailed(N_("Stripe could not be reached; nothing was paid. Try again later."))
+        status = exc.http_status
+        kind = StripeUnavailable if status is None or status >= 500 \
+            or status in _TRY_AGAIN_STATUSES else PaymentFailed
+        return kind(N_("Stripe refused (%(code)s): %(text)s"), code=code, text=text)
+    return StripeUnavailable(
+        N_("Stripe could not be reached; nothing was paid. Try again later."))
 
 
 def destination(disbursement: Disbursement) -> str | None:
@@ -66,14 +82,19 @@ def destination(disbursement: Disbursement) -> str | None:
 
 
 def transfer(disbursement: Disbursement) -> str:
-    """Send an approved Stripe-route disbursement to the group's connected account.
+    """Send a Stripe-route disbursement being sent (SENDING) to the group's connected
+    account, once: returns the id of the transfer Stripe made for it, now or before.
 
-    Returns the Stripe transfer id. Raises PaymentFailed, before any call to Stripe, if the
-    disbursement is not approved, not for this route or has no ready destination account;
-    and on any Stripe error or connection failure. The caller keeps the amounts' rule (a
-    disbursement never above what is left); this function changes nothing in the database.
+    Raises PaymentFailed, before any call to Stripe, if the disbursement is not being sent,
+    not for this route or has no ready destination account, and on Stripe's refusal;
+    StripeUnavailable when Stripe could not be reached or failed on its side. The caller
+    keeps the amounts' rule (a disbursement never above what is left); this function
+    changes nothing in the database.
     """
     _refuse_unless_sendable(disbursement)
+    made = earlier_transfer(disbursement)
+    if made is not None:
+        return made
     award = disbursement.tranche.award
     params = {
         "amount": disbursement.amount_minor,
@@ -90,13 +111,34 @@ def transfer(disbursement: Disbursement) -> str:
     return result.id
 
 
+def earlier_transfer(disbursement: Disbursement) -> str | None:
+    """The transfer Stripe already made for this disbursement, if any: one in the award's
+    transfer group whose metadata names it. Stripe replays a request under the same
+    idempotency key for 24 hours only; a retry after that (an admin's, once Stripe was down
+    all day) finds the transfer here and pays nothing twice."""
+    award = disbursement.tranche.award
+    wanted = str(disbursement.id)
+    try:
+        found = client().v1.transfers.list(params={"transfer_group": award.reference,
+                                                   "limit": 100})
+        for made in found.auto_paging_iter():
+            metadata = made.metadata.to_dict() if made.metadata else {}
+            if metadata.get("disbursement") == wanted:
+                return made.id
+    except PaymentFailed:
+        raise
+    except Exception as exc:  # the SDK's errors, and anything its HTTP client lets through
+        raise failure(exc) from exc
+    return None
+
+
 def _refuse_unless_sendable(disbursement: Disbursement) -> None:
     if not enabled():
         raise PaymentFailed("Stripe is not configured on this portal.")
     if disbursement.route != PaymentRoute.STRIPE_TRANSFER:
         raise PaymentFailed("This disbursement is not paid through Stripe.")
-    if disbursement.status != DisbursementStatus.APPROVED:
-        raise PaymentFailed("Only an approved disbursement can be sent.")
+    if disbursement.status != DisbursementStatus.SENDING:
+        raise PaymentFailed("Only a disbursement being sent can be transferred.")
     tranche = disbursement.tranche
     if not 0 < disbursement.amount_minor <= tranche.amount_minor:
         raise PaymentFailed("The amount must be more than zero and within its tranche.")

@@ -4,9 +4,16 @@ A disbursement moves scheduled -> approved -> sent -> paid, or ends failed, retu
 cancelled (its money is the tranche's again). Every transition takes an explicit actor,
 locks the tranche row first (SELECT ... FOR UPDATE on PostgreSQL; SQLite has a single
 writer) and re-reads the disbursement, so two officers acting at once are serialised and
-what scheduled, approved, sent and paid (COMMITTED_DISBURSEMENT) never exceeds the tranche.
-Services flush and never commit; each transition is audited with ids, states and amounts
-only (never bank details, phone numbers, partner names or notes).
+what is committed (COMMITTED_DISBURSEMENT: scheduled, approved, sending, sent, paid) never
+exceeds the tranche. Services flush and never commit; each transition is audited with ids,
+states and amounts only (never bank details, phone numbers, partner names or notes).
+
+A route the portal pays itself (Stripe) is sent in two steps: `send` marks it SENDING and
+writes a "stripe_transfer" job in the officer's transaction; after the commit the job
+worker runs `transfer_job`, which calls Stripe outside any officer's request and locks no
+row while it waits. A rollback therefore leaves nothing sent, and a slow Stripe holds up
+no officer. (On SQLite the worker's transaction holds the one write lock throughout, as it
+does for every job: SQLite suits a single host with few writers.)
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from flask import current_app
 from grants import money, notifications
 from grants.errors import N_, ServiceError
 from grants.extensions import db
+from grants.jobs import outbox
 from grants.models import (
     COMMITTED_DISBURSEMENT,
     AwardStatus,
@@ -38,11 +46,7 @@ from grants.security import audit
 S = DisbursementStatus
 NOTE_MAX = 2000
 REFERENCE_MAX = 128
-
-
-class SendFailed(ServiceError):
-    """The payment provider refused: the disbursement stays approved with `last_error` set.
-    The caller commits (to keep the error and its audit entry) and shows the message."""
+TRANSFER_JOB = "stripe_transfer"  # the outbox kind of a transfer the portal makes
 
 
 def two_person_threshold(currency: str) -> int:
@@ -113,7 +117,7 @@ def schedule(actor: User, tranche: Tranche, route: PaymentRoute, amount_minor: i
             number=tranche.sequence, total=_show(tranche.amount_minor, tranche.currency))
     d = Disbursement(tranche_id=tranche.id, amount_minor=amount_minor, currency=tranche.currency,
                      route=route, status=S.SCHEDULED, scheduled_by_id=actor.id,
-                     idempotency_key="disb-" + secrets.token_hex(16))
+                     idempotency_key=new_idempotency_key())
     routes.apply(d, tranche.award.organisation, details or routes.RouteDetails())
     db.session.add(d)
     db.session.flush()
@@ -148,39 +152,86 @@ def approve(actor: User, d: Disbursement, now: datetime | None = None) -> Disbur
 
 def send(actor: User, d: Disbursement, reference: str | None = None,
          now: datetime | None = None) -> Disbursement:
-    """Send an approved disbursement. A Stripe transfer is made here (its id becomes the
-    reference); other routes record the reference of the transfer made outside the portal
-    (required for bank transfers and mobile money). On a provider's refusal the
-    disbursement stays APPROVED with `last_error` set and SendFailed is raised."""
+    """Send an approved disbursement. A route the portal pays itself (Stripe) becomes
+    SENDING, and the transfer is a job run once the caller commits (`transfer_job`); other
+    routes record the reference of the transfer made outside the portal (required for bank
+    transfers and mobile money) and are SENT."""
     d = _reload(d)
     _expect(d, {S.APPROVED}, N_(
         "This payment is %(status)s: it cannot be sent now."))
     _check_payable(d.tranche)
     if committed(d.tranche) > d.tranche.amount_minor:  # never true if the lock held
         raise ServiceError("This would pay out more than the tranche. Nothing was sent.")
-    reference = (reference or "").strip()[:REFERENCE_MAX] or None
     if routes.ROUTES[d.route].portal_sends:
-        reference = _stripe_transfer(actor, d)
-    elif reference is None and d.route in routes.NEEDS_REFERENCE:
+        return _hand_to_worker(actor, d)
+    reference = (reference or "").strip()[:REFERENCE_MAX] or None
+    if reference is None and d.route in routes.NEEDS_REFERENCE:
         raise ServiceError("Enter the reference of the transfer, as the bank or provider "
                            "gave it.", "reference")
+    _mark_sent(actor, d, reference, now)
+    return d
+
+
+def transfer_key(d: Disbursement) -> str:
+    """The outbox key of the disbursement's transfer job: one job per idempotency key."""
+    return f"{TRANSFER_JOB}:{d.idempotency_key}"
+
+
+def _hand_to_worker(actor: User, d: Disbursement) -> Disbursement:
+    d.status, d.last_error = S.SENDING, None
+    _audit(actor, "disbursement.sending", d)
+    outbox.add(TRANSFER_JOB, {"disbursement_id": d.id, "actor_id": actor.id},
+               key=transfer_key(d))
+    return d
+
+
+def _mark_sent(actor: User | None, d: Disbursement, reference: str | None,
+               now: datetime | None = None) -> None:
     d.status, d.sent_at, d.external_reference, d.last_error = S.SENT, now or utcnow(), \
         reference, None
     _audit(actor, "disbursement.sent", d)
     _tell_group(d)
-    return d
 
 
-def _stripe_transfer(actor: User, d: Disbursement) -> str:
+def transfer_job(payload: dict, _key: str) -> None:
+    """Make the Stripe transfer of a SENDING disbursement (the job worker's handler for
+    "stripe_transfer"; it commits). Stripe is asked with no lock held; the tranche is
+    locked only to record the answer, and only if the disbursement is still SENDING, so a
+    second run after success, or one racing it, changes nothing and pays nothing twice
+    (gateway.transfer finds the transfer already made).
+
+    Stripe's yes: SENT, with the transfer's id as reference, and the group is told. Its
+    no (a refusal: asking again would get the same answer): APPROVED again with
+    `last_error`, a fresh idempotency key so that a later send is a new request, and the
+    officer who sent it is told. Stripe unreachable or failing on its side:
+    gateway.StripeUnavailable propagates, and the worker tries again later."""
     from grants.payments import gateway  # written alongside; imported when first used
 
+    d = db.session.get(Disbursement, payload["disbursement_id"])
+    if d is None or d.status != S.SENDING:
+        return
     try:
-        return gateway.transfer(d)
+        answer, refusal = gateway.transfer(d), None
+    except gateway.StripeUnavailable:
+        raise
     except gateway.PaymentFailed as exc:
-        d.last_error = str(exc)[:500]
-        db.session.flush()
-        _audit(actor, "disbursement.send_failed", d)
-        raise SendFailed("Stripe refused the transfer: %(error)s", error=d.last_error) from exc
+        answer, refusal = None, exc
+    d = _reload(d)
+    if d.status != S.SENDING:  # another run recorded it, or a webhook returned it
+        return
+    actor = db.session.get(User, payload["actor_id"]) if payload.get("actor_id") else None
+    if refusal is None:
+        _mark_sent(actor, d, answer)
+        return
+    d.status, d.last_error = S.APPROVED, str(refusal)[:500]
+    d.idempotency_key = new_idempotency_key()
+    _audit(actor, "disbursement.send_failed", d)
+    if actor is not None:
+        notifications.notify(actor, "payment_update")
+
+
+def new_idempotency_key() -> str:
+    return "disb-" + secrets.token_hex(16)
 
 
 def mark_paid(actor: User | None, d: Disbursement, now: datetime | None = None) -> Disbursement:
@@ -215,7 +266,8 @@ def mark_returned(actor: User | None, d: Disbursement, note: str | None = None,
 
 def cancel(actor: User, d: Disbursement, note: str | None = None,
            now: datetime | None = None) -> Disbursement:
-    """Cancel a disbursement before it is sent: its money is the tranche's again."""
+    """Cancel a disbursement before it is sent (not while it is being sent: Stripe may be
+    paying it): its money is the tranche's again."""
     return _end(actor, _reload(d), S.CANCELLED, {S.SCHEDULED, S.APPROVED}, note, now)
 
 

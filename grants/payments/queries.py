@@ -13,11 +13,14 @@ from grants.models import (
     Award,
     Disbursement,
     DisbursementStatus,
+    JobStatus,
+    OutboxItem,
     PaymentRoute,
     Review,
     Tranche,
     User,
 )
+from grants.payments.ledger import transfer_key
 
 S = DisbursementStatus
 _WITH_AWARD = selectinload(Disbursement.tranche).selectinload(Tranche.award)
@@ -90,5 +93,21 @@ def waiting_for(d: Disbursement, user: User) -> str | None:
         if user.id in (d.approved_by_id, d.scheduled_by_id):
             return "other_officer"
         return "your_second_approval"
-    return {S.APPROVED: "sending", S.SENT: "confirmation"}.get(d.status)
+    return {S.APPROVED: "sending", S.SENDING: "stripe", S.SENT: "confirmation"}.get(d.status)
+
+
+def transfer_progress(d: Disbursement) -> str | None:
+    """Where the transfer of a SENDING disbursement stands: "waiting" (the worker has it,
+    or will in a moment), "retrying" (Stripe could not be reached yet; the worker tries
+    again by itself), "gave_up" (it stopped trying: an admin retries it in Admin > Jobs);
+    None for any other state."""
+    if d.status != S.SENDING:
+        return None
+    job = db.session.execute(sa.select(OutboxItem.status, OutboxItem.last_error).where(
+        OutboxItem.key == transfer_key(d))).one_or_none()
+    if job is not None and job.status in (JobStatus.FAILED, JobStatus.DISCARDED):
+        return "gave_up"
+    if job is not None and job.last_error:
+        return "retrying"
+    return "waiting"
 

@@ -71,6 +71,7 @@ def _page(d, **forms_in_error):
         waiting_key=waiting_key, waiting=WAITING_LABELS.get(waiting_key or ""),
         threshold=ledger.two_person_threshold(d.currency),
         portal_sends=routes.ROUTES[d.route].portal_sends,
+        transfer=queries.transfer_progress(d),
         route_fragment=routes.ROUTES[d.route].fragment, **action_forms)
 
 
@@ -108,23 +109,20 @@ def schedule(tranche_id: int):
 
 # Transitions -------------------------------------------------------------------------------
 
-def _act(disbursement_id: int, form_name: str, form_cls, action, done: str):
+def _act(disbursement_id: int, form_name: str, form_cls, action, done):
+    """`done` is the message once it is done, or a function of the disbursement giving it."""
     d = load(disbursement_id)
     form = form_cls()
     if not form.validate_on_submit():
         return _page(d, **{form_name: form})
     try:
-        action(d, form)
-    except ledger.SendFailed as exc:
-        db.session.commit()  # keep the provider's answer and its audit entry
-        flash(exc.message, "error")
+        d = action(d, form)
     except ServiceError as exc:
         db.session.rollback()
         attach_error(form, exc)
         return _page(load(disbursement_id), **{form_name: form})
-    else:
-        db.session.commit()
-        flash(done, "success")
+    db.session.commit()  # a transfer the portal makes is handed to the job worker now
+    flash(done(d) if callable(done) else done, "success")
     return redirect(url_for("payments.show", disbursement_id=d.id))
 
 
@@ -137,8 +135,14 @@ def approve(disbursement_id: int):
 @bp.route("/<int:disbursement_id>/send", methods=["POST"])
 def send(disbursement_id: int):
     return _act(disbursement_id, "send_form", forms.SendForm,
-                lambda d, f: ledger.send(current_user, d, f.reference.data),
-                _("The payment is recorded as sent. The group is told there is news."))
+                lambda d, f: ledger.send(current_user, d, f.reference.data), _sent)
+
+
+def _sent(d) -> str:
+    if d.status == DisbursementStatus.SENDING:
+        return _("The transfer is on its way to Stripe. Reload this page in a moment to see "
+                 "Stripe's answer.")
+    return _("The payment is recorded as sent. The group is told there is news.")
 
 
 @bp.route("/<int:disbursement_id>/paid", methods=["POST"])

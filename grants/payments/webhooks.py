@@ -116,7 +116,9 @@ def _disbursement_for(transfer) -> Disbursement | None:
     return found
 
 
-RETURNABLE = {DisbursementStatus.APPROVED, DisbursementStatus.SENT, DisbursementStatus.PAID}
+# SENDING too: Stripe made the transfer and reversed it before the job recorded it.
+RETURNABLE = {DisbursementStatus.APPROVED, DisbursementStatus.SENDING, DisbursementStatus.SENT,
+              DisbursementStatus.PAID}
 
 
 def _transfer_reversed(obj) -> None:

@@ -67,4 +67,5 @@ def time_to_payment(application: Application) -> tuple[timedelta | None, timedel
 
 def waiting_payment(d: Disbursement | None) -> bool:
     return d is not None and d.status in (DisbursementStatus.SCHEDULED,
-                                          DisbursementStatus.APPROVED)
+                                          DisbursementStatus.APPROVED,
+                                          DisbursementStatus.SENDING)
