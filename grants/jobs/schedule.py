@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from grants.extensions import db
-from grants.jobs import outbox
+from grants.jobs import outbox, worker
 from grants.models.types import utcnow
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -71,4 +71,5 @@ def plan(now: datetime | None = None) -> list[str]:
 def run(payload: dict, _key: str) -> None:
     """Do one periodic job (the worker's handler for the kind "periodic")."""
     _every, job = PERIODIC[payload["job"]]
-    job(utcnow())
+    with worker.writing():  # database work only: it reads, then writes
+        job(utcnow())

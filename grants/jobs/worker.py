@@ -18,12 +18,13 @@ import os
 import random
 import socket
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
 from grants.extensions import db
 from grants.models import JobStatus, OutboxItem, WorkerBeat
@@ -70,9 +71,11 @@ def run_one(item_id: int, now: datetime | None = None) -> Outcome:
         return Outcome("skipped")
     item = db.session.get(OutboxItem, item_id)
     kind, payload, key = item.kind, dict(item.payload), item.key
+    db.session.commit()
     try:
         handler = HANDLERS[kind]
-        handler(payload, key)
+        with writing(False):  # the work's reads take no write lock (SQLite), see writing()
+            handler(payload, key)
         db.session.commit()  # what the work wrote in the database, if anything
     except Exception as exc:  # noqa: BLE001  every failure is recorded, none lost
         db.session.rollback()
@@ -81,6 +84,22 @@ def run_one(item_id: int, now: datetime | None = None) -> Outcome:
         return _failed(item_id, type(exc).__name__)
     _finish(item_id, JobStatus.DONE)
     return Outcome("done")
+
+
+@contextmanager
+def writing(yes: bool = True):
+    """On SQLite, whether the transactions begun inside take the write lock at BEGIN
+    (grants/factory.py). The worker's own bookkeeping does (it reads, then writes: a
+    transaction that has read cannot start writing once another process has committed).
+    A job's work does not by default: a notice read from a user's row must not hold the
+    lock every web request waits for while the relay takes its time. Work that reads and
+    then writes says so around that part, after the slow call."""
+    before = g.get("writes", False)
+    g.writes = yes
+    try:
+        yield
+    finally:
+        g.writes = before
 
 
 def _failed(item_id: int, error: str) -> Outcome:

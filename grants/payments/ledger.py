@@ -27,7 +27,7 @@ from flask import current_app
 from grants import money, notifications
 from grants.errors import N_, ServiceError
 from grants.extensions import db
-from grants.jobs import outbox
+from grants.jobs import outbox, worker
 from grants.models import (
     COMMITTED_DISBURSEMENT,
     AwardStatus,
@@ -216,7 +216,13 @@ def transfer_job(payload: dict, _key: str) -> None:
         raise
     except gateway.PaymentFailed as exc:
         answer, refusal = None, exc
-    d = _reload(d)
+    db.session.rollback()  # the read before the call ends; the answer is recorded afresh
+    with worker.writing():
+        _record_answer(payload, answer, refusal)
+
+
+def _record_answer(payload: dict, answer, refusal) -> None:
+    d = _reload(db.session.get(Disbursement, payload["disbursement_id"]))  # locks the tranche
     if d.status != S.SENDING:  # another run recorded it, or a webhook returned it
         return
     actor = db.session.get(User, payload["actor_id"]) if payload.get("actor_id") else None
