@@ -69,7 +69,12 @@ def deliver(payload: dict, key: str) -> None:
     message["Message-ID"] = f"<{key.replace(':', '.')}@{domain}>"
     message.set_content(body)
     message["Content-Language"] = language  # after set_content, which sets Content-*
-    _send(message, user, kind)
+    user_id = user.id
+    # End the read before talking to the relay, which may take seconds: on SQLite the
+    # worker's transactions hold the write lock (grants/factory.py), and every post would
+    # wait for the relay's answer (or fail after the busy timeout).
+    db.session.commit()
+    _send(message, user_id, kind)
 
 
 def portal_url() -> str:
@@ -80,7 +85,7 @@ def portal_url() -> str:
     return configured
 
 
-def _send(message: EmailMessage, user: User, kind: str) -> None:
+def _send(message: EmailMessage, user_id: int, kind: str) -> None:
     backend = current_app.config.get("MAIL_BACKEND", "log")
     if backend == "memory":
         current_app.extensions.setdefault("grants.outbox", []).append(message)
@@ -93,4 +98,4 @@ def _send(message: EmailMessage, user: User, kind: str) -> None:
                 smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"])
             smtp.send_message(message)
     else:
-        log.info("notice %s for user %s (log backend: not sent)", kind, user.id)
+        log.info("notice %s for user %s (log backend: not sent)", kind, user_id)

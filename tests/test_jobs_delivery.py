@@ -111,7 +111,11 @@ def test_a_worker_killed_mid_delivery_and_restarted_sends_one_notice(portal):
     relay.hold.set()  # the dead worker's connection gets 451: the relay kept nothing
     assert _rows(app) == [(JobStatus.RUNNING, 1)]
 
-    portal.worker(log="worker2")  # takes the row once its lease (3 s) has run out
+    # The second worker's sweep runs as it starts, then once a minute: start it once the
+    # dead worker's lease (3 s) has run out, or its first sweep finds the row still leased
+    # and the next one comes after this test has stopped waiting.
+    time.sleep(3.5)
+    portal.worker(log="worker2")
     wait_for(lambda: len(relay.accepted) >= 1, what="the notice, from the second worker")
     time.sleep(2)
     assert len(relay.accepted) == 1
@@ -176,3 +180,22 @@ def test_a_row_is_written_with_the_action_or_not_at_all(portal):
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxItem)) == 0
         assert outbox.stats()["depth"] == 0
+
+
+def test_a_post_while_the_worker_waits_on_a_slow_relay_does_not_wait_for_it(portal):
+    # SQLite: the worker's transactions take the write lock at BEGIN; one held open over the
+    # relay's answer would make every post wait for the relay (and fail after the 5 s
+    # busy timeout). The relay here answers only when the test lets it.
+    app, relay = portal.app, portal.relay
+    officer, application = _world(app)
+    relay.hold.clear()
+    relay.refuse_after_hold = False
+    relay.up()
+    portal.worker()
+    _write(app, officer, application)
+    wait_for(relay.arrived.is_set, what="the worker waiting on the held relay")
+    seconds = _write(app, officer, application, n=3)  # while the worker still waits
+    assert seconds < 2.5, seconds
+    relay.hold.set()
+    wait_for(lambda: len(relay.accepted) >= 4, what="four notices")
+    wait_for(lambda: [s for s, _a in _rows(app)] == [JobStatus.DONE] * 4, what="rows done")

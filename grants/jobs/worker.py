@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
 
 # kind -> what doing it means: handler(payload, key). Filled by the modules that own the
-# work (grants/jobs/kinds.py), so that this module knows no feature.
+# work (grants/jobs/kinds.py), so that this module knows no feature. A handler that waits on
+# something outside (an SMTP relay) commits its reads first: on SQLite the worker's
+# transactions hold the write lock (grants/factory.py), which the portal's posts wait for.
 HANDLERS: dict[str, Callable[[dict[str, Any], str], None]] = {}
 
 
