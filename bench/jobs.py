@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -344,9 +345,9 @@ def _all_statuses():
 # 2. Notices a second, one worker process ----------------------------------------------------
 
 
-def _fill(app, user_id: int) -> float:
-    """NOTICES notices for the user, committed BATCH at a time (each commit hands its rows
-    to the queue); seconds it took."""
+def _fill(app, user_id: int, n: int = NOTICES) -> float:
+    """`n` notices for the user, committed BATCH at a time (each commit hands its rows to
+    the queue); seconds it took."""
     from flask import g
 
     from grants import notifications
@@ -357,9 +358,9 @@ def _fill(app, user_id: int) -> float:
     with app.app_context():
         g.writes = True  # SQLite: take the write lock at BEGIN, as the portal's writes do
         user = db.session.get(User, user_id)
-        for i in range(NOTICES):
+        for i in range(n):
             notifications.notify(user, "message")
-            if (i + 1) % BATCH == 0 or i + 1 == NOTICES:
+            if (i + 1) % BATCH == 0 or i + 1 == n:
                 db.session.commit()
     return time.perf_counter() - started
 
@@ -401,7 +402,8 @@ def delivery_rates(kind: str, broker_kind: str) -> dict:
                     _dispose(app)
             run = out[f"threads={threads}"]
             print(f"  delivery {kind:<10} {threads} thread(s): {run['notices_per_s']:7.1f} "
-                  f"notices/s ({run['wall_s']} s from the worker's start for {NOTICES:,})",
+                  f"notices/s ({run['wall_s']} s from the worker's start for {NOTICES:,}; "
+                  f"worker CPU {run['worker_cpu_s']} s, relay {run['relay_cpu_s']} s)",
                   flush=True)
     return out
 
@@ -413,9 +415,12 @@ def _one_run(app, url, env, relay: Relay, user_id: int, threads: int, tmp: Path)
     start = _last_id(app)
     fill_s = _fill(app, user_id)
     accepted = relay.accepted
+    cpu, runner = _cpu(resource.RUSAGE_CHILDREN), _cpu(resource.RUSAGE_SELF)
     with job_worker(url, env, threads, tmp / f"worker-{threads}.log") as proc:
         wall = _wait(lambda: _notices(app, start, *WAITING) == 0, 1800, proc,
                      f"delivering {NOTICES} notices", every=0.1)
+        runner = _cpu(resource.RUSAGE_SELF) - runner
+    cpu = _cpu(resource.RUSAGE_CHILDREN) - cpu  # the worker's, counted once it has exited
     done = _finished_at(app, start)
     first, last = _utc(min(done)), _utc(max(done))
     span = (last - first).total_seconds()
@@ -424,7 +429,16 @@ def _one_run(app, url, env, relay: Relay, user_id: int, threads: int, tmp: Path)
             "relay_accepted": relay.accepted - accepted,
             # first to last delivery: the rate once the worker is up
             "notices_per_s": round((len(done) - 1) / span, 1) if span else None,
-            "notices_per_s_wall": round(len(done) / wall, 1)}
+            "notices_per_s_wall": round(len(done) / wall, 1),
+            # CPU seconds of the worker process (its start included) and of the runner,
+            # which is the relay (and a look at the outbox ten times a second)
+            "worker_cpu_s": round(cpu, 1), "relay_cpu_s": round(runner, 1),
+            "worker_cpu_ms_per_notice": round(cpu * 1000 / max(len(done), 1), 1)}
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _utc(moment) -> datetime:
@@ -470,8 +484,66 @@ def table(jobs: dict) -> str:
             lines.append(f"delivery ({name}): {run['note']}")
             continue
         cells = ", ".join(f"{r['threads']} thread(s) {r['notices_per_s']} /s "
-                          f"({r['wall_s']} s wall)"
+                          f"({r['wall_s']} s wall, worker CPU {r['worker_cpu_ms_per_notice']} "
+                          f"ms a notice)"
                           for k, r in run.items() if k.startswith("threads="))
         lines.append(f"delivery ({name}, {run['broker']} queue, {run['notices']:,} notices): "
                      f"{cells}")
     return "\n".join(lines)
+
+
+# Where a notice's time goes ---------------------------------------------------------------
+
+
+def profile(kind: str = "sqlite", notices: int = 300) -> str:
+    """pyinstrument's view of `notices` notices sent one after another in this process, as a
+    worker thread sends them (grants.jobs.worker.run_one), the relay in a process of its own
+    so that it takes nothing from the profiled one. `python -m bench.jobs [postgresql]`."""
+    import socket
+    import sys
+
+    from flask import g
+    from pyinstrument import Profiler
+
+    from bench.server import free_port
+    from grants.extensions import db
+    from grants.jobs import worker
+    from grants.models import OutboxItem
+
+    port = free_port()
+    relay = subprocess.Popen([sys.executable, "-c",  # noqa: S603  our own module
+                              f"import time; from bench.relay import Relay; Relay({port}).up();"
+                              " time.sleep(3600)"], cwd=config.ROOT)
+    try:
+        _wait(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 30, relay,
+              "for the relay")
+        with tempfile.TemporaryDirectory(dir=config.DATA, prefix="jobs-") as tmp, \
+                empty_database(kind, Path(tmp)) as url:
+            user_id = _member(url)
+            app = make_app(url, MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                           SMTP_STARTTLS=False, PORTAL_URL="https://portal.example.org/",
+                           JOBS_BROKER_URL="memory://")
+            _fill(app, user_id, notices)
+            with app.app_context():
+                ids = list(db.session.scalars(sa.select(OutboxItem.id)))
+            profiler = Profiler(interval=0.0005)
+            with app.app_context():
+                g.writes = True
+                profiler.start()
+                started = time.perf_counter()
+                states = {worker.run_one(item_id).state for item_id in ids}
+                seconds = time.perf_counter() - started
+                profiler.stop()
+            _dispose(app)
+    finally:
+        relay.kill()
+        relay.wait()
+    head = (f"{len(ids)} notices in {seconds:.2f} s ({len(ids) / seconds:.0f}/s, one thread, "
+            f"{kind}); outcomes {sorted(states)}")
+    return head + "\n" + profiler.output_text(color=False, unicode=False)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(profile(*sys.argv[1:2]))
