@@ -69,13 +69,14 @@ browser-deps:
 
 # The benchmark (README, "Benchmark"): SQLite, and PostgreSQL when pg_isready answers, under
 # gunicorn loaded by wrk (Debian's package, installed here when missing and run as root).
-# BENCH_SCALE (default 1) and BENCH_SECONDS (a page, default 10) change its size.
+# BENCH_SCALE (default 1) and BENCH_SECONDS (a page, default 10) change its size;
+# BENCH_ARGS='--only jobs' measures only the outbox (bench/jobs.py).
 bench: install catalogs
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk \
 	    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }; \
 	  else echo "wrk missing: run 'sudo apt-get install wrk'"; exit 1; fi; }
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The code's shape (tools/shape.py): the largest import circle, arrows back up the layers,
 # module and function sizes. `make shape ARGS=-v` names them.

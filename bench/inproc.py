@@ -13,13 +13,13 @@ from bench.config import DATA_KEYS, SECRET_KEY
 from bench.pages import COUNTING_OFFICER, Page
 
 
-def make_app(url: str):
+def make_app(url: str, **settings):
     from grants import create_app
     from grants.config import database_url
 
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url(url), "BENCH": True,
                        "SECRET_KEY": SECRET_KEY, "DATA_KEYS": DATA_KEYS,
-                       "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+                       "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, **settings})
 
 
 def _client_as(app, username: str | None):

@@ -4,9 +4,13 @@ For each database: generate the bench portfolio once per scale (reused while the
 matches), serve it with gunicorn (4 workers, production settings), log in for real, load
 each page with wrk from a second process, and count each page's SQL statements in-process.
 Then the 360Giving export's time and memory at N=0.1 and N=scale, and the apply form's
-size over the wire. Writes bench/results.json and prints a table.
+size over the wire. Then the outbox (bench/jobs.py): an officer's message post with the mail
+relay down, slow and up, and notices delivered per second by one job worker. Writes
+bench/results.json and prints a table.
 
-    .venv/bin/python -m bench.run [--scale 1] [--seconds 10] [--connections 8]
+    .venv/bin/python -m bench.run [--scale 1] [--seconds 10] [--connections 8] [--only jobs]
+
+`--only jobs` measures the outbox alone and puts its figures into the results.json there is.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from bench import config, report
+from bench import config, jobs, report
 from bench.client import Client
 from bench.inproc import dashboard_vs_aggregates, make_app, query_counts
 from bench.load import wrk
@@ -69,10 +73,14 @@ def _current(url: str, scale: float) -> bool:
         return False
     if url.startswith("postgresql"):
         config.ensure_postgres_database(url)
+    from grants.extensions import db
+
     app = make_app(url)
     with app.app_context():
         flask_migrate.upgrade()
         state = bench_state()
+        db.session.remove()
+        db.engine.dispose()  # nobody left connected: bench/jobs.py copies the database
     return is_current(state, scale)
 
 
@@ -190,6 +198,11 @@ def run_database(name: str, url: str, args, results: dict) -> None:
     entry["queries"] = {f"N={args.scale:g}": query_counts(app, pages)}
     if name == "postgresql":  # the target is PostgreSQL's; SQLite has its wrk figures
         entry["dashboard"] = dashboard_vs_aggregates(app)
+    from grants.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # nobody left connected: bench/jobs.py copies the database
 
 
 def run_small(args, results: dict) -> None:
@@ -219,6 +232,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")))
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--only", choices=["jobs"],
+                        help="measure only the outbox (bench/jobs.py)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     results = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -233,6 +248,8 @@ def main(argv=None) -> int:
     else:
         results["databases"]["postgresql"] = {"notes": ["pg_isready: not available; skipped"]}
     print("== data: generated once per scale, reused while it matches", flush=True)
+    if args.only == "jobs":
+        return only_jobs(databases, args, started)
     data = prepare_all([(url, args.scale) for url in databases.values()]
                        + [(config.sqlite_url("bench-0.01"), 0.01)]
                        + ([(config.sqlite_url("bench-0.1"), 0.1)] if _has_export() else []))
@@ -241,13 +258,31 @@ def main(argv=None) -> int:
         results["databases"].setdefault(name, {})["data"] = data[url]
         run_database(name, url, args, results)
     run_small(args, results)
+    results["jobs"] = jobs.run(databases, args.workers)
     results["machine"]["load_average_end"] = os.getloadavg()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     results["verdicts"] = report.verdicts(results)
     config.RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(report.table(results))
+    print(jobs.table(results["jobs"]))
     print(f"\nWritten: {config.RESULTS.relative_to(config.ROOT)}"
           f" ({results['total_seconds']:.0f} s in all)")
+    return 0
+
+
+def only_jobs(databases: dict[str, str], args, started: float) -> int:
+    """The outbox's figures alone, put into the results.json there is (or a new one)."""
+    prepare_all([(url, args.scale) for url in databases.values()])
+    figures = jobs.run(databases, args.workers)
+    figures.update(scale=args.scale, measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                   load_average=os.getloadavg(),
+                   seconds=round(time.perf_counter() - started, 1))
+    results = json.loads(config.RESULTS.read_text()) if config.RESULTS.exists() else {}
+    results["jobs"] = figures
+    config.RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(jobs.table(figures))
+    print(f"\nWritten: {config.RESULTS.relative_to(config.ROOT)} (jobs; "
+          f"{figures['seconds']:.0f} s in all)")
     return 0
 
 

@@ -42,12 +42,14 @@ def wait_ready(proc: subprocess.Popen, port: int, path: str = "/_bench/bare",
 
 
 @contextmanager
-def gunicorn(url: str, workers: int = 4):
-    """Serve with production settings (DEBUG off, fixed keys, rate limits off)."""
+def gunicorn(url: str, workers: int = 4, settings: dict | None = None):
+    """Serve with production settings (DEBUG off, fixed keys, rate limits off), and any
+    further `settings` in the environment (bench/jobs.py: the mail relay and the queue)."""
     port = free_port()
     cmd = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
            "--log-level", "warning", "bench.app.wsgi:create_bench_app()"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(url, production=True))  # noqa: S603
+    env = {**env_for(url, production=True), **(settings or {})}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603
     try:
         wait_ready(proc, port)
         yield port

@@ -121,6 +121,13 @@ def test_encrypted_fields_are_encrypted_and_decrypt(app, runner):
         assert isinstance(route.route_details, dict)
         officer = db.session.scalar(sa.select(User).where(User.username == "bench-officer-1"))
         assert officer.totp_enabled and len(officer.totp_secret) == 32
+        # Every group's owner has an address, so an officer's message writes a notice
+        # (bench/jobs.py); staff have none. Encrypted like any address.
+        owner = db.session.scalar(sa.select(User).where(User.username == "bench-owner-1"))
+        assert owner.email == "bench-owner-1@example.org" and officer.email is None
+        raw = db.session.execute(sa.text("SELECT email FROM users WHERE id = :id"),
+                                 {"id": owner.id}).scalar()
+        assert b"example.org" not in bytes(raw)
         # What groups type: names, titles, budget lines, sub-grants' purposes.
         for table, column in (("organisations", "name"), ("applications", "title"),
                               ("budget_lines", "description"), ("sub_grants", "purpose")):

@@ -18,8 +18,8 @@ from grants.models import AuditEvent, Call, Fund, Organisation, User
 BENCH_PASSWORD = "bench password 2026"  # noqa: S105 (bench accounts only)  # nosec B105
 MARKER = "bench.data"  # the audit action written last: the data is complete at this scale
 # Data written by an older generator is made again: 2 = timestamps stored as the portal
-# stores them (SQLite: with microseconds).
-GENERATION = 2
+# stores them (SQLite: with microseconds); 3 = every group's owner has an e-mail address.
+GENERATION = 3
 
 
 class Refused(click.ClickException):

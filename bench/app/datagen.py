@@ -212,7 +212,10 @@ class Generator(ApplicationsMixin):
             role = Role.INTERMEDIARY if org_id in inter else Role.APPLICANT
             name = f"{PREFIX}intermediary-{org_id}" if role == Role.INTERMEDIARY \
                 else f"{PREFIX}owner-{org_id}"
+            # Every group's owner gave an address (a made-up one, example.org), so that a
+            # message from an officer writes a notice into the outbox (bench/jobs.py).
             yield {**common, "id": uid, **_named(name), "role": role,
+                   "email": f"{name}@example.org",
                    "totp_secret": bench_totp_secret(name) if role.is_staff else None,
                    "totp_enabled": role.is_staff}
 
